@@ -1,0 +1,111 @@
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from aimodels import crypto
+from aimodels.fields import EncryptedTextField
+from aimodels.registry import known_setting, validate_setting_value
+from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
+
+
+class AIModelQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class AIProvider(models.TextChoices):
+    OPENAI = "openai", "OpenAI"
+    ANTHROPIC = "anthropic", "Anthropic"
+    OPENAI_COMPATIBLE = "openai_compatible", "OpenAI-compatible"
+
+
+class AIUsageType(models.TextChoices):
+    INTERVIEW = "interview", "Interview"
+    PROMPT_GENERATION = "prompt_generation", "Prompt generation"
+    COMMIT_GENERATION = "commit_generation", "Commit generation"
+    TASK_EXECUTION = "task_execution", "Task execution"
+    GENERAL = "general", "General"
+
+
+class AIModel(TimeStampedModel):
+    """A configured AI model: which provider, which model, with which key."""
+
+    Provider = AIProvider
+    UsageType = AIUsageType
+
+    name = models.CharField(max_length=100, unique=True)
+    provider = models.CharField(max_length=32, choices=Provider.choices, db_index=True)
+    model = models.CharField(max_length=200, help_text="The provider's model id, e.g. gpt-4o-mini.")
+    base_url = models.URLField(
+        max_length=500, blank=True, help_text="Server address; empty means the provider's default."
+    )
+    api_key = EncryptedTextField(blank=True)
+    usage_type = models.CharField(
+        max_length=32, choices=UsageType.choices, default=UsageType.GENERAL, db_index=True
+    )
+    is_active = models.BooleanField(default=True, db_index=True)
+    config = models.JSONField(default=dict, blank=True)
+
+    objects = AIModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "AI model"
+        constraints = [
+            choices_constraint(field="provider", choices=AIProvider, name="aimodel_provider_valid"),
+            choices_constraint(field="usage_type", choices=AIUsageType, name="aimodel_usage_type_valid"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="aimodel_name_not_blank"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.provider}: {self.model})"
+
+    def __repr__(self):
+        return f"<AIModel {self.id} {self.name!r} provider={self.provider!r} model={self.model!r}>"
+
+    @property
+    def api_key_hint(self) -> str | None:
+        return crypto.mask_secret(self.api_key)
+
+    @property
+    def has_api_key(self) -> bool:
+        return bool(self.api_key)
+
+
+class SystemSettingsQuerySet(models.QuerySet):
+    def value_of(self, key: str) -> Any:
+        """The stored value of `key`, else the registered default, else None."""
+        stored = self.filter(key=key).values_list("value", flat=True).first()
+        if stored is not None:
+            return stored
+        setting = known_setting(key)
+        return setting.default if setting else None
+
+
+class SystemSettings(UUIDModel):
+    """One key/value pair of system-wide configuration; known keys are validated."""
+
+    key = models.CharField(max_length=100, unique=True)
+    value = models.JSONField(blank=True)
+    description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SystemSettingsQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = "system setting"
+        verbose_name_plural = "system settings"
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(key=""), name="systemsettings_key_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.key
+
+    def clean(self):
+        try:
+            validate_setting_value(self.key, self.value)
+        except ValidationError as exc:
+            raise ValidationError({"value": exc.messages}) from None

@@ -1,0 +1,49 @@
+"""Known system settings and their validators.
+
+Apps register the keys they read (in their AppConfig.ready), so this app does
+not need to know about the apps above it. Unknown keys are stored as given.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class KnownSetting:
+    key: str
+    description: str
+    default: Any
+    validate: Callable[[Any], None]
+
+
+_known: dict[str, KnownSetting] = {}
+
+
+def register_setting(*, key: str, description: str, default: Any, validate: Callable[[Any], None]):
+    _known[key] = KnownSetting(key=key, description=description, default=default, validate=validate)
+
+
+def known_setting(key: str) -> KnownSetting | None:
+    return _known.get(key)
+
+
+def known_settings() -> list[KnownSetting]:
+    return sorted(_known.values(), key=lambda setting: setting.key)
+
+
+def validate_setting_value(key: str, value: Any) -> None:
+    """Raise ValidationError when `value` is not acceptable for a known `key`."""
+    setting = _known.get(key)
+    if setting is not None:
+        setting.validate(value)
+
+
+def positive_int(maximum: int) -> Callable[[Any], None]:
+    def validate(value):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+            raise ValidationError(f"Must be an integer from 1 to {maximum}.")
+
+    return validate

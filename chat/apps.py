@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ChatConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "chat"
+
+    def ready(self):
+        from aimodels.registry import positive_int, register_setting
+
+        register_setting(
+            key="ai.max_tool_iterations",
+            description="Most model calls one agent turn may make before it stops.",
+            default=8,
+            validate=positive_int(50),
+        )

@@ -1,0 +1,110 @@
+from django.db import models
+
+from kanban.models import Task
+from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
+from projects.models import ProjectScopedQuerySet
+
+
+class AppendOnlyModel(UUIDModel):
+    """A record that is written once: saving an existing row is refused."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(f"{type(self).__name__} rows are append-only.")
+        super().save(*args, **kwargs)
+
+
+class ChatSessionQuerySet(ProjectScopedQuerySet):
+    project_path = "task__project"
+
+
+class ChatSessionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class ChatSession(TimeStampedModel):
+    Status = ChatSessionStatus
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="chat_sessions")
+    ai_model_used = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+
+    objects = ChatSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            choices_constraint(field="status", choices=ChatSessionStatus, name="chatsession_status_valid")
+        ]
+
+    def __str__(self):
+        return f"Chat on {self.task_id} ({self.status})"
+
+
+class MessageQuerySet(ProjectScopedQuerySet):
+    project_path = "session__task__project"
+
+
+class MessageRole(models.TextChoices):
+    SYSTEM = "system", "System"
+    USER = "user", "User"
+    ASSISTANT = "assistant", "Assistant"
+    TOOL = "tool", "Tool"
+
+
+class Message(AppendOnlyModel):
+    Role = MessageRole
+
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=16, choices=Role.choices, db_index=True)
+    content = models.TextField(blank=True)
+    usage = models.JSONField(default=dict, blank=True, help_text="Token counts reported by the provider.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [choices_constraint(field="role", choices=MessageRole, name="message_role_valid")]
+
+    def __str__(self):
+        return f"{self.role}: {self.content[:60]}"
+
+
+class ToolCallQuerySet(ProjectScopedQuerySet):
+    project_path = "message__session__task__project"
+
+
+class ToolCallStatus(models.TextChoices):
+    SUCCESS = "success", "Success"
+    ERROR = "error", "Error"
+
+
+class ToolCall(AppendOnlyModel):
+    """The audit record of one tool the AI model called."""
+
+    Status = ToolCallStatus
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="tool_calls")
+    tool_name = models.CharField(max_length=100, db_index=True)
+    arguments = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ToolCallQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            choices_constraint(field="status", choices=ToolCallStatus, name="toolcall_status_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.tool_name} ({self.status})"

@@ -1,0 +1,71 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+CLEAN_ENV = {
+    key: value
+    for key, value in os.environ.items()
+    if key not in {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "DATABASE_POOL"}
+}
+
+
+def settings_in_subprocess(expression: str, **env: str) -> subprocess.CompletedProcess:
+    """Import the settings with exactly `env` on top of a clean environment."""
+    code = f"import orchestrator.settings as s; print(repr(({expression})))"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**CLEAN_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_no_environment_gives_working_development_defaults():
+    result = settings_in_subprocess("s.DEBUG, s.DATABASES['default']['ENGINE'], bool(s.SECRET_KEY)")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(True, 'django.db.backends.sqlite3', True)"
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"FIELD_ENCRYPTION_KEYS": "k"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "s" * 50}, "FIELD_ENCRYPTION_KEYS"),
+    ],
+)
+def test_production_secrets_are_required_when_debug_is_off(env, missing):
+    result = settings_in_subprocess("s.DEBUG", DEBUG="false", **env)
+
+    assert result.returncode != 0
+    assert f"{missing} must be set in the environment when DEBUG is off" in result.stderr
+
+
+def test_postgres_url_honours_sslmode_and_pool_switch():
+    result = settings_in_subprocess(
+        "s.DATABASES['default']['OPTIONS']",
+        DATABASE_URL="postgres://app@db.example.com:5432/orchestrator?sslmode=require",
+        DATABASE_POOL="true",
+        DATABASE_POOL_MAX_SIZE="20",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "{'sslmode': 'require', 'pool': {'min_size': 2, 'max_size': 20, 'timeout': 10.0}}"
+    )
+
+
+def test_pool_is_off_unless_asked_for():
+    result = settings_in_subprocess(
+        "s.DATABASES['default'].get('OPTIONS'), s.DATABASES['default']['CONN_HEALTH_CHECKS']",
+        DATABASE_URL="postgres://app@db.example.com:5432/orchestrator",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(None, True)"

@@ -1,0 +1,154 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from orchestrator.models import TimeStampedModel, choices_constraint
+from projects.validators import validate_components, validate_conversation, validate_json_object
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Projects `user` may see: the ones they own."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner=user)
+
+
+class Project(TimeStampedModel):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects")
+    name = models.CharField(max_length=255, db_index=True)
+    description = models.TextField(blank=True)
+    git_repository_info = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_json_object],
+        help_text='Repository details, e.g. {"url": "...", "default_branch": "main"}.',
+    )
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=~models.Q(name=""), name="project_name_not_blank")]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectScopedQuerySet(models.QuerySet):
+    """Narrows through `Project.objects.for_user`; `project_path` leads to the project."""
+
+    project_path = "project"
+
+    def for_user(self, user):
+        return self.filter(**{f"{self.project_path}__in": Project.objects.for_user(user)})
+
+
+class SameProjectMixin:
+    """Refuses references to objects of another project, in clean() and in save()."""
+
+    same_project_fields: tuple[str, ...] = ()
+
+    def cross_project_errors(self) -> dict[str, str]:
+        errors = {}
+        for name in self.same_project_fields:
+            if getattr(self, f"{name}_id") is None:
+                continue
+            if getattr(self, name).project_id != self.project_id:
+                errors[name] = "Must belong to the same project."
+        return errors
+
+    def clean(self):
+        super().clean()
+        if errors := self.cross_project_errors():
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if errors := self.cross_project_errors():
+            raise ValidationError(errors)
+        super().save(*args, **kwargs)
+
+
+class InterviewStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Interview(TimeStampedModel):
+    Status = InterviewStatus
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="interviews")
+    conversation_data = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_conversation],
+        help_text="The transcript: a list of {role, content, created_at}.",
+    )
+    ai_model_used = models.CharField(
+        max_length=100, blank=True, help_text="Name of the AI model that answered."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            choices_constraint(field="status", choices=InterviewStatus, name="interview_status_valid")
+        ]
+
+    def __str__(self):
+        return f"Interview {self.id} ({self.status})"
+
+
+class Prompt(SameProjectMixin, TimeStampedModel):
+    """One version of a prompt. A new version is a new row; history is never rewritten.
+
+    `lineage` is the id of the first version, shared by every version derived
+    from it, so a lineage is one indexed query and version numbers are unique
+    per lineage in the database. It survives the deletion of any version.
+    """
+
+    same_project_fields = ("parent", "created_from_interview")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="prompts")
+    created_from_interview = models.ForeignKey(
+        Interview, on_delete=models.SET_NULL, null=True, blank=True, related_name="prompts"
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="The version this one was derived from.",
+    )
+    lineage = models.UUIDField(editable=False, help_text="Id of the first version of this prompt.")
+    content = models.TextField(blank=True)
+    type = models.CharField(max_length=50, blank=True, db_index=True)
+    is_reusable = models.BooleanField(default=False, db_index=True)
+    components = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_components],
+        help_text='Composed in order: {"prompt": <id>} references and {"text": "..."} blocks.',
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "version"], name="prompt_version_unique_in_lineage"),
+            models.CheckConstraint(condition=models.Q(version__gte=1), name="prompt_version_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.type or 'prompt'} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self.lineage is None:
+            self.lineage = self.parent.lineage if self.parent_id else self.id
+        super().save(*args, **kwargs)
