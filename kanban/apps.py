@@ -23,7 +23,7 @@ class KanbanConfig(AppConfig):
 
         register_setting(
             key="kanban.wip_limits",
-            description="Most tasks each board column may hold, e.g. {\"in_progress\": 3}.",
+            description='Most tasks each board column may hold, e.g. {"in_progress": 3}.',
             default={},
             validate=validate_wip_limits,
         )

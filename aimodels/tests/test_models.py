@@ -110,7 +110,9 @@ class TestSystemSettings:
 
         with pytest.raises(ValidationError) as excinfo:
             setting.full_clean()
-        assert excinfo.value.message_dict == {"value": ["The limit of 'in_progress' must be a positive integer or null."]}
+        assert excinfo.value.message_dict == {
+            "value": ["The limit of 'in_progress' must be a positive integer or null."]
+        }
 
     def test_unknown_keys_take_any_json(self):
         SystemSettings(key="team.motto", value=["ship", "it"]).full_clean()

@@ -111,7 +111,13 @@ class TestPrompt:
 
     @pytest.mark.parametrize(
         "components",
-        [{"text": "x"}, [{"text": 1}], [{"prompt": "not-a-uuid"}], [{"other": "x"}], [{"text": "a", "prompt": "b"}]],
+        [
+            {"text": "x"},
+            [{"text": 1}],
+            [{"prompt": "not-a-uuid"}],
+            [{"other": "x"}],
+            [{"text": "a", "prompt": "b"}],
+        ],
     )
     def test_components_shape_is_validated(self, components):
         with pytest.raises(ValidationError) as excinfo:
