@@ -6,6 +6,7 @@ from django.db import models
 from aimodels import crypto
 from aimodels.fields import EncryptedTextField
 from aimodels.registry import known_setting, validate_setting_value
+from aimodels.validators import validate_ai_config
 from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
 
 
@@ -45,7 +46,12 @@ class AIModel(TimeStampedModel):
         max_length=32, choices=UsageType.choices, default=UsageType.GENERAL, db_index=True
     )
     is_active = models.BooleanField(default=True, db_index=True)
-    config = models.JSONField(default=dict, blank=True)
+    config = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_ai_config],
+        help_text="temperature, top_p, max_tokens, timeout (seconds), max_retries, system_prompt.",
+    )
 
     objects = AIModelQuerySet.as_manager()
 

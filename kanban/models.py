@@ -15,6 +15,14 @@ class TaskQuerySet(ProjectScopedQuerySet):
     def in_column(self, *, project_id, status: str):
         return self.filter(project_id=project_id, status=status)
 
+    def in_board_order(self):
+        """Columns in workflow order (backlog first), then each column's order."""
+        column = models.Case(
+            *(models.When(status=status, then=index) for index, status in enumerate(TaskStatus.values)),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(column=column).order_by("column", "order", "created_at")
+
 
 class TaskStatus(models.TextChoices):
     BACKLOG = "backlog", "Backlog"

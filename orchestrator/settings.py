@@ -128,3 +128,42 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header turns anonymous API calls into 401s.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "orchestrator.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "orchestrator.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "orchestrator.exceptions.exception_handler",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Orchestrator API",
+    "DESCRIPTION": (
+        "Requirement interviews, versioned prompts, a Kanban board, AI chat sessions with audited "
+        "tool calls, and Conventional Commits. Errors: 400 answers `{field: [messages]}` "
+        "(`non_field_errors` for the whole body); every other error answers `{detail: message}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "kanban.models.TaskStatus",
+        "InterviewStatusEnum": "projects.models.InterviewStatus",
+        "ChatSessionStatusEnum": "chat.models.ChatSessionStatus",
+        "ToolCallStatusEnum": "chat.models.ToolCallStatus",
+    },
+}
+
+LOGIN_URL = "rest_framework:login"
+LOGIN_REDIRECT_URL = "/api/v1/"

@@ -1,17 +1,46 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 
 from orchestrator.models import TimeStampedModel, choices_constraint
 from projects.validators import validate_components, validate_conversation, validate_json_object
 
 
 class ProjectQuerySet(models.QuerySet):
+    COUNTED_RELATIONS = {
+        "interview_count": "interviews",
+        "prompt_count": "prompts",
+        "task_count": "tasks",
+        "commit_count": "commits",
+    }
+
     def for_user(self, user):
         """Projects `user` may see: the ones they own."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(owner=user)
+
+    def with_counts(self):
+        """Annotate interview_count, prompt_count, task_count and commit_count.
+
+        One correlated subquery per relation: joining all four and counting
+        would multiply the rows of each relation by the others.
+        """
+        return self.annotate(
+            **{name: self._count_of(relation) for name, relation in self.COUNTED_RELATIONS.items()}
+        )
+
+    def _count_of(self, relation: str):
+        related = self.model._meta.get_field(relation).related_model
+        counts = (
+            related._base_manager.filter(project=models.OuterRef("pk"))
+            .order_by()
+            .values("project")
+            .annotate(count=models.Count("pk"))
+            .values("count")
+        )
+        return Coalesce(models.Subquery(counts, output_field=models.IntegerField()), 0)
 
 
 class Project(TimeStampedModel):

@@ -2,6 +2,9 @@ import factory
 
 from aimodels.models import AIModel, SystemSettings
 
+# Every API key a factory stored: the API test client checks no response shows one.
+ISSUED_API_KEYS: set[str] = set()
+
 
 class AIModelFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -14,6 +17,12 @@ class AIModelFactory(factory.django.DjangoModelFactory):
     usage_type = AIModel.UsageType.GENERAL
     is_active = True
     config = factory.LazyFunction(dict)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        if kwargs.get("api_key"):
+            ISSUED_API_KEYS.add(kwargs["api_key"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class SystemSettingsFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,98 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import serializers
+
+from aimodels.models import AIModel, SystemSettings
+from aimodels.registry import validate_setting_value
+
+
+class AIModelSerializer(serializers.ModelSerializer):
+    """`api_key` is write-only: responses carry only `api_key_hint` and `has_api_key`.
+
+    On update an omitted `api_key` keeps the stored key and an empty one removes it.
+    """
+
+    api_key = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        style={"input_type": "password"},
+    )
+    api_key_hint = serializers.CharField(read_only=True, allow_null=True)
+    has_api_key = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = AIModel
+        fields = [
+            "id",
+            "name",
+            "provider",
+            "model",
+            "base_url",
+            "api_key",
+            "api_key_hint",
+            "has_api_key",
+            "usage_type",
+            "is_active",
+            "config",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class SystemSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SystemSettings
+        fields = ["key", "value", "description", "updated_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list):
+            fields["key"].read_only = True
+        return fields
+
+    def validate(self, attrs):
+        key = attrs.get("key", getattr(self.instance, "key", None))
+        try:
+            validate_setting_value(key, attrs.get("value", getattr(self.instance, "value", None)))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"value": exc.messages}) from None
+        return attrs
+
+
+class SettingItemSerializer(serializers.Serializer):
+    """One item of a bulk update: the key need not exist yet."""
+
+    key = serializers.CharField(max_length=100)
+    value = serializers.JSONField()
+    description = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        try:
+            validate_setting_value(attrs["key"], attrs["value"])
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"value": exc.messages}) from None
+        return attrs
+
+
+class SettingsBulkSerializer(serializers.Serializer):
+    settings = SettingItemSerializer(many=True, allow_empty=False)
+
+    def validate_settings(self, items):
+        keys = [item["key"] for item in items]
+        duplicates = sorted({key for key in keys if keys.count(key) > 1})
+        if duplicates:
+            raise serializers.ValidationError(f"Each key may appear once; repeated: {', '.join(duplicates)}.")
+        return items
+
+    @transaction.atomic
+    def save(self):
+        stored = []
+        for item in self.validated_data["settings"]:
+            defaults = {"value": item["value"]}
+            if "description" in item:
+                defaults["description"] = item["description"]
+            setting, _ = SystemSettings.objects.update_or_create(key=item["key"], defaults=defaults)
+            stored.append(setting)
+        return stored

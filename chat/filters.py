@@ -1,0 +1,12 @@
+import django_filters
+
+from chat.models import ChatSession
+
+
+class ChatSessionFilter(django_filters.FilterSet):
+    task = django_filters.UUIDFilter()
+    project = django_filters.UUIDFilter(field_name="task__project")
+
+    class Meta:
+        model = ChatSession
+        fields = ["task", "project", "status"]

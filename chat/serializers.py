@@ -1,0 +1,31 @@
+from rest_framework import serializers
+
+from chat.models import ChatSession, Message, ToolCall
+from kanban.models import Task
+from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
+
+
+class ChatSessionSerializer(ProjectScopedSerializer):
+    task = OwnedRelatedField(queryset=Task.objects.all())
+
+    class Meta:
+        model = ChatSession
+        fields = ["id", "task", "ai_model_used", "status", "created_at", "updated_at"]
+        read_only_fields = ["ai_model_used"]
+        create_only = ["task"]
+
+
+class ToolCallSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ToolCall
+        fields = ["id", "message", "tool_name", "arguments", "result", "status", "duration_ms", "created_at"]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    tool_calls = ToolCallSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = ["id", "session", "role", "content", "usage", "tool_calls", "created_at"]
+        read_only_fields = fields

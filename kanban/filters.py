@@ -1,0 +1,21 @@
+import django_filters
+
+from kanban.models import Commit, Task
+
+
+class TaskFilter(django_filters.FilterSet):
+    project = django_filters.UUIDFilter()
+    prompt = django_filters.UUIDFilter()
+
+    class Meta:
+        model = Task
+        fields = ["project", "status", "prompt"]
+
+
+class CommitFilter(django_filters.FilterSet):
+    project = django_filters.UUIDFilter()
+    task = django_filters.UUIDFilter()
+
+    class Meta:
+        model = Commit
+        fields = ["project", "task", "type", "breaking"]

@@ -1,0 +1,31 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but the object's state refuses it."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the object."
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: model validation errors become 400s, and the
+    browsable API sends anonymous visitors to the login page."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    request = context.get("request")
+    if (
+        isinstance(exc, exceptions.NotAuthenticated)
+        and request is not None
+        and getattr(request, "accepted_renderer", None) is not None
+        and request.accepted_renderer.format == "api"
+    ):
+        return redirect(f"{reverse('rest_framework:login')}?next={request.get_full_path()}")
+    return drf_exception_handler(exc, context)

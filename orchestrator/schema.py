@@ -1,0 +1,32 @@
+"""OpenAPI generation: drf-spectacular plus the error responses every operation can give."""
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error", fields={"detail": serializers.CharField(help_text="What went wrong.")}
+)
+ValidationErrorSerializer = inline_serializer(
+    name="ValidationError",
+    fields={
+        "non_field_errors": serializers.ListField(
+            child=serializers.CharField(), required=False, help_text="Errors about the whole body."
+        ),
+    },
+)
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Documents 400/401/403/404 next to each operation's own responses."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        errors = {"401": ErrorSerializer, "403": ErrorSerializer}
+        if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters():
+            errors["400"] = ValidationErrorSerializer
+        if self.path.count("{") or self.method == "POST":
+            errors["404"] = ErrorSerializer
+        for code, serializer in errors.items():
+            responses.setdefault(code, self._get_response_for_code(serializer, code, direction=direction))
+        return responses

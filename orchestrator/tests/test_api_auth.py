@@ -1,0 +1,64 @@
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+from rest_framework.authtoken.models import Token
+
+
+@pytest.mark.django_db
+class TestTokenAuth:
+    def test_token_for_username_and_password(self, anonymous_client, owner):
+        response = anonymous_client.post(
+            "/api/v1/auth/token/", {"username": "owner", "password": "correct horse battery staple"}
+        )
+
+        assert response.status_code == 200
+        assert response.json() == {"token": Token.objects.get(user=owner).key}
+
+    def test_wrong_password_is_a_400(self, anonymous_client, owner):
+        response = anonymous_client.post("/api/v1/auth/token/", {"username": "owner", "password": "nope"})
+
+        assert response.status_code == 400
+        assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
+
+    def test_the_token_authenticates_requests(self, anonymous_client, owner):
+        token = Token.objects.create(user=owner)
+        anonymous_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+        assert anonymous_client.get("/api/v1/projects/").status_code == 200
+
+    def test_anonymous_api_requests_get_401(self, anonymous_client):
+        response = anonymous_client.get("/api/v1/projects/")
+
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == "Token"
+        assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+    def test_anonymous_browsable_api_goes_to_the_login_page(self, client):
+        response = client.get("/api/v1/projects/", HTTP_ACCEPT="text/html")
+
+        assert response.status_code == 302
+        assert response["Location"] == "/api/auth/login/?next=/api/v1/projects/"
+        assert client.get(response["Location"]).status_code == 200
+
+    def test_browsable_api_has_login_and_logout_links(self, client, owner):
+        client.force_login(owner)
+
+        page = client.get("/api/v1/projects/", HTTP_ACCEPT="text/html").content.decode()
+
+        assert "/api/auth/logout/" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/api/schema/", "/api/docs/", "/api/redoc/"])
+def test_docs_pages_answer_200(client, url):
+    assert client.get(url).status_code == 200
+
+
+def test_schema_is_valid_openapi_3_with_token_auth():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    validate_schema(schema)
+    assert schema["components"]["securitySchemes"]["tokenAuth"]["name"] == "Authorization"
+    patch = schema["paths"]["/api/v1/tasks/{id}/"]["patch"]
+    assert {"200", "400", "401", "403", "404"} <= set(patch["responses"])
+    assert "api_key" not in schema["components"]["schemas"]["AIModel"]["properties"]

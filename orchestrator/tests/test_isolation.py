@@ -1,0 +1,95 @@
+"""The outsider matrix: another user's objects answer 404 on every verb and never appear in lists."""
+
+import pytest
+
+from chat.tests.factories import ToolCallFactory
+from kanban.tests.factories import CommitFactory
+from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+
+
+@pytest.fixture
+def owned(owner):
+    """One object of each project-scoped kind, all owned by `owner`."""
+    project = ProjectFactory(owner=owner)
+    call = ToolCallFactory(message__session__task__project=project)
+    session = call.message.session
+    return {
+        "projects": project,
+        "interviews": InterviewFactory(project=project),
+        "prompts": PromptFactory(project=project),
+        "tasks": session.task,
+        "commits": CommitFactory(task=session.task),
+        "chat-sessions": session,
+    }
+
+
+RESOURCES = ["projects", "interviews", "prompts", "tasks", "commits", "chat-sessions"]
+WRITES = {
+    "projects": {"name": "mine now"},
+    "interviews": {"status": "cancelled"},
+    "prompts": {"content": "mine now"},
+    "tasks": {"title": "mine now"},
+    "commits": {"message": "fix: mine now", "type": "fix"},
+    "chat-sessions": {"status": "failed"},
+}
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+@pytest.mark.parametrize("verb", ["get", "put", "patch", "delete"])
+def test_another_users_object_is_not_found(outsider_client, owned, resource, verb):
+    obj = owned[resource]
+    before = type(obj).objects.filter(pk=obj.pk).values().get()
+
+    response = getattr(outsider_client, verb)(f"/api/v1/{resource}/{obj.pk}/", WRITES[resource])
+
+    assert response.status_code == 404
+    assert list(response.json()) == ["detail"]
+    assert type(obj).objects.filter(pk=obj.pk).values().get() == before
+
+
+@pytest.mark.parametrize("resource", RESOURCES)
+def test_another_users_objects_are_absent_from_lists(outsider_client, owned, resource):
+    response = outsider_client.get(f"/api/v1/{resource}/")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("nested", ["messages", "tool-calls"])
+def test_nested_lists_of_another_users_session_are_not_found(outsider_client, owned, nested):
+    response = outsider_client.get(f"/api/v1/chat-sessions/{owned['chat-sessions'].pk}/{nested}/")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("resource", "field", "payload"),
+    [
+        ("interviews", "project", {}),
+        ("prompts", "project", {"content": "x"}),
+        ("tasks", "project", {"title": "x"}),
+        ("commits", "task", {"type": "fix", "message": "fix: x"}),
+        ("chat-sessions", "task", {}),
+    ],
+)
+def test_creating_under_another_users_object_is_refused(outsider_client, owned, resource, field, payload):
+    target = owned["projects"] if field == "project" else owned["tasks"]
+    counts_before = {name: type(obj).objects.count() for name, obj in owned.items()}
+
+    response = outsider_client.post(f"/api/v1/{resource}/", {field: str(target.pk), **payload})
+
+    assert response.status_code == 400
+    assert response.json() == {field: [f'Invalid pk "{target.pk}" - object does not exist.']}
+    assert {name: type(obj).objects.count() for name, obj in owned.items()} == counts_before
+
+
+def test_a_reference_to_another_users_prompt_is_refused(outsider_client, outsider, owned):
+    own_project = ProjectFactory(owner=outsider)
+
+    response = outsider_client.post(
+        "/api/v1/tasks/",
+        {"project": str(own_project.pk), "title": "x", "prompt": str(owned["prompts"].pk)},
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["prompt"]

@@ -1,0 +1,22 @@
+import django_filters
+
+from projects.models import Interview, Prompt
+
+
+class InterviewFilter(django_filters.FilterSet):
+    project = django_filters.UUIDFilter()
+
+    class Meta:
+        model = Interview
+        fields = ["project", "status"]
+
+
+class PromptFilter(django_filters.FilterSet):
+    project = django_filters.UUIDFilter()
+    parent = django_filters.UUIDFilter()
+    created_from_interview = django_filters.UUIDFilter()
+    lineage = django_filters.UUIDFilter()
+
+    class Meta:
+        model = Prompt
+        fields = ["project", "type", "is_reusable", "parent", "created_from_interview", "lineage"]

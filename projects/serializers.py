@@ -1,0 +1,63 @@
+from rest_framework import serializers
+
+from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
+from projects.models import Interview, Project, Prompt
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    interview_count = serializers.IntegerField(read_only=True)
+    prompt_count = serializers.IntegerField(read_only=True)
+    task_count = serializers.IntegerField(read_only=True)
+    commit_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Project
+        fields = [
+            "id",
+            "name",
+            "description",
+            "git_repository_info",
+            "interview_count",
+            "prompt_count",
+            "task_count",
+            "commit_count",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class InterviewSerializer(ProjectScopedSerializer):
+    project = OwnedRelatedField(queryset=Project.objects.all())
+
+    class Meta:
+        model = Interview
+        fields = ["id", "project", "conversation_data", "ai_model_used", "status", "created_at", "updated_at"]
+        read_only_fields = ["ai_model_used"]
+        create_only = ["project"]
+
+
+class PromptSerializer(ProjectScopedSerializer):
+    project = OwnedRelatedField(queryset=Project.objects.all())
+    parent = OwnedRelatedField(queryset=Prompt.objects.all(), required=False, allow_null=True)
+    created_from_interview = OwnedRelatedField(
+        queryset=Interview.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Prompt
+        fields = [
+            "id",
+            "project",
+            "created_from_interview",
+            "parent",
+            "lineage",
+            "content",
+            "type",
+            "is_reusable",
+            "components",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["lineage", "version"]
+        create_only = ["project", "parent"]

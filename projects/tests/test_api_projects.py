@@ -1,0 +1,100 @@
+import pytest
+
+from kanban.tests.factories import CommitFactory, TaskFactory
+from projects.models import Project
+from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+
+
+def iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.django_db
+class TestProjectsApi:
+    def test_create_answers_the_whole_project(self, owner_client, owner):
+        response = owner_client.post(
+            "/api/v1/projects/",
+            {"name": "Shop", "description": "A shop", "git_repository_info": {"url": "git@x:shop.git"}},
+        )
+
+        assert response.status_code == 201
+        project = Project.objects.get()
+        assert project.owner == owner
+        assert response.json() == {
+            "id": str(project.id),
+            "name": "Shop",
+            "description": "A shop",
+            "git_repository_info": {"url": "git@x:shop.git"},
+            "interview_count": 0,
+            "prompt_count": 0,
+            "task_count": 0,
+            "commit_count": 0,
+            "created_at": iso(project.created_at),
+            "updated_at": iso(project.updated_at),
+        }
+
+    def test_detail_counts_what_is_under_the_project(self, owner_client, owner):
+        project = ProjectFactory(owner=owner)
+        InterviewFactory.create_batch(2, project=project)
+        PromptFactory.create_batch(3, project=project)
+        task = TaskFactory(project=project)
+        TaskFactory(project=project)
+        CommitFactory.create_batch(4, task=task)
+
+        body = owner_client.get(f"/api/v1/projects/{project.pk}/").json()
+
+        assert [body[f"{kind}_count"] for kind in ("interview", "prompt", "task", "commit")] == [2, 3, 2, 4]
+
+    def test_update_and_delete(self, owner_client, owner):
+        project = ProjectFactory(owner=owner)
+
+        put = owner_client.put(f"/api/v1/projects/{project.pk}/", {"name": "Renamed"})
+        patch = owner_client.patch(f"/api/v1/projects/{project.pk}/", {"description": "new"})
+        delete = owner_client.delete(f"/api/v1/projects/{project.pk}/")
+
+        assert (put.status_code, put.json()["name"]) == (200, "Renamed")
+        assert (patch.status_code, patch.json()["description"]) == (200, "new")
+        assert delete.status_code == 204
+        assert not Project.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("payload", "errors"),
+        [
+            ({"name": ""}, {"name": ["This field may not be blank."]}),
+            ({"name": "x" * 256}, {"name": ["Ensure this field has no more than 255 characters."]}),
+            (
+                {"name": "ok", "git_repository_info": ["url"]},
+                {"git_repository_info": ["Must be a JSON object."]},
+            ),
+            ({}, {"name": ["This field is required."]}),
+        ],
+    )
+    def test_bad_input_names_the_field_and_writes_nothing(self, owner_client, payload, errors):
+        response = owner_client.post("/api/v1/projects/", payload)
+
+        assert response.status_code == 400
+        assert response.json() == errors
+        assert not Project.objects.exists()
+
+    def test_search_and_ordering(self, owner_client, owner):
+        ProjectFactory(owner=owner, name="Alpha", description="")
+        ProjectFactory(owner=owner, name="Beta", description="alpha inside")
+        ProjectFactory(owner=owner, name="Gamma", description="")
+
+        found = owner_client.get("/api/v1/projects/", {"search": "alpha", "ordering": "-name"}).json()
+
+        assert [project["name"] for project in found["results"]] == ["Beta", "Alpha"]
+
+    def test_pagination(self, owner_client, owner):
+        ProjectFactory.create_batch(3, owner=owner)
+
+        body = owner_client.get("/api/v1/projects/", {"page_size": 2, "page": 2}).json()
+
+        assert (body["count"], len(body["results"]), body["next"]) == (3, 1, None)
+
+    def test_page_size_is_capped_at_100(self, owner_client, owner):
+        ProjectFactory.create_batch(101, owner=owner)
+
+        body = owner_client.get("/api/v1/projects/", {"page_size": 500}).json()
+
+        assert (body["count"], len(body["results"])) == (101, 100)
