@@ -1,0 +1,73 @@
+import pytest
+
+from kanban.models import Commit
+from kanban.tests.factories import CommitFactory, TaskFactory
+
+
+@pytest.mark.django_db
+class TestCommitsApi:
+    def test_create_takes_the_tasks_project(self, owner_client, owner):
+        task = TaskFactory(project__owner=owner)
+
+        response = owner_client.post(
+            "/api/v1/commits/",
+            {"task": str(task.pk), "type": "fix", "scope": "cart", "message": "fix(cart): round totals"},
+        )
+
+        assert response.status_code == 201
+        commit = Commit.objects.get()
+        assert response.json() == {
+            "id": str(commit.pk),
+            "task": str(task.pk),
+            "project": str(task.project_id),
+            "type": "fix",
+            "scope": "cart",
+            "breaking": False,
+            "message": "fix(cart): round totals",
+            "changes": {},
+            "created_by_ai_model": "",
+            "author": "AI System",
+            "timestamp": commit.timestamp.isoformat().replace("+00:00", "Z"),
+        }
+
+    def test_project_in_the_body_is_ignored(self, owner_client, owner):
+        task = TaskFactory(project__owner=owner)
+        other = TaskFactory(project__owner=owner)
+
+        response = owner_client.post(
+            "/api/v1/commits/",
+            {"task": str(task.pk), "project": str(other.project_id), "type": "fix", "message": "fix: x"},
+        )
+
+        assert response.json()["project"] == str(task.project_id)
+
+    def test_task_cannot_change(self, owner_client, owner):
+        commit = CommitFactory(task__project__owner=owner)
+        other = TaskFactory(project=commit.project)
+
+        response = owner_client.patch(f"/api/v1/commits/{commit.pk}/", {"task": str(other.pk)})
+
+        assert response.status_code == 400
+        assert response.json() == {"task": ["Cannot be changed after creation."]}
+
+    def test_unknown_type_is_a_400(self, owner_client, owner):
+        task = TaskFactory(project__owner=owner)
+
+        response = owner_client.post(
+            "/api/v1/commits/", {"task": str(task.pk), "type": "feature", "message": "x"}
+        )
+
+        assert response.status_code == 400
+        assert list(response.json()) == ["type"]
+
+    def test_update_delete_and_filters(self, owner_client, owner):
+        commit = CommitFactory(task__project__owner=owner, type="feat", breaking=True)
+        CommitFactory(task=commit.task, type="fix")
+
+        filtered = owner_client.get("/api/v1/commits/", {"type": "feat", "breaking": "true"}).json()
+        patched = owner_client.patch(f"/api/v1/commits/{commit.pk}/", {"scope": "api"})
+        deleted = owner_client.delete(f"/api/v1/commits/{commit.pk}/")
+
+        assert [row["id"] for row in filtered["results"]] == [str(commit.pk)]
+        assert patched.json()["scope"] == "api"
+        assert deleted.status_code == 204

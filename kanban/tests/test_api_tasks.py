@@ -1,0 +1,87 @@
+import pytest
+
+from kanban.models import ORDER_GAP, Task
+from kanban.tests.factories import TaskFactory
+from projects.tests.factories import ProjectFactory, PromptFactory
+
+
+@pytest.mark.django_db
+class TestTasksApi:
+    def test_create_answers_the_whole_task_at_the_end_of_its_column(self, owner_client, owner):
+        project = ProjectFactory(owner=owner)
+        prompt = PromptFactory(project=project)
+        TaskFactory(project=project, status="todo")
+
+        response = owner_client.post(
+            "/api/v1/tasks/",
+            {"project": str(project.pk), "prompt": str(prompt.pk), "title": "Checkout", "status": "todo"},
+        )
+
+        assert response.status_code == 201
+        task = Task.objects.get(pk=response.json()["id"])
+        assert response.json() == {
+            "id": str(task.pk),
+            "project": str(project.pk),
+            "prompt": str(prompt.pk),
+            "title": "Checkout",
+            "description": "",
+            "status": "todo",
+            "order": 2 * ORDER_GAP,
+            "created_at": task.created_at.isoformat().replace("+00:00", "Z"),
+            "updated_at": task.updated_at.isoformat().replace("+00:00", "Z"),
+        }
+
+    @pytest.mark.parametrize(
+        ("payload", "errors"),
+        [
+            ({"title": "   "}, {"title": ["This field may not be blank."]}),
+            ({"title": "t" * 256}, {"title": ["Ensure this field has no more than 255 characters."]}),
+            ({"title": "x", "status": "doing"}, {"status": ['"doing" is not a valid choice.']}),
+        ],
+    )
+    def test_bad_input_names_the_field_and_writes_nothing(self, owner_client, owner, payload, errors):
+        project = ProjectFactory(owner=owner)
+
+        response = owner_client.post("/api/v1/tasks/", {"project": str(project.pk), **payload})
+
+        assert response.status_code == 400
+        assert response.json() == errors
+        assert not Task.objects.exists()
+
+    def test_update_and_delete(self, owner_client, owner):
+        task = TaskFactory(project__owner=owner)
+
+        put = owner_client.put(f"/api/v1/tasks/{task.pk}/", {"project": str(task.project_id), "title": "New"})
+        patch = owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"description": "Details"})
+        delete = owner_client.delete(f"/api/v1/tasks/{task.pk}/")
+
+        assert (put.status_code, put.json()["title"]) == (200, "New")
+        assert (patch.status_code, patch.json()["description"]) == (200, "Details")
+        assert delete.status_code == 204
+        assert not Task.objects.exists()
+
+    def test_patching_status_moves_the_task_to_the_end_of_the_new_column(self, owner_client, owner):
+        project = ProjectFactory(owner=owner)
+        task = TaskFactory(project=project)
+        done = TaskFactory(project=project, status="done")
+
+        response = owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"status": "done"})
+
+        assert response.status_code == 200
+        assert response.json()["status"] == "done"
+        assert response.json()["order"] > done.order
+
+    def test_list_is_in_board_order_and_filters(self, owner_client, owner):
+        project = ProjectFactory(owner=owner)
+        done = TaskFactory(project=project, status="done", title="Ship")
+        todo = TaskFactory(project=project, status="todo", title="Plan")
+        backlog_1 = TaskFactory(project=project, title="Idea one")
+        backlog_2 = TaskFactory(project=project, title="Idea two")
+
+        listed = owner_client.get("/api/v1/tasks/", {"project": str(project.pk)}).json()["results"]
+        searched = owner_client.get("/api/v1/tasks/", {"search": "idea", "status": "backlog"}).json()[
+            "results"
+        ]
+
+        assert [row["id"] for row in listed] == [str(t.pk) for t in (backlog_1, backlog_2, todo, done)]
+        assert [row["title"] for row in searched] == ["Idea one", "Idea two"]

@@ -1,0 +1,60 @@
+"""Every list runs the same queries for 1 row and for 50 (force_authenticate: no auth queries)."""
+
+import pytest
+
+from aimodels.tests.factories import AIModelFactory, SystemSettingsFactory
+from chat.tests.factories import ChatSessionFactory, MessageFactory, ToolCallFactory
+from kanban.tests.factories import CommitFactory, TaskFactory
+from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+
+
+def rows_for(resource, n, project, session):
+    """Make n rows of `resource` visible to the project's owner; return the list URL."""
+    makers = {
+        "projects": lambda: ProjectFactory.create_batch(n, owner=project.owner),
+        "interviews": lambda: InterviewFactory.create_batch(n, project=project),
+        "prompts": lambda: PromptFactory.create_batch(n, project=project),
+        "tasks": lambda: TaskFactory.create_batch(n, project=project),
+        "commits": lambda: CommitFactory.create_batch(n, task__project=project),
+        "chat-sessions": lambda: ChatSessionFactory.create_batch(n, task__project=project),
+        "ai-models": lambda: AIModelFactory.create_batch(n),
+        "settings": lambda: SystemSettingsFactory.create_batch(n),
+        "messages": lambda: [ToolCallFactory(message__session=session) for _ in range(n)],
+        "tool-calls": lambda: ToolCallFactory.create_batch(n, message__session=session),
+    }
+    makers[resource]()
+    if resource in ("messages", "tool-calls"):
+        return f"/api/v1/chat-sessions/{session.pk}/{resource}/"
+    return f"/api/v1/{resource}/"
+
+
+# What each list runs, by name:
+QUERIES = {
+    "projects": 2,  # count, page with the four count subqueries
+    "interviews": 2,  # count, page
+    "prompts": 2,  # count, page
+    "tasks": 2,  # count, page
+    "commits": 2,  # count, page
+    "chat-sessions": 2,  # count, page
+    "ai-models": 2,  # count, page
+    "settings": 2,  # count, page
+    "messages": 4,  # session, count, page, tool calls of the page
+    "tool-calls": 3,  # session, count, page
+}
+
+
+@pytest.mark.parametrize("resource", list(QUERIES))
+@pytest.mark.parametrize("rows", [1, 50])
+def test_list_queries_do_not_grow_with_the_page(
+    owner_client, owner, django_assert_num_queries, resource, rows
+):
+    project = ProjectFactory(owner=owner)
+    session = ChatSessionFactory(task__project=project)
+    MessageFactory(session=session)  # the messages list always has a row of its own too
+    url = rows_for(resource, rows, project, session)
+
+    with django_assert_num_queries(QUERIES[resource]):
+        response = owner_client.get(url, {"page_size": 100})
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) >= rows
