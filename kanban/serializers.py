@@ -53,3 +53,21 @@ class CommitSerializer(ProjectScopedSerializer):
         ]
         read_only_fields = ["project", "created_by_ai_model", "timestamp"]
         create_only = ["task"]
+
+
+class BoardColumnSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Task.Status.choices)
+    count = serializers.IntegerField(help_text="Tasks in the column, whatever `limit_per_column` lists.")
+    wip_limit = serializers.IntegerField(allow_null=True)
+    tasks = TaskSerializer(many=True)
+
+
+class BoardSerializer(serializers.Serializer):
+    project = serializers.UUIDField()
+    columns = BoardColumnSerializer(many=True)
+
+
+class BoardQuerySerializer(serializers.Serializer):
+    limit_per_column = serializers.IntegerField(
+        min_value=0, required=False, help_text="List at most this many tasks per column."
+    )

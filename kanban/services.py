@@ -65,7 +65,7 @@ def task_update(*, task: Task, **fields) -> Task:
 
 
 @transaction.atomic
-def task_move(*, task: Task, status: str, position: int | None) -> Task:
+def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     """Put `task` at 0-based `position` of column `status` (None or past the end: last).
 
     The position counts the column without the task itself, so moving within a

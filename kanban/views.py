@@ -1,10 +1,32 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
 from kanban import services
+from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
 from kanban.models import Commit, Task
-from kanban.serializers import CommitSerializer, TaskSerializer
+from kanban.serializers import (
+    BoardQuerySerializer,
+    BoardSerializer,
+    CommitSerializer,
+    TaskMoveSerializer,
+    TaskSerializer,
+)
+from orchestrator.schema import ErrorSerializer
 from orchestrator.viewsets import ProjectScopedViewSet
+from projects.models import Project
+
+WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: TaskSerializer, **WIP_LIMIT_RESPONSE}),
+    update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
+    partial_update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
+)
 class TaskViewSet(ProjectScopedViewSet):
     queryset = Task.objects.in_board_order()
     serializer_class = TaskSerializer
@@ -18,6 +40,15 @@ class TaskViewSet(ProjectScopedViewSet):
     def perform_update(self, serializer):
         serializer.instance = services.task_update(task=serializer.instance, **serializer.validated_data)
 
+    @extend_schema(request=TaskMoveSerializer, responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE})
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None):
+        """Put the task at 0-based `position` of column `status` (omitted or past the end: last)."""
+        move = TaskMoveSerializer(data=request.data)
+        move.is_valid(raise_exception=True)
+        task = services.task_move(task=self.get_object(), **move.validated_data)
+        return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
+
 
 class CommitViewSet(ProjectScopedViewSet):
     queryset = Commit.objects.all()
@@ -25,3 +56,19 @@ class CommitViewSet(ProjectScopedViewSet):
     filterset_class = CommitFilter
     search_fields = ["message", "scope"]
     ordering_fields = ["timestamp"]
+
+
+class BoardView(generics.GenericAPIView):
+    """A project's board: the five columns in workflow order, each with its tasks in order."""
+
+    serializer_class = BoardSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(parameters=[BoardQuerySerializer])
+    def get(self, request, pk):
+        query = BoardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+        board = project_board(project=project, **query.validated_data)
+        return Response(BoardSerializer(board, context=self.get_serializer_context()).data)

@@ -51,6 +51,23 @@ class TestAIModelsApi:
         model.refresh_from_db()
         assert model.api_key == ""
 
+    def test_staff_put_and_delete(self, staff_client):
+        model = AIModelFactory(api_key=SECRET)
+
+        put = staff_client.put(
+            f"/api/v1/ai-models/{model.pk}/",
+            {"name": "renamed", "provider": "anthropic", "model": "claude-sonnet-4-5"},
+        )
+        delete = staff_client.delete(f"/api/v1/ai-models/{model.pk}/")
+
+        assert (put.status_code, put.json()["provider"], put.json()["has_api_key"]) == (
+            200,
+            "anthropic",
+            True,
+        )
+        assert delete.status_code == 204
+        assert not AIModel.objects.exists()
+
     def test_any_user_reads_but_only_staff_write(self, owner_client):
         model = AIModelFactory()
 

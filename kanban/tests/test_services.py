@@ -1,0 +1,132 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from aimodels.models import SystemSettings
+from kanban import services
+from kanban.models import ORDER_GAP, Task
+from kanban.tests.factories import TaskFactory
+from orchestrator.db_metrics import count_writes
+from orchestrator.exceptions import Conflict
+from projects.tests.factories import ProjectFactory
+
+
+def column(project, status="backlog") -> list[str]:
+    return list(
+        Task.objects.in_column(project_id=project.pk, status=status)
+        .order_by("order")
+        .values_list("title", flat=True)
+    )
+
+
+@pytest.fixture
+def project(db):
+    project = ProjectFactory()
+    for title in "ABCDE":
+        TaskFactory(project=project, title=title)
+    return project
+
+
+def task(project, title) -> Task:
+    return Task.objects.get(project=project, title=title)
+
+
+class TestTaskMove:
+    @pytest.mark.parametrize(
+        ("title", "position", "expected"),
+        [
+            ("A", 0, "ABCDE"),
+            ("A", 2, "BCADE"),
+            ("A", 4, "BCDEA"),
+            ("E", 0, "EABCD"),
+            ("C", 1, "ACBDE"),
+            ("B", 99, "ACDEB"),
+            ("D", None, "ABCED"),
+        ],
+    )
+    def test_within_a_column_the_position_counts_without_the_task(self, project, title, position, expected):
+        services.task_move(task=task(project, title), status="backlog", position=position)
+
+        assert "".join(column(project)) == expected
+
+    def test_to_another_column(self, project):
+        services.task_move(task=task(project, "A"), status="todo", position=0)
+        services.task_move(task=task(project, "B"), status="todo", position=0)
+        services.task_move(task=task(project, "C"), status="todo", position=1)
+
+        assert column(project, "todo") == ["B", "C", "A"]
+        assert column(project) == ["D", "E"]
+
+    def test_an_ordinary_move_writes_one_row(self, project):
+        with count_writes() as writes:
+            services.task_move(task=task(project, "E"), status="backlog", position=1)
+
+        assert (writes.statements, writes.rows) == (1, 1)
+
+    def test_when_the_gap_runs_out_only_that_column_is_renumbered(self, project):
+        other = TaskFactory(project=project, status="done", title="Z")
+        moves = 0
+        # Moving the last task between the first two halves their gap each time.
+        while True:
+            last = Task.objects.in_column(project_id=project.pk, status="backlog").order_by("-order").first()
+            with count_writes() as writes:
+                services.task_move(task=last, status="backlog", position=1)
+            moves += 1
+            if writes.rows > 1:
+                break
+
+        keys = list(
+            Task.objects.in_column(project_id=project.pk, status="backlog")
+            .order_by("order")
+            .values_list("order", flat=True)
+        )
+        assert moves == 17  # log2(ORDER_GAP) halvings fit, the next one rebalances
+        assert keys == [ORDER_GAP * n for n in range(1, 6)]
+        other.refresh_from_db()
+        assert other.order == ORDER_GAP
+
+    def test_rebalancing_keeps_every_task_in_its_place(self, project):
+        for _ in range(40):
+            last = Task.objects.in_column(project_id=project.pk, status="backlog").order_by("-order").first()
+            services.task_move(task=last, status="backlog", position=1)
+
+        assert len(column(project)) == 5
+        assert len(set(Task.objects.values_list("order", flat=True))) == 5
+
+
+class TestWipLimits:
+    def test_a_move_into_a_full_column_is_refused_and_changes_nothing(self, project):
+        SystemSettings.objects.create(key="kanban.wip_limits", value={"todo": 1})
+        services.task_move(task=task(project, "A"), status="todo")
+
+        with pytest.raises(Conflict, match="Column 'todo' is at its WIP limit of 1"):
+            services.task_move(task=task(project, "B"), status="todo")
+        assert column(project, "todo") == ["A"]
+        assert column(project) == ["B", "C", "D", "E"]
+
+    def test_moves_within_a_full_column_are_allowed(self, project):
+        SystemSettings.objects.create(key="kanban.wip_limits", value={"backlog": 5})
+
+        services.task_move(task=task(project, "E"), status="backlog", position=0)
+
+        assert "".join(column(project)) == "EABCD"
+
+    def test_create_into_a_full_column_is_refused(self, project):
+        SystemSettings.objects.create(key="kanban.wip_limits", value={"backlog": 5})
+
+        with pytest.raises(Conflict):
+            services.task_create(project=project, title="F")
+        assert Task.objects.count() == 5
+
+
+class TestTaskCreate:
+    def test_appends_to_the_column(self, project):
+        created = services.task_create(project=project, title="F")
+
+        assert column(project)[-1] == "F"
+        assert created.order == 6 * ORDER_GAP
+
+    def test_bad_fields_are_refused(self, project):
+        with pytest.raises(ValidationError) as excinfo:
+            services.task_create(project=project, title="")
+        assert excinfo.value.message_dict == {"title": ["This field cannot be blank."]}
+        assert Task.objects.count() == 5
