@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Interview, Project, Prompt
+from projects.validators import validate_components
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -61,3 +62,37 @@ class PromptSerializer(ProjectScopedSerializer):
         ]
         read_only_fields = ["lineage", "version"]
         create_only = ["project", "parent"]
+
+
+class PromptVersionSerializer(serializers.Serializer):
+    """A new version: fields left out carry over from the version it derives from."""
+
+    content = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    components = serializers.JSONField(required=False, validators=[validate_components])
+    type = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    is_reusable = serializers.BooleanField(required=False)
+
+
+class PromptDiffQuerySerializer(serializers.Serializer):
+    other = OwnedRelatedField(queryset=Prompt.objects.all(), help_text="The prompt to compare with.")
+
+
+class PromptDiffSerializer(serializers.Serializer):
+    from_ = serializers.UUIDField()
+    to = serializers.UUIDField()
+    diff = serializers.CharField(help_text="Unified diff of the two contents.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class PromptRenderSerializer(serializers.Serializer):
+    variables = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict
+    )
+
+
+class RenderedPromptSerializer(serializers.Serializer):
+    content = serializers.CharField()

@@ -1,8 +1,24 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from orchestrator.schema import ErrorSerializer
 from orchestrator.viewsets import ProjectScopedViewSet
-from projects import services
+from projects import composition, services
 from projects.filters import InterviewFilter, PromptFilter
 from projects.models import Interview, Project, Prompt
-from projects.serializers import InterviewSerializer, ProjectSerializer, PromptSerializer
+from projects.serializers import (
+    InterviewSerializer,
+    ProjectSerializer,
+    PromptDiffQuerySerializer,
+    PromptDiffSerializer,
+    PromptRenderSerializer,
+    PromptSerializer,
+    PromptVersionSerializer,
+    RenderedPromptSerializer,
+)
 
 
 class ProjectViewSet(ProjectScopedViewSet):
@@ -23,6 +39,13 @@ class InterviewViewSet(ProjectScopedViewSet):
     ordering_fields = ["created_at", "updated_at"]
 
 
+HISTORY_CONFLICT = {409: ErrorSerializer}
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: PromptSerializer, **HISTORY_CONFLICT}),
+    partial_update=extend_schema(responses={200: PromptSerializer, **HISTORY_CONFLICT}),
+)
 class PromptViewSet(ProjectScopedViewSet):
     queryset = Prompt.objects.all()
     serializer_class = PromptSerializer
@@ -32,3 +55,50 @@ class PromptViewSet(ProjectScopedViewSet):
 
     def perform_create(self, serializer):
         serializer.instance = services.prompt_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.prompt_update(prompt=serializer.instance, **serializer.validated_data)
+
+    def _created(self, prompt):
+        return Response(self.get_serializer(prompt).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], responses=PromptSerializer(many=True), filters=False)
+    @extend_schema(methods=["post"], request=PromptVersionSerializer, responses={201: PromptSerializer})
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def versions(self, request, pk=None):
+        """GET: the whole lineage ordered by version. POST: a new latest version derived from this one."""
+        prompt = self.get_object()
+        if request.method == "GET":
+            lineage = Prompt.objects.filter(lineage=prompt.lineage).order_by("version")
+            return Response(self.get_serializer(lineage, many=True).data)
+        version = PromptVersionSerializer(data=request.data)
+        version.is_valid(raise_exception=True)
+        return self._created(services.prompt_create_version(prompt=prompt, **version.validated_data))
+
+    @extend_schema(parameters=[PromptDiffQuerySerializer], responses=PromptDiffSerializer, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def diff(self, request, pk=None):
+        """A unified diff from this prompt's content to `other`'s (same project)."""
+        prompt = self.get_object()
+        query = PromptDiffQuerySerializer(data=request.query_params, context=self.get_serializer_context())
+        query.is_valid(raise_exception=True)
+        other = query.validated_data["other"]
+        if other.project_id != prompt.project_id:
+            raise ValidationError({"other": ["Must belong to the same project."]})
+        diff = services.prompt_diff(prompt=prompt, other=other)
+        return Response({"from": prompt.pk, "to": other.pk, "diff": diff})
+
+    @extend_schema(request=None, responses={201: PromptSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """A new latest version of the lineage carrying this version's content and components."""
+        return self._created(services.prompt_restore(prompt=self.get_object()))
+
+    @extend_schema(request=PromptRenderSerializer, responses=RenderedPromptSerializer)
+    @action(detail=True, methods=["post"])
+    def render(self, request, pk=None):
+        """Compose the components and content, replacing every `{{name}}` with its variable."""
+        prompt = self.get_object()
+        body = PromptRenderSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response({"content": composition.render(prompt, body.validated_data["variables"])})
