@@ -1,0 +1,108 @@
+"""Benchmark: task moves and the board endpoint on PostgreSQL, at growing column sizes.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/orchestrator .venv/bin/python benchmarks/kanban.py
+
+Creates a throwaway database (test_<name>), fills one column with 100, 1,000 and
+10,000 tasks, and reports per size: the median and p95 latency of a move (random
+task to a random position, within the column and across columns), the rows
+written per move (mean and worst), and the latency of GET /projects/{id}/board/.
+It is a measurement, not a test: it asserts nothing and the numbers go in the README.
+"""
+
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from kanban import services  # noqa: E402
+from kanban.models import ORDER_GAP, Task  # noqa: E402
+from orchestrator.db_metrics import count_writes  # noqa: E402
+from projects.models import Project  # noqa: E402
+
+SIZES = (100, 1_000, 10_000)
+MOVES = 300
+BOARD_REQUESTS = 30
+
+
+def p95(values):
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def fill_column(owner, size):
+    project = Project.objects.create(owner=owner, name=f"bench {size}")
+    Task.objects.bulk_create(
+        Task(project=project, title=f"Task {n}", status="backlog", order=(n + 1) * ORDER_GAP)
+        for n in range(size)
+    )
+    return project
+
+
+def measure_moves(project, size, rng):
+    ids = list(Task.objects.filter(project=project).values_list("pk", flat=True))
+    latencies, rows = [], []
+    for n in range(MOVES):
+        task = Task.objects.get(pk=rng.choice(ids))
+        status = "backlog" if n % 4 else "todo"  # mostly within the big column, some across
+        started = time.perf_counter()
+        with count_writes() as writes:
+            services.task_move(task=task, status=status, position=rng.randint(0, size))
+        latencies.append((time.perf_counter() - started) * 1000)
+        rows.append(writes.rows)
+    return latencies, rows
+
+
+def measure_board(client, project, params):
+    latencies = []
+    for _ in range(BOARD_REQUESTS):
+        started = time.perf_counter()
+        response = client.get(f"/api/v1/projects/{project.pk}/board/", params)
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content
+    return latencies
+
+
+def main():
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: this benchmark measures PostgreSQL.")
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        owner = get_user_model().objects.create_user("bench")
+        client = APIClient()
+        client.force_authenticate(owner)
+        rng = random.Random(42)
+        print(
+            "| tasks in column | move median ms | move p95 ms | rows/move mean | rows/move max "
+            "| board (50/column) median ms | board (all) median ms |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for size in SIZES:
+            project = fill_column(owner, size)
+            latencies, rows = measure_moves(project, size, rng)
+            board_limited = measure_board(client, project, {"limit_per_column": 50})
+            board_full = measure_board(client, project, {})
+            print(
+                f"| {size:,} | {statistics.median(latencies):.2f} | {p95(latencies):.2f} "
+                f"| {statistics.mean(rows):.2f} | {max(rows)} "
+                f"| {statistics.median(board_limited):.1f} | {statistics.median(board_full):.1f} |"
+            )
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
