@@ -3,7 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
-from aimodels.tests.factories import ISSUED_API_KEYS
+from aimodels.models import AIModel
+from aimodels.tests.factories import ISSUED_API_KEYS, AIModelFactory
+from aimodels.tests.fake_providers import FakeProvider
 from projects.tests.factories import UserFactory
 
 
@@ -65,3 +67,40 @@ def outsider_client(outsider):
 @pytest.fixture
 def staff_client(staff):
     return client_for(staff)
+
+
+@pytest.fixture(scope="session")
+def _fake_servers():
+    servers = {protocol: FakeProvider(protocol) for protocol in ("openai", "anthropic")}
+    ISSUED_API_KEYS.update(server.api_key for server in servers.values())
+    yield servers
+    for server in servers.values():
+        server.close()
+
+
+@pytest.fixture
+def openai_server(_fake_servers):
+    """A local server speaking OpenAI Chat Completions; script it with `.reply(...)`."""
+    _fake_servers["openai"].reset()
+    return _fake_servers["openai"]
+
+
+@pytest.fixture
+def anthropic_server(_fake_servers):
+    """A local server speaking Anthropic Messages; script it with `.reply(...)`."""
+    _fake_servers["anthropic"].reset()
+    return _fake_servers["anthropic"]
+
+
+@pytest.fixture(params=["openai", "anthropic"])
+def provider_server(request, _fake_servers):
+    """Each protocol in turn."""
+    _fake_servers[request.param].reset()
+    return _fake_servers[request.param]
+
+
+def ai_model_on(server: FakeProvider, **fields) -> AIModel:
+    """An active AIModel pointed at a fake provider server."""
+    provider = AIModel.Provider.OPENAI if server.protocol == "openai" else AIModel.Provider.ANTHROPIC
+    fields.setdefault("config", {"timeout": 2, "max_retries": 0})
+    return AIModelFactory(provider=provider, base_url=server.base_url, api_key=server.api_key, **fields)

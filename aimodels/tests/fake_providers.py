@@ -1,0 +1,144 @@
+"""Local HTTP servers that speak the OpenAI Chat Completions and the Anthropic Messages
+protocols, so tests drive the real SDK clients over real HTTP. Replies are scripted."""
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    tool_calls: list[dict] = field(default_factory=list)  # {"name", "arguments": dict or raw str}
+    status: int = 200
+    delay: float = 0.0
+    usage: tuple[int, int] = (12, 7)
+
+
+class FakeProvider:
+    """One protocol ("openai" or "anthropic") on 127.0.0.1, with a queue of scripted replies."""
+
+    def __init__(self, protocol: str):
+        self.protocol = protocol
+        self.api_key = f"sk-fake-{protocol}-0123456789-wxyz"
+        self.replies: deque[Reply] = deque()
+        self.requests: list[dict] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        port = self.server.server_address[1]
+        return f"http://127.0.0.1:{port}/v1" if self.protocol == "openai" else f"http://127.0.0.1:{port}"
+
+    def reply(self, text: str = "", *, tool_calls=(), status: int = 200, delay: float = 0.0) -> None:
+        self.replies.append(Reply(text=text, tool_calls=list(tool_calls), status=status, delay=delay))
+
+    def reset(self) -> None:
+        self.replies.clear()
+        self.requests.clear()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def _authorised(self, headers) -> bool:
+        bearer = headers.get("Authorization") == f"Bearer {self.api_key}"
+        if self.protocol == "openai":
+            return bearer
+        # Anthropic takes the key as x-api-key; newer SDKs send it as a bearer token.
+        return bearer or headers.get("x-api-key") == self.api_key
+
+    def _error(self, status: int, message: str) -> dict:
+        if self.protocol == "openai":
+            return {"error": {"message": message, "type": "server_error", "code": None}}
+        return {"type": "error", "error": {"type": "api_error", "message": message}}
+
+    def _success(self, request: dict, reply: Reply) -> dict:
+        calls = [
+            (f"call_{index}", call["name"], call["arguments"]) for index, call in enumerate(reply.tool_calls)
+        ]
+        if self.protocol == "openai":
+            message = {"role": "assistant", "content": reply.text or None}
+            if calls:
+                message["tool_calls"] = [
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {
+                            "name": name,
+                            "arguments": args if isinstance(args, str) else json.dumps(args),
+                        },
+                    }
+                    for call_id, name, args in calls
+                ]
+            return {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": request.get("model", ""),
+                "choices": [
+                    {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
+                ],
+                "usage": {
+                    "prompt_tokens": reply.usage[0],
+                    "completion_tokens": reply.usage[1],
+                    "total_tokens": sum(reply.usage),
+                },
+            }
+        content = [{"type": "text", "text": reply.text}] if reply.text else []
+        content += [
+            {"type": "tool_use", "id": call_id, "name": name, "input": args} for call_id, name, args in calls
+        ]
+        return {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": request.get("model", ""),
+            "content": content,
+            "stop_reason": "tool_use" if calls else "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": reply.usage[0], "output_tokens": reply.usage[1]},
+        }
+
+    def _handler(self):
+        provider = self
+        path = "/v1/chat/completions" if self.protocol == "openai" else "/v1/messages"
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                if self.path != path:
+                    return self._send(404, provider._error(404, f"no route {self.path}"))
+                if not provider._authorised(self.headers):
+                    return self._send(401, provider._error(401, "Incorrect API key provided."))
+                provider.requests.append(body)
+                if not provider.replies:
+                    return self._send(500, provider._error(500, "the test scripted no reply"))
+                reply = provider.replies.popleft()
+                time.sleep(reply.delay)
+                if reply.status != 200:
+                    return self._send(reply.status, provider._error(reply.status, "the model is on fire"))
+                self._send(200, provider._success(body, reply))
+
+            def _send(self, status, payload):
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+
+        return Handler

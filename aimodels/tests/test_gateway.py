@@ -1,0 +1,122 @@
+import pytest
+
+from aimodels.gateway import AIProviderError, AIProviderTimeout, ToolSpec, complete, resolve_ai_model
+from aimodels.gateway.base import AIModelUnavailable
+from aimodels.tests.factories import AIModelFactory
+from conftest import ai_model_on
+
+LIST_TASKS = ToolSpec(
+    name="list_tasks",
+    description="List tasks",
+    parameters={"type": "object", "properties": {"status": {"type": "string"}}},
+)
+
+
+@pytest.mark.django_db
+class TestComplete:
+    def test_text_and_usage(self, provider_server):
+        model = ai_model_on(provider_server, config={"temperature": 0.1, "system_prompt": "Be terse."})
+        provider_server.reply("Hello there")
+
+        completion = complete(model, messages=[{"role": "user", "content": "Hi"}])
+
+        assert completion.text == "Hello there"
+        assert completion.tool_calls == []
+        assert completion.usage == {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19}
+        sent = provider_server.requests[0]
+        assert sent["temperature"] == 0.1
+        if provider_server.protocol == "openai":
+            assert sent["messages"] == [
+                {"role": "system", "content": "Be terse."},
+                {"role": "user", "content": "Hi"},
+            ]
+        else:
+            assert sent["system"] == "Be terse."
+            assert sent["messages"] == [{"role": "user", "content": "Hi"}]
+
+    def test_tool_calls_round_trip(self, provider_server):
+        model = ai_model_on(provider_server)
+        provider_server.reply("Looking", tool_calls=[{"name": "list_tasks", "arguments": {"status": "todo"}}])
+        provider_server.reply("Two tasks")
+
+        first = complete(model, messages=[{"role": "user", "content": "What is open?"}], tools=[LIST_TASKS])
+        call = first.tool_calls[0]
+        second = complete(
+            model,
+            messages=[
+                {"role": "user", "content": "What is open?"},
+                {"role": "assistant", "content": first.text, "tool_calls": first.tool_calls},
+                {"role": "tool", "tool_call_id": call.id, "content": '{"tasks": 2}'},
+            ],
+            tools=[LIST_TASKS],
+        )
+
+        assert (call.name, call.arguments) == ("list_tasks", {"status": "todo"})
+        assert second.text == "Two tasks"
+        sent = provider_server.requests[1]
+        if provider_server.protocol == "openai":
+            assert sent["tools"][0]["function"]["name"] == "list_tasks"
+            assert sent["messages"][1]["tool_calls"][0]["id"] == call.id
+            assert sent["messages"][2] == {"role": "tool", "tool_call_id": call.id, "content": '{"tasks": 2}'}
+        else:
+            assert sent["tools"][0]["input_schema"] == LIST_TASKS.parameters
+            assert sent["messages"][1]["content"][1]["type"] == "tool_use"
+            assert sent["messages"][2] == {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": call.id, "content": '{"tasks": 2}'}],
+            }
+
+    def test_provider_500_is_a_502_naming_the_model(self, provider_server):
+        model = ai_model_on(provider_server, name="flaky")
+        provider_server.reply(status=500)
+
+        with pytest.raises(AIProviderError) as excinfo:
+            complete(model, messages=[{"role": "user", "content": "Hi"}])
+        assert excinfo.value.status_code == 502
+        assert str(excinfo.value.detail).startswith("AI model 'flaky' answered HTTP 500")
+
+    def test_timeout_is_a_504(self, provider_server):
+        model = ai_model_on(provider_server, name="slow", config={"timeout": 0.3, "max_retries": 0})
+        provider_server.reply("late", delay=1.5)
+
+        with pytest.raises(AIProviderTimeout) as excinfo:
+            complete(model, messages=[{"role": "user", "content": "Hi"}])
+        assert excinfo.value.status_code == 504
+        assert str(excinfo.value.detail) == "AI model 'slow' did not answer in time."
+
+    def test_unreachable_is_a_504(self):
+        model = AIModelFactory(
+            name="gone", base_url="http://127.0.0.1:9/v1", config={"timeout": 1, "max_retries": 0}
+        )
+
+        with pytest.raises(AIProviderTimeout, match="AI model 'gone' could not be reached."):
+            complete(model, messages=[{"role": "user", "content": "Hi"}])
+
+    def test_wrong_key_is_a_502_that_never_shows_the_key(self, provider_server):
+        model = ai_model_on(provider_server, name="locked")
+        model.api_key = "sk-wrong-key-0000000000-zzzz"
+
+        with pytest.raises(AIProviderError) as excinfo:
+            complete(model, messages=[{"role": "user", "content": "Hi"}])
+        assert "HTTP 401" in str(excinfo.value.detail)
+        assert model.api_key not in str(excinfo.value.detail)
+
+
+@pytest.mark.django_db
+class TestRouting:
+    def test_requested_then_usage_then_general(self):
+        general = AIModelFactory(usage_type="general")
+        interviewer = AIModelFactory(usage_type="interview")
+        AIModelFactory(usage_type="interview", is_active=False)
+
+        assert resolve_ai_model(usage_type="interview", requested=general) == general
+        assert resolve_ai_model(usage_type="interview") == interviewer
+        assert resolve_ai_model(usage_type="commit_generation") == general
+
+    def test_nothing_configured_is_a_409_saying_what_to_configure(self):
+        AIModelFactory(usage_type="general", is_active=False)
+
+        with pytest.raises(AIModelUnavailable) as excinfo:
+            resolve_ai_model(usage_type="interview")
+        assert excinfo.value.status_code == 409
+        assert "No active AI model for 'interview' or 'general'" in str(excinfo.value.detail)
