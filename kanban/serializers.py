@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from kanban.conventional import CommitMessageError, commit_fields
 from kanban.models import Commit, Task
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Project, Prompt
@@ -34,6 +35,8 @@ class TaskMoveSerializer(serializers.Serializer):
 
 
 class CommitSerializer(ProjectScopedSerializer):
+    """`type`, `scope` and `breaking` come from the message header; if given, they must agree."""
+
     task = OwnedRelatedField(queryset=Task.objects.all())
 
     class Meta:
@@ -52,7 +55,28 @@ class CommitSerializer(ProjectScopedSerializer):
             "timestamp",
         ]
         read_only_fields = ["project", "created_by_ai_model", "timestamp"]
+        extra_kwargs = {
+            "type": {"required": False},
+            "scope": {"required": False},
+            "breaking": {"required": False},
+        }
         create_only = ["task"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        message = attrs.get("message", getattr(self.instance, "message", ""))
+        try:
+            derived = commit_fields(message)
+        except CommitMessageError as exc:
+            raise serializers.ValidationError({"message": [str(exc)]}) from None
+        mismatched = {
+            name: [f"Does not match the message header ({derived[name]!r})."]
+            for name in derived
+            if name in attrs and attrs[name] != derived[name]
+        }
+        if mismatched:
+            raise serializers.ValidationError(mismatched)
+        return {**attrs, **derived}
 
 
 class BoardColumnSerializer(serializers.Serializer):

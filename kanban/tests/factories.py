@@ -20,5 +20,8 @@ class CommitFactory(factory.django.DjangoModelFactory):
     task = factory.SubFactory(TaskFactory)
     type = Commit.Type.FEAT
     scope = "board"
-    message = "feat(board): add the board"
+    breaking = False
+    message = factory.LazyAttribute(
+        lambda commit: f"{commit.type}({commit.scope}){'!' if commit.breaking else ''}: change the board"
+    )
     changes = factory.LazyFunction(lambda: {"files": ["kanban/views.py"]})

@@ -65,9 +65,72 @@ class TestCommitsApi:
         CommitFactory(task=commit.task, type="fix")
 
         filtered = owner_client.get("/api/v1/commits/", {"type": "feat", "breaking": "true"}).json()
-        patched = owner_client.patch(f"/api/v1/commits/{commit.pk}/", {"scope": "api"})
+        patched = owner_client.patch(f"/api/v1/commits/{commit.pk}/", {"message": "feat(api)!: new api"})
         deleted = owner_client.delete(f"/api/v1/commits/{commit.pk}/")
 
         assert [row["id"] for row in filtered["results"]] == [str(commit.pk)]
         assert patched.json()["scope"] == "api"
         assert deleted.status_code == 204
+
+
+@pytest.mark.django_db
+class TestCommitMessages:
+    def test_type_scope_and_breaking_come_from_the_message(self, owner_client, owner):
+        task = TaskFactory(project__owner=owner)
+
+        response = owner_client.post(
+            "/api/v1/commits/",
+            {"task": str(task.pk), "message": "refactor(api)!: drop v0\n\nBREAKING CHANGE: v0 is gone"},
+        )
+
+        assert response.status_code == 201
+        assert {k: response.json()[k] for k in ("type", "scope", "breaking")} == {
+            "type": "refactor",
+            "scope": "api",
+            "breaking": True,
+        }
+
+    @pytest.mark.parametrize(
+        ("payload", "errors"),
+        [
+            (
+                {"message": "added stuff"},
+                {
+                    "message": [
+                        "The first line must be '<type>[(<scope>)][!]: <description>', e.g. 'feat(board): add columns'."
+                    ]
+                },
+            ),
+            (
+                {"message": "wip: stuff"},
+                {
+                    "message": [
+                        "The type 'wip' is not one of feat, fix, docs, style, refactor, test, chore, perf, build, ci, revert."
+                    ]
+                },
+            ),
+            ({"message": "fix: x", "type": "feat"}, {"type": ["Does not match the message header ('fix')."]}),
+            (
+                {"message": "fix(a): x", "scope": "b", "breaking": True},
+                {
+                    "scope": ["Does not match the message header ('a')."],
+                    "breaking": ["Does not match the message header (False)."],
+                },
+            ),
+        ],
+    )
+    def test_invalid_messages_are_400s_and_store_nothing(self, owner_client, owner, payload, errors):
+        task = TaskFactory(project__owner=owner)
+
+        response = owner_client.post("/api/v1/commits/", {"task": str(task.pk), **payload})
+
+        assert response.status_code == 400
+        assert response.json() == errors
+        assert not Commit.objects.exists()
+
+    def test_changing_the_message_rederives_the_header_fields(self, owner_client, owner):
+        commit = CommitFactory(task__project__owner=owner)
+
+        response = owner_client.patch(f"/api/v1/commits/{commit.pk}/", {"message": "docs: explain moves"})
+
+        assert (response.json()["type"], response.json()["scope"]) == ("docs", "")
