@@ -20,12 +20,11 @@ class DecryptionError(Exception):
 
 
 @lru_cache(maxsize=8)
-def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
+def _fernets(keys: tuple[str, ...], secret_key: str) -> tuple[Fernet, ...]:
     if not keys:
-        derived = base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest())
-        return MultiFernet([Fernet(derived)])
+        return (Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest())),)
     try:
-        return MultiFernet([Fernet(key) for key in keys])
+        return tuple(Fernet(key) for key in keys)
     except ValueError as exc:
         raise ImproperlyConfigured(
             "FIELD_ENCRYPTION_KEYS must be url-safe base64 Fernet keys "
@@ -33,8 +32,12 @@ def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
         ) from exc
 
 
+def _configured() -> tuple[Fernet, ...]:
+    return _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
+
+
 def fernet() -> MultiFernet:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
+    return MultiFernet(_configured())
 
 
 def encrypt(plaintext: str) -> str:
@@ -49,6 +52,15 @@ def decrypt(token: str) -> str:
             "A stored secret cannot be decrypted with FIELD_ENCRYPTION_KEYS; "
             "keep the key it was encrypted with in the list."
         ) from None
+
+
+def is_current(token: str) -> bool:
+    """Whether `token` is already encrypted with the first key."""
+    try:
+        _configured()[0].decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def rotate(token: str) -> str:

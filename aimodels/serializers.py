@@ -96,3 +96,35 @@ class SettingsBulkSerializer(serializers.Serializer):
             setting, _ = SystemSettings.objects.update_or_create(key=item["key"], defaults=defaults)
             stored.append(setting)
         return stored
+
+
+class ActiveAIModelField(serializers.PrimaryKeyRelatedField):
+    """An explicit model choice for an AI action: must exist and be active."""
+
+    default_error_messages = {"inactive": "AI model '{name}' is not active."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", AIModel.objects.all())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text", "Id of the AI model to use; by default the active model for this action."
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        ai_model = super().to_internal_value(data)
+        if not ai_model.is_active:
+            self.fail("inactive", name=ai_model.name)
+        return ai_model
+
+
+class AIActionSerializer(serializers.Serializer):
+    """The body every AI action accepts: an optional explicit model."""
+
+    ai_model = ActiveAIModelField()
+
+
+class AIModelTestResultSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    latency_ms = serializers.IntegerField()
+    error = serializers.CharField(allow_null=True)

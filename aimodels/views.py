@@ -1,11 +1,20 @@
+import time
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from aimodels.filters import AIModelFilter
+from aimodels.gateway import AIProviderError, AIProviderTimeout, complete
 from aimodels.models import AIModel, SystemSettings
-from aimodels.serializers import AIModelSerializer, SettingsBulkSerializer, SystemSettingsSerializer
+from aimodels.serializers import (
+    AIModelSerializer,
+    AIModelTestResultSerializer,
+    SettingsBulkSerializer,
+    SystemSettingsSerializer,
+)
 from orchestrator.permissions import IsStaffOrReadOnly
 
 
@@ -18,6 +27,20 @@ class AIModelViewSet(viewsets.ModelViewSet):
     filterset_class = AIModelFilter
     search_fields = ["name", "model"]
     ordering_fields = ["name", "created_at", "updated_at"]
+
+    @extend_schema(request=None, responses=AIModelTestResultSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def test(self, request, pk=None):
+        """Staff: one tiny call to the model, to check its address, key and model id."""
+        ai_model = self.get_object()
+        started = time.monotonic()
+        try:
+            complete(ai_model, messages=[{"role": "user", "content": "Reply with the word: ok"}])
+            error = None
+        except (AIProviderError, AIProviderTimeout) as exc:
+            error = str(exc.detail)
+        latency_ms = round((time.monotonic() - started) * 1000)
+        return Response({"ok": error is None, "latency_ms": latency_ms, "error": error})
 
 
 class SystemSettingsViewSet(viewsets.ModelViewSet):

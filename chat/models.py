@@ -91,6 +91,7 @@ class ToolCall(AppendOnlyModel):
     Status = ToolCallStatus
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="tool_calls")
+    call_id = models.CharField(max_length=100, blank=True, help_text="The provider's id for this call.")
     tool_name = models.CharField(max_length=100, db_index=True)
     arguments = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aimodels.serializers import AIActionSerializer
 from chat.models import ChatSession, Message, ToolCall
 from kanban.models import Task
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
@@ -29,3 +30,7 @@ class MessageSerializer(serializers.ModelSerializer):
         model = Message
         fields = ["id", "session", "role", "content", "usage", "tool_calls", "created_at"]
         read_only_fields = fields
+
+
+class ChatMessageCreateSerializer(AIActionSerializer):
+    content = serializers.CharField(help_text="The user's message to the task agent.")

@@ -1,9 +1,20 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from aimodels.gateway import resolve_ai_model
+from aimodels.models import AIModel
+from chat import services
 from chat.filters import ChatSessionFilter
 from chat.models import ChatSession, Message, ToolCall
-from chat.serializers import ChatSessionSerializer, MessageSerializer, ToolCallSerializer
+from chat.serializers import (
+    ChatMessageCreateSerializer,
+    ChatSessionSerializer,
+    MessageSerializer,
+    ToolCallSerializer,
+)
+from orchestrator.schema import AI_ERRORS
 from orchestrator.viewsets import ProjectScopedViewSet
 
 
@@ -17,13 +28,29 @@ class ChatSessionViewSet(ProjectScopedViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
-    @extend_schema(responses=MessageSerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"], filter_backends=[])
+    @extend_schema(methods=["get"], responses=MessageSerializer(many=True), filters=False)
+    @extend_schema(
+        methods=["post"],
+        request=ChatMessageCreateSerializer,
+        responses={201: MessageSerializer(many=True), **AI_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], filter_backends=[])
     def messages(self, request, pk=None):
-        """The session's messages, oldest first, each with its tool calls."""
+        """GET: the session's messages, oldest first, each with its tool calls.
+        POST: send a message; the task agent answers, acting on the board through tools,
+        and the messages the turn added are returned."""
         session = self.get_object()
-        messages = Message.objects.filter(session=session).prefetch_related("tool_calls")
-        return self._paginated(messages, MessageSerializer)
+        if request.method == "GET":
+            messages = Message.objects.filter(session=session).prefetch_related("tool_calls")
+            return self._paginated(messages, MessageSerializer)
+        body = ChatMessageCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ai_model = resolve_ai_model(
+            usage_type=AIModel.UsageType.TASK_EXECUTION, requested=body.validated_data.get("ai_model")
+        )
+        added = services.chat_send(session=session, content=body.validated_data["content"], ai_model=ai_model)
+        messages = Message.objects.filter(pk__in=[m.pk for m in added]).prefetch_related("tool_calls")
+        return Response(MessageSerializer(messages, many=True).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=ToolCallSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], url_path="tool-calls", filter_backends=[])

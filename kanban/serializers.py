@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aimodels.serializers import AIActionSerializer
 from kanban.conventional import CommitMessageError, commit_fields
 from kanban.models import Commit, Task
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
@@ -95,3 +96,8 @@ class BoardQuerySerializer(serializers.Serializer):
     limit_per_column = serializers.IntegerField(
         min_value=0, required=False, help_text="List at most this many tasks per column."
     )
+
+
+class CommitGenerateSerializer(AIActionSerializer):
+    task = OwnedRelatedField(queryset=Task.objects.all())
+    changes = serializers.JSONField(help_text="What changed: files, diff, summary...")

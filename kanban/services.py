@@ -2,12 +2,16 @@
 row first: that serialises the writers of one board, so two of them can never
 pick the same free order key or both slip under a column's WIP limit."""
 
+import json
+
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from aimodels.models import SystemSettings
-from kanban.models import ORDER_GAP, Task
+from aimodels.gateway import AIProviderError, complete
+from aimodels.models import AIModel, SystemSettings
+from kanban.conventional import CommitMessageError, commit_fields
+from kanban.models import ORDER_GAP, Commit, Task
 from orchestrator.exceptions import Conflict
 from projects.models import Project, Prompt
 
@@ -128,3 +132,59 @@ def _rebalance_column(*, task: Task, status: str, position: int) -> Task:
     Task.objects.bulk_update(rows, ["order"])
     Task.objects.filter(pk=task.pk).update(updated_at=task.updated_at)
     return task
+
+
+COMMIT_WRITER_INSTRUCTIONS = (
+    "You write git commit messages that follow Conventional Commits 1.0: "
+    "'<type>[(<scope>)][!]: <description>', then optionally a blank line and a body, then "
+    "optionally a blank line and footers such as 'BREAKING CHANGE: <what breaks>'. "
+    "The type is one of: feat, fix, docs, style, refactor, test, chore, perf, build, ci, revert. "
+    "Answer with the commit message only."
+)
+
+
+def _without_code_fence(text: str) -> str:
+    """Models often wrap the message in a Markdown code fence; the commit is what is inside."""
+    lines = text.strip().splitlines()
+    if len(lines) >= 2 and lines[0].startswith("```") and lines[-1].strip() == "```":
+        lines = lines[1:-1]
+    return "\n".join(lines).strip()
+
+
+def commit_generate(*, task: Task, changes, ai_model: AIModel) -> Commit:
+    """A commit whose message the model writes from the task and its changes.
+
+    An invalid message is sent back once with the parser's complaint; a second invalid one
+    is a 502, and nothing is stored.
+    """
+    messages = [
+        {"role": "system", "content": COMMIT_WRITER_INSTRUCTIONS},
+        {
+            "role": "user",
+            "content": (
+                f"Task: {task.title}\n\n{task.description}\n\nChanges:\n{json.dumps(changes, indent=2)}"
+            ),
+        },
+    ]
+    for _attempt in range(2):
+        answer = complete(ai_model, messages=messages).text
+        message = _without_code_fence(answer)
+        try:
+            fields = commit_fields(message)
+        except CommitMessageError as exc:
+            complaint = str(exc)
+            messages += [
+                {"role": "assistant", "content": answer},
+                {
+                    "role": "user",
+                    "content": f"That is not a valid Conventional Commit: {complaint} "
+                    "Answer with the corrected commit message only.",
+                },
+            ]
+            continue
+        return Commit.objects.create(
+            task=task, message=message, changes=changes, created_by_ai_model=ai_model.name, **fields
+        )
+    raise AIProviderError(
+        f"AI model '{ai_model.name}' did not write a valid Conventional Commit in two tries: {complaint}"
+    )

@@ -1,9 +1,11 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics
+from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aimodels.gateway import resolve_ai_model
+from aimodels.models import AIModel
 from kanban import services
 from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
@@ -11,11 +13,12 @@ from kanban.models import Commit, Task
 from kanban.serializers import (
     BoardQuerySerializer,
     BoardSerializer,
+    CommitGenerateSerializer,
     CommitSerializer,
     TaskMoveSerializer,
     TaskSerializer,
 )
-from orchestrator.schema import ErrorSerializer
+from orchestrator.schema import AI_ERRORS, ErrorSerializer
 from orchestrator.viewsets import ProjectScopedViewSet
 from projects.models import Project
 
@@ -56,6 +59,20 @@ class CommitViewSet(ProjectScopedViewSet):
     filterset_class = CommitFilter
     search_fields = ["message", "scope"]
     ordering_fields = ["timestamp"]
+
+    @extend_schema(request=CommitGenerateSerializer, responses={201: CommitSerializer, **AI_ERRORS})
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        """Ask an AI model for a Conventional Commit message for a task's changes, and store it."""
+        body = CommitGenerateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        ai_model = resolve_ai_model(
+            usage_type=AIModel.UsageType.COMMIT_GENERATION, requested=body.validated_data.get("ai_model")
+        )
+        commit = services.commit_generate(
+            task=body.validated_data["task"], changes=body.validated_data["changes"], ai_model=ai_model
+        )
+        return Response(self.get_serializer(commit).data, status=status.HTTP_201_CREATED)
 
 
 class BoardView(generics.GenericAPIView):

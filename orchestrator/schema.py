@@ -30,3 +30,7 @@ class AutoSchema(openapi.AutoSchema):
         for code, serializer in errors.items():
             responses.setdefault(code, self._get_response_for_code(serializer, code, direction=direction))
         return responses
+
+
+# What an AI action may answer besides its own result.
+AI_ERRORS = {409: ErrorSerializer, 502: ErrorSerializer, 504: ErrorSerializer}

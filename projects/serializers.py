@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from aimodels.serializers import AIActionSerializer
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Interview, Project, Prompt
 from projects.validators import validate_components
@@ -96,3 +97,12 @@ class PromptRenderSerializer(serializers.Serializer):
 
 class RenderedPromptSerializer(serializers.Serializer):
     content = serializers.CharField()
+
+
+class InterviewMessageSerializer(AIActionSerializer):
+    content = serializers.CharField(help_text="The user's message.")
+
+
+class PromptGenerateSerializer(AIActionSerializer):
+    interview = OwnedRelatedField(queryset=Interview.objects.all())
+    type = serializers.CharField(max_length=50, required=False, allow_blank=True)

@@ -2,7 +2,11 @@ import difflib
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
+from aimodels.gateway import AIProviderError, complete
+from aimodels.models import AIModel
 from orchestrator.exceptions import Conflict
 from projects import composition
 from projects.models import Interview, Project, Prompt
@@ -94,4 +98,85 @@ def prompt_diff(*, prompt: Prompt, other: Prompt) -> str:
             fromfile=f"{prompt.pk} (v{prompt.version})",
             tofile=f"{other.pk} (v{other.version})",
         )
+    )
+
+
+INTERVIEWER_INSTRUCTIONS = (
+    "You are a requirements interviewer for a software project. Ask one clear question at a "
+    "time to learn the goals, users, scope, constraints and acceptance criteria. When something "
+    "is vague, ask for an example. Keep answers short."
+)
+PROMPT_WRITER_INSTRUCTIONS = (
+    "Turn the requirements interview below into one self-contained prompt that an AI coding "
+    "assistant can follow: the goal, the context, the requirements as a list, constraints and "
+    "acceptance criteria. Answer with the prompt text only."
+)
+
+
+def _entry(role: str, content: str) -> dict:
+    return {"role": role, "content": content, "created_at": timezone.now().isoformat()}
+
+
+def _transcript(interview: Interview) -> list[dict]:
+    return [{"role": entry["role"], "content": entry["content"]} for entry in interview.conversation_data]
+
+
+def _required_text(ai_model: AIModel, text: str) -> str:
+    if not text.strip():
+        raise AIProviderError(f"AI model '{ai_model.name}' gave an empty answer.")
+    return text.strip()
+
+
+@transaction.atomic
+def _interview_append(*, interview: Interview, entry: dict, ai_model: AIModel | None = None) -> Interview:
+    # The row lock keeps two turns of one interview from overwriting each other's transcript.
+    interview = Interview.objects.select_for_update().get(pk=interview.pk)
+    if ai_model is None and interview.status != Interview.Status.ACTIVE:
+        raise Conflict(f"The interview is {interview.status}; it takes no new messages.")
+    interview.conversation_data = [*interview.conversation_data, entry]
+    if ai_model is not None:
+        interview.ai_model_used = ai_model.name
+    interview.save(update_fields=["conversation_data", "ai_model_used", "updated_at"])
+    return interview
+
+
+def interview_send(*, interview: Interview, content: str, ai_model: AIModel) -> Interview:
+    """Append the user's message, ask the model, append its reply.
+
+    The user's message is committed before the provider is called, and stays when the call fails.
+    """
+    interview = _interview_append(interview=interview, entry=_entry("user", content))
+    completion = complete(
+        ai_model, messages=[{"role": "system", "content": INTERVIEWER_INSTRUCTIONS}, *_transcript(interview)]
+    )
+    reply = _required_text(ai_model, completion.text)
+    return _interview_append(interview=interview, entry=_entry("assistant", reply), ai_model=ai_model)
+
+
+@transaction.atomic
+def interview_finish(*, interview: Interview, status: str) -> Interview:
+    """Complete or cancel an active interview."""
+    interview = Interview.objects.select_for_update().get(pk=interview.pk)
+    if interview.status != Interview.Status.ACTIVE:
+        raise Conflict(f"The interview is already {interview.status}.")
+    interview.status = status
+    interview.save(update_fields=["status", "updated_at"])
+    return interview
+
+
+def prompt_generate(*, interview: Interview, ai_model: AIModel, type: str = "") -> Prompt:
+    """A new prompt (version 1) written by the model from the interview's transcript."""
+    if not interview.conversation_data:
+        raise ValidationError({"interview": ["The interview has no messages yet."]})
+    transcript = "\n\n".join(f"{entry['role']}: {entry['content']}" for entry in _transcript(interview))
+    completion = complete(
+        ai_model,
+        messages=[
+            {"role": "system", "content": PROMPT_WRITER_INSTRUCTIONS},
+            {"role": "user", "content": transcript},
+        ],
+    )
+    content = _required_text(ai_model, completion.text)
+    return prompt_create(
+        project=interview.project, content=content, type=type or "generated", created_from_interview=interview
     )

@@ -4,16 +4,20 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from orchestrator.schema import ErrorSerializer
+from aimodels.gateway import resolve_ai_model
+from aimodels.models import AIModel
+from orchestrator.schema import AI_ERRORS, ErrorSerializer
 from orchestrator.viewsets import ProjectScopedViewSet
 from projects import composition, services
 from projects.filters import InterviewFilter, PromptFilter
 from projects.models import Interview, Project, Prompt
 from projects.serializers import (
+    InterviewMessageSerializer,
     InterviewSerializer,
     ProjectSerializer,
     PromptDiffQuerySerializer,
     PromptDiffSerializer,
+    PromptGenerateSerializer,
     PromptRenderSerializer,
     PromptSerializer,
     PromptVersionSerializer,
@@ -37,6 +41,37 @@ class InterviewViewSet(ProjectScopedViewSet):
     serializer_class = InterviewSerializer
     filterset_class = InterviewFilter
     ordering_fields = ["created_at", "updated_at"]
+
+    @extend_schema(request=InterviewMessageSerializer, responses={201: InterviewSerializer, **AI_ERRORS})
+    @action(detail=True, methods=["post"])
+    def messages(self, request, pk=None):
+        """Add the user's message and the AI interviewer's reply to an active interview."""
+        interview = self.get_object()
+        body = InterviewMessageSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        ai_model = resolve_ai_model(
+            usage_type=AIModel.UsageType.INTERVIEW, requested=body.validated_data.get("ai_model")
+        )
+        interview = services.interview_send(
+            interview=interview, content=body.validated_data["content"], ai_model=ai_model
+        )
+        return Response(self.get_serializer(interview).data, status=status.HTTP_201_CREATED)
+
+    def _finish(self, status_to):
+        interview = services.interview_finish(interview=self.get_object(), status=status_to)
+        return Response(self.get_serializer(interview).data)
+
+    @extend_schema(request=None, responses={200: InterviewSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark an active interview completed."""
+        return self._finish(Interview.Status.COMPLETED)
+
+    @extend_schema(request=None, responses={200: InterviewSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Mark an active interview cancelled."""
+        return self._finish(Interview.Status.CANCELLED)
 
 
 HISTORY_CONFLICT = {409: ErrorSerializer}
@@ -74,6 +109,22 @@ class PromptViewSet(ProjectScopedViewSet):
         version = PromptVersionSerializer(data=request.data)
         version.is_valid(raise_exception=True)
         return self._created(services.prompt_create_version(prompt=prompt, **version.validated_data))
+
+    @extend_schema(request=PromptGenerateSerializer, responses={201: PromptSerializer, **AI_ERRORS})
+    @action(detail=False, methods=["post"])
+    def generate(self, request):
+        """Ask an AI model to write a prompt (version 1) from an interview's transcript."""
+        body = PromptGenerateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        ai_model = resolve_ai_model(
+            usage_type=AIModel.UsageType.PROMPT_GENERATION, requested=body.validated_data.get("ai_model")
+        )
+        prompt = services.prompt_generate(
+            interview=body.validated_data["interview"],
+            type=body.validated_data.get("type", ""),
+            ai_model=ai_model,
+        )
+        return self._created(prompt)
 
     @extend_schema(parameters=[PromptDiffQuerySerializer], responses=PromptDiffSerializer, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])

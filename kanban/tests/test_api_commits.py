@@ -73,6 +73,14 @@ class TestCommitsApi:
         assert deleted.status_code == 204
 
 
+HEADER_COMPLAINT = (
+    "The first line must be '<type>[(<scope>)][!]: <description>', e.g. 'feat(board): add columns'."
+)
+TYPE_COMPLAINT = (
+    "The type 'wip' is not one of feat, fix, docs, style, refactor, test, chore, perf, build, ci, revert."
+)
+
+
 @pytest.mark.django_db
 class TestCommitMessages:
     def test_type_scope_and_breaking_come_from_the_message(self, owner_client, owner):
@@ -95,19 +103,11 @@ class TestCommitMessages:
         [
             (
                 {"message": "added stuff"},
-                {
-                    "message": [
-                        "The first line must be '<type>[(<scope>)][!]: <description>', e.g. 'feat(board): add columns'."
-                    ]
-                },
+                {"message": [HEADER_COMPLAINT]},
             ),
             (
                 {"message": "wip: stuff"},
-                {
-                    "message": [
-                        "The type 'wip' is not one of feat, fix, docs, style, refactor, test, chore, perf, build, ci, revert."
-                    ]
-                },
+                {"message": [TYPE_COMPLAINT]},
             ),
             ({"message": "fix: x", "type": "feat"}, {"type": ["Does not match the message header ('fix')."]}),
             (

@@ -1,0 +1,90 @@
+import json
+
+from django.db import transaction
+from django.utils import timezone
+
+from aimodels.gateway import ToolCallRequest, complete
+from aimodels.models import AIModel, SystemSettings
+from chat.models import ChatSession, Message
+from chat.tools import AgentTools
+from orchestrator.exceptions import Conflict
+
+
+def _instructions(session: ChatSession) -> str:
+    task = session.task
+    return (
+        f"You are an AI assistant working on the task '{task.title}' of the project "
+        f"'{task.project.name}'.\n\nTask description:\n{task.description or '(none)'}\n\n"
+        "You can read and change this project's Kanban board with the tools you are given; "
+        f"its columns are {', '.join(task.Status.values)}. Use them when the user asks you to "
+        "act on the board, then answer briefly with what you did."
+    )
+
+
+@transaction.atomic
+def _append_user_message(*, session: ChatSession, content: str) -> Message:
+    # The row lock makes the status check and the append one step.
+    session = ChatSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != ChatSession.Status.ACTIVE:
+        raise Conflict(f"The chat session is {session.status}; it takes no new messages.")
+    ChatSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
+    return Message.objects.create(session=session, role=Message.Role.USER, content=content)
+
+
+def _history(session: ChatSession) -> list[dict]:
+    """The conversation so far in the gateway's shape: tool calls and their results included."""
+    history = []
+    for message in Message.objects.filter(session=session).prefetch_related("tool_calls"):
+        if message.role == Message.Role.USER:
+            history.append({"role": "user", "content": message.content})
+        elif message.role == Message.Role.ASSISTANT:
+            calls = list(message.tool_calls.all())
+            history.append(
+                {
+                    "role": "assistant",
+                    "content": message.content,
+                    "tool_calls": [
+                        ToolCallRequest(id=call.call_id, name=call.tool_name, arguments=call.arguments)
+                        for call in calls
+                    ],
+                }
+            )
+            history += [
+                {"role": "tool", "tool_call_id": call.call_id, "content": json.dumps(call.result)}
+                for call in calls
+            ]
+    return history
+
+
+def chat_send(*, session: ChatSession, content: str, ai_model: AIModel) -> list[Message]:
+    """One agent turn: store the user's message, then let the model answer and call tools,
+    at most `ai.max_tool_iterations` model calls. Returns the messages the turn added.
+
+    Everything is committed as it happens, so a provider failure mid-turn keeps what was done.
+    """
+    added = [_append_user_message(session=session, content=content)]
+    tools = AgentTools(session)
+    system = {"role": "system", "content": _instructions(session)}
+    limit = SystemSettings.objects.value_of("ai.max_tool_iterations")
+    ChatSession.objects.filter(pk=session.pk).update(ai_model_used=ai_model.name)
+    for _ in range(limit):
+        completion = complete(ai_model, messages=[system, *_history(session)], tools=tools.specs)
+        reply = Message.objects.create(
+            session=session, role=Message.Role.ASSISTANT, content=completion.text, usage=completion.usage
+        )
+        added.append(reply)
+        if not completion.tool_calls:
+            return added
+        for call in completion.tool_calls:
+            tools.run(call, message=reply)
+    added.append(
+        Message.objects.create(
+            session=session,
+            role=Message.Role.SYSTEM,
+            content=(
+                f"Stopped after {limit} model calls (setting ai.max_tool_iterations) "
+                "with tools still requested."
+            ),
+        )
+    )
+    return added

@@ -1,0 +1,182 @@
+"""The tools the task agent may call. Each acts only on the session's project and goes
+through the same serializers and kanban services as the REST API; a refused call is
+not executed and its error goes back to the model."""
+
+import logging
+import time
+import uuid
+from types import SimpleNamespace
+
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from aimodels.gateway import ToolCallRequest, ToolSpec
+from chat.models import ChatSession, Message, ToolCall
+from kanban import services
+from kanban.models import Task
+from kanban.serializers import TaskMoveSerializer, TaskSerializer
+
+logger = logging.getLogger(__name__)
+
+STATUS = {"type": "string", "enum": Task.Status.values}
+TASK_ID = {"type": "string", "description": "The task's id."}
+SPECS = [
+    ToolSpec(
+        "list_tasks",
+        "List the project's tasks in board order, optionally of one column.",
+        {"type": "object", "properties": {"status": STATUS}},
+    ),
+    ToolSpec(
+        "create_task",
+        "Create a task at the end of a column (backlog unless given).",
+        {
+            "type": "object",
+            "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "status": STATUS},
+            "required": ["title"],
+        },
+    ),
+    ToolSpec(
+        "update_task",
+        "Change a task's title or description.",
+        {
+            "type": "object",
+            "properties": {
+                "task_id": TASK_ID,
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+            },
+            "required": ["task_id"],
+        },
+    ),
+    ToolSpec(
+        "move_task",
+        "Move a task to a 0-based position of a column (omitted: the end).",
+        {
+            "type": "object",
+            "properties": {
+                "task_id": TASK_ID,
+                "status": STATUS,
+                "position": {"type": "integer", "minimum": 0},
+            },
+            "required": ["task_id", "status"],
+        },
+    ),
+    ToolSpec(
+        "complete_task",
+        "Move a task to the end of the done column.",
+        {"type": "object", "properties": {"task_id": TASK_ID}, "required": ["task_id"]},
+    ),
+]
+
+
+class ToolRefused(Exception):
+    """The call was not executed; the message tells the model why."""
+
+
+def _errors(detail) -> str:
+    if isinstance(detail, dict):
+        return "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in detail.items())
+    if isinstance(detail, list):
+        return " ".join(map(str, detail))
+    return str(detail)
+
+
+class AgentTools:
+    specs = SPECS
+
+    def __init__(self, session: ChatSession):
+        self.project = session.task.project
+        # The serializers scope references through the requesting user: the project's owner.
+        self.context = {"request": SimpleNamespace(user=self.project.owner)}
+
+    def run(self, call: ToolCallRequest, *, message: Message) -> ToolCall:
+        """Execute one call and record it; never raises for a refused call."""
+        started = time.monotonic()
+        try:
+            result, status = self._dispatch(call), ToolCall.Status.SUCCESS
+        except ToolRefused as exc:
+            result, status = {"error": str(exc)}, ToolCall.Status.ERROR
+        except Exception:
+            logger.exception("Tool %s failed", call.name)
+            result, status = {"error": "The tool failed unexpectedly."}, ToolCall.Status.ERROR
+        return ToolCall.objects.create(
+            message=message,
+            call_id=call.id,
+            tool_name=call.name,
+            arguments=call.arguments if call.arguments is not None else {"raw": call.raw_arguments},
+            result=result,
+            status=status,
+            duration_ms=round((time.monotonic() - started) * 1000),
+        )
+
+    def _dispatch(self, call: ToolCallRequest) -> dict:
+        spec = next((spec for spec in SPECS if spec.name == call.name), None)
+        if spec is None:
+            raise ToolRefused(
+                f"Unknown tool {call.name!r}; the tools are {', '.join(s.name for s in SPECS)}."
+            )
+        if call.arguments is None:
+            raise ToolRefused("The arguments must be a JSON object.")
+        unexpected = set(call.arguments) - set(spec.parameters["properties"])
+        if unexpected:
+            raise ToolRefused(f"Unexpected arguments: {', '.join(sorted(unexpected))}.")
+        try:
+            return getattr(self, call.name)(**call.arguments)
+        except DRFValidationError as exc:
+            raise ToolRefused(_errors(exc.detail)) from None
+        except APIException as exc:  # a WIP limit, for one
+            raise ToolRefused(str(exc.detail)) from None
+        except TypeError:
+            raise ToolRefused(
+                f"Missing arguments; {call.name} needs {spec.parameters['required']}."
+            ) from None
+
+    def _task(self, task_id) -> Task:
+        try:
+            task = Task.objects.filter(project=self.project, pk=uuid.UUID(str(task_id))).first()
+        except ValueError:
+            task = None
+        if task is None:
+            raise ToolRefused(f"Task {task_id} is not on this project's board.")
+        return task
+
+    def _serialized(self, task: Task) -> dict:
+        return {"task": TaskSerializer(task, context=self.context).data}
+
+    def list_tasks(self, status=None):
+        if status is not None and status not in Task.Status.values:
+            raise ToolRefused(f"Unknown status {status!r}; columns are {', '.join(Task.Status.values)}.")
+        tasks = Task.objects.filter(project=self.project).in_board_order()
+        if status is not None:
+            tasks = tasks.filter(status=status)
+        return {
+            "tasks": [
+                {
+                    "id": str(task.pk),
+                    "title": task.title,
+                    "status": task.status,
+                    "description": task.description,
+                }
+                for task in tasks[:200]
+            ]
+        }
+
+    def create_task(self, title, description="", status=Task.Status.BACKLOG):
+        data = {"project": str(self.project.pk), "title": title, "description": description, "status": status}
+        serializer = TaskSerializer(data=data, context=self.context)
+        serializer.is_valid(raise_exception=True)
+        return self._serialized(services.task_create(**serializer.validated_data))
+
+    def update_task(self, task_id, **changes):
+        serializer = TaskSerializer(self._task(task_id), data=changes, partial=True, context=self.context)
+        serializer.is_valid(raise_exception=True)
+        return self._serialized(services.task_update(task=serializer.instance, **serializer.validated_data))
+
+    def move_task(self, task_id, status, position=None):
+        data = {"status": status} if position is None else {"status": status, "position": position}
+        move = TaskMoveSerializer(data=data)
+        move.is_valid(raise_exception=True)
+        return self._serialized(services.task_move(task=self._task(task_id), **move.validated_data))
+
+    def complete_task(self, task_id):
+        return self._serialized(services.task_move(task=self._task(task_id), status=Task.Status.DONE))
