@@ -103,4 +103,5 @@ def ai_model_on(server: FakeProvider, **fields) -> AIModel:
     """An active AIModel pointed at a fake provider server."""
     provider = AIModel.Provider.OPENAI if server.protocol == "openai" else AIModel.Provider.ANTHROPIC
     fields.setdefault("config", {"timeout": 2, "max_retries": 0})
-    return AIModelFactory(provider=provider, base_url=server.base_url, api_key=server.api_key, **fields)
+    fields.setdefault("api_key", server.api_key)
+    return AIModelFactory(provider=provider, base_url=server.base_url, **fields)

@@ -1,3 +1,4 @@
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from kanban.models import Task
@@ -94,7 +95,7 @@ class ToolCall(AppendOnlyModel):
     call_id = models.CharField(max_length=100, blank=True, help_text="The provider's id for this call.")
     tool_name = models.CharField(max_length=100, db_index=True)
     arguments = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
     duration_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -2,6 +2,7 @@ import pytest
 
 from aimodels.models import AIModel
 from aimodels.tests.factories import ISSUED_API_KEYS, AIModelFactory
+from conftest import ai_model_on
 
 SECRET = "sk-proj-api-0123456789-abcd"
 ISSUED_API_KEYS.add(SECRET)
@@ -120,3 +121,34 @@ class TestAIModelsApi:
 
     def test_anonymous_is_401(self, anonymous_client):
         assert anonymous_client.get("/api/v1/ai-models/").status_code == 401
+
+
+@pytest.mark.django_db
+class TestAIModelTestEndpoint:
+    def test_a_working_model(self, staff_client, provider_server):
+        model = ai_model_on(provider_server)
+        provider_server.reply("ok")
+
+        response = staff_client.post(f"/api/v1/ai-models/{model.pk}/test/")
+
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["ok"], body["error"]) == (True, None)
+        assert isinstance(body["latency_ms"], int)
+        assert len(provider_server.requests) == 1
+
+    def test_a_failing_model_reports_the_error_without_the_key(self, staff_client, openai_server):
+        model = ai_model_on(openai_server, name="locked", api_key="sk-wrong-test-0000000000-zz")
+        ISSUED_API_KEYS.add(model.api_key)
+
+        response = staff_client.post(f"/api/v1/ai-models/{model.pk}/test/")
+
+        assert response.status_code == 200
+        assert response.json()["ok"] is False
+        assert response.json()["error"].startswith("AI model 'locked' answered HTTP 401")
+
+    def test_only_staff(self, owner_client, openai_server):
+        model = ai_model_on(openai_server)
+
+        assert owner_client.post(f"/api/v1/ai-models/{model.pk}/test/").status_code == 403
+        assert openai_server.requests == []

@@ -1,0 +1,94 @@
+"""Commit generation, end to end through the real SDKs and local servers."""
+
+import pytest
+
+from conftest import ai_model_on
+from kanban.models import Commit
+from kanban.tests.factories import TaskFactory
+
+CHANGES = {"files": ["kanban/services.py"], "summary": "lock the board on moves"}
+
+
+def generate(client, task, **extra):
+    return client.post("/api/v1/commits/generate/", {"task": str(task.pk), "changes": CHANGES, **extra})
+
+
+@pytest.mark.django_db
+class TestCommitGeneration:
+    def test_a_valid_message_is_stored_with_derived_fields(self, owner_client, owner, provider_server):
+        ai_model_on(provider_server, name="committer", usage_type="commit_generation")
+        task = TaskFactory(project__owner=owner, title="Safe moves")
+        provider_server.reply("```\nfix(board)!: lock the board on moves\n\nBREAKING CHANGE: moves wait\n```")
+
+        response = generate(owner_client, task)
+
+        assert response.status_code == 201
+        commit = Commit.objects.get()
+        assert response.json() == {
+            "id": str(commit.pk),
+            "task": str(task.pk),
+            "project": str(task.project_id),
+            "type": "fix",
+            "scope": "board",
+            "breaking": True,
+            "message": "fix(board)!: lock the board on moves\n\nBREAKING CHANGE: moves wait",
+            "changes": CHANGES,
+            "created_by_ai_model": "committer",
+            "author": "AI System",
+            "timestamp": commit.timestamp.isoformat().replace("+00:00", "Z"),
+        }
+        assert "Safe moves" in provider_server.requests[0]["messages"][-1]["content"]
+        assert "kanban/services.py" in provider_server.requests[0]["messages"][-1]["content"]
+
+    def test_an_invalid_answer_is_retried_once_with_the_complaint(self, owner_client, owner, provider_server):
+        ai_model_on(provider_server)
+        task = TaskFactory(project__owner=owner)
+        provider_server.reply("Locked the board on moves")
+        provider_server.reply("fix: lock the board on moves")
+
+        response = generate(owner_client, task)
+
+        assert response.status_code == 201
+        assert response.json()["message"] == "fix: lock the board on moves"
+        retry = provider_server.requests[1]["messages"]
+        assert retry[-2]["content"] in (
+            "Locked the board on moves",
+            [{"type": "text", "text": "Locked the board on moves"}],
+        )
+        assert "The first line must be '<type>[(<scope>)][!]: <description>'" in retry[-1]["content"]
+
+    def test_invalid_twice_is_a_502_and_stores_nothing(self, owner_client, owner, provider_server):
+        ai_model_on(provider_server, name="sloppy")
+        task = TaskFactory(project__owner=owner)
+        provider_server.reply("Locked the board")
+        provider_server.reply("update: locked the board")
+
+        response = generate(owner_client, task)
+
+        assert response.status_code == 502
+        assert response.json()["detail"] == (
+            "AI model 'sloppy' did not write a valid Conventional Commit in two tries: "
+            "The type 'update' is not one of feat, fix, docs, style, refactor, test, chore, perf, "
+            "build, ci, revert."
+        )
+        assert not Commit.objects.exists()
+        assert len(provider_server.requests) == 2
+
+    def test_another_users_task_is_refused(self, outsider_client, owner, openai_server):
+        ai_model_on(openai_server)
+
+        response = generate(outsider_client, TaskFactory(project__owner=owner))
+
+        assert response.status_code == 400
+        assert list(response.json()) == ["task"]
+        assert openai_server.requests == []
+
+    def test_changes_are_required(self, owner_client, owner, openai_server):
+        ai_model_on(openai_server)
+
+        response = owner_client.post(
+            "/api/v1/commits/generate/", {"task": str(TaskFactory(project__owner=owner).pk)}
+        )
+
+        assert response.status_code == 400
+        assert response.json() == {"changes": ["This field is required."]}
