@@ -2,6 +2,8 @@ import logging
 import time
 from typing import Any
 
+from django.db import connection
+
 from aimodels.gateway.adapters import adapter_for
 from aimodels.gateway.base import AIProviderError, AIProviderTimeout, Completion, ToolSpec
 from aimodels.models import AIModel
@@ -11,6 +13,7 @@ logger = logging.getLogger(__name__)
 
 def complete(ai_model: AIModel, *, messages: list[dict[str, Any]], tools: list[ToolSpec] = ()) -> Completion:
     """One model call. Raises AIProviderError (502) or AIProviderTimeout (504)."""
+    _refuse_inside_a_transaction()
     config = ai_model.config or {}
     if config.get("system_prompt"):
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
@@ -22,3 +25,13 @@ def complete(ai_model: AIModel, *, messages: list[dict[str, Any]], tools: list[T
         raise
     completion.latency_ms = round((time.monotonic() - started) * 1000)
     return completion
+
+
+def _refuse_inside_a_transaction() -> None:
+    """A provider call can take a minute; inside a transaction it would hold its locks that long."""
+    # The test runner wraps each test in atomic blocks of its own; those do not count.
+    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        raise RuntimeError(
+            "AI providers are never called inside a database transaction: commit first, "
+            "call the provider, then record the answer in a new transaction."
+        )

@@ -120,3 +120,18 @@ class TestRouting:
             resolve_ai_model(usage_type="interview")
         assert excinfo.value.status_code == 409
         assert "No active AI model for 'interview' or 'general'" in str(excinfo.value.detail)
+
+
+@pytest.mark.django_db
+def test_a_provider_is_never_called_inside_a_transaction(openai_server):
+    from django.db import transaction
+
+    model = ai_model_on(openai_server)
+    openai_server.reply("hi")
+
+    with (
+        pytest.raises(RuntimeError, match="never called inside a database transaction"),
+        transaction.atomic(),
+    ):
+        complete(model, messages=[{"role": "user", "content": "Hi"}])
+    assert openai_server.requests == []
