@@ -61,6 +61,13 @@ def test_postgres_url_honours_sslmode_and_pool_switch():
     )
 
 
+def test_sqlite_waits_for_its_write_lock():
+    result = settings_in_subprocess("s.DATABASES['default']['OPTIONS']['transaction_mode']")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "'IMMEDIATE'"
+
+
 def test_pool_is_off_unless_asked_for():
     result = settings_in_subprocess(
         "s.DATABASES['default'].get('OPTIONS'), s.DATABASES['default']['CONN_HEALTH_CHECKS']",

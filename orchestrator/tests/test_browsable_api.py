@@ -1,0 +1,42 @@
+"""The browsable API renders, forms included, for a signed-in user."""
+
+import pytest
+
+from chat.tests.factories import ToolCallFactory
+from kanban.tests.factories import CommitFactory
+from projects.tests.factories import InterviewFactory, PromptFactory
+
+
+@pytest.fixture
+def urls(owner):
+    call = ToolCallFactory(message__session__task__project__owner=owner)
+    session = call.message.session
+    project = session.task.project
+    interview = InterviewFactory(project=project)
+    prompt = PromptFactory(project=project)
+    commit = CommitFactory(task=session.task)
+    return [
+        "/api/v1/",
+        f"/api/v1/projects/{project.pk}/",
+        f"/api/v1/projects/{project.pk}/board/",
+        f"/api/v1/interviews/{interview.pk}/",
+        f"/api/v1/prompts/{prompt.pk}/",
+        f"/api/v1/prompts/{prompt.pk}/versions/",
+        f"/api/v1/tasks/{session.task.pk}/",
+        f"/api/v1/commits/{commit.pk}/",
+        f"/api/v1/chat-sessions/{session.pk}/",
+        f"/api/v1/chat-sessions/{session.pk}/messages/",
+        f"/api/v1/chat-sessions/{session.pk}/tool-calls/",
+        *(f"/api/v1/{name}/" for name in ("projects", "interviews", "prompts", "tasks", "commits")),
+        *(f"/api/v1/{name}/" for name in ("chat-sessions", "ai-models", "settings")),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_page_renders_as_html(client, owner, urls):
+    client.force_login(owner)
+
+    for url in urls:
+        response = client.get(url, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200, url
+        assert response["Content-Type"].startswith("text/html"), url
