@@ -30,10 +30,6 @@ def known_setting(key: str) -> KnownSetting | None:
     return _known.get(key)
 
 
-def known_settings() -> list[KnownSetting]:
-    return sorted(_known.values(), key=lambda setting: setting.key)
-
-
 def validate_setting_value(key: str, value: Any) -> None:
     """Raise ValidationError when `value` is not acceptable for a known `key`."""
     setting = _known.get(key)

@@ -74,10 +74,6 @@ class Task(SameProjectMixin, TimeStampedModel):
         return ORDER_GAP if last is None else last + ORDER_GAP
 
 
-class CommitQuerySet(ProjectScopedQuerySet):
-    pass
-
-
 class CommitType(models.TextChoices):
     FEAT = "feat", "feat"
     FIX = "fix", "fix"
@@ -108,7 +104,7 @@ class Commit(UUIDModel):
     author = models.CharField(max_length=255, default="AI System")
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
 
-    objects = CommitQuerySet.as_manager()
+    objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-timestamp"]

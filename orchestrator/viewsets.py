@@ -1,20 +1,14 @@
 """Access scoping, written once: every project-scoped endpoint narrows through
 `Project.objects.for_user`, so another user's object is simply not found (404)."""
 
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers, viewsets
 
 
-class ForUserMixin:
-    def get_queryset(self):
-        return super().get_queryset().for_user(self.request.user)
-
-
-class ProjectScopedViewSet(ForUserMixin, viewsets.ModelViewSet):
+class ProjectScopedViewSet(viewsets.ModelViewSet):
     """A model viewset over `queryset.for_user(request.user)`; subclasses only narrow further."""
 
-
-class ProjectScopedListViewSet(ForUserMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """A read-only list over `queryset.for_user(request.user)`."""
+    def get_queryset(self):
+        return super().get_queryset().for_user(self.request.user)
 
 
 class OwnedRelatedField(serializers.PrimaryKeyRelatedField):
