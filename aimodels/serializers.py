@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from rest_framework import serializers
 
+from aimodels.gateway import resolve_ai_model
 from aimodels.models import AIModel, SystemSettings
 from aimodels.registry import validate_setting_value
 
@@ -122,6 +123,10 @@ class AIActionSerializer(serializers.Serializer):
     """The body every AI action accepts: an optional explicit model."""
 
     ai_model = ActiveAIModelField()
+
+    def chosen_ai_model(self, usage_type: str) -> AIModel:
+        """The model named in the body, else the one routing picks for `usage_type`."""
+        return resolve_ai_model(usage_type=usage_type, requested=self.validated_data.get("ai_model"))
 
 
 class AIModelTestResultSerializer(serializers.Serializer):

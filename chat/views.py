@@ -3,7 +3,6 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aimodels.gateway import resolve_ai_model
 from aimodels.models import AIModel
 from chat import services
 from chat.filters import ChatSessionFilter
@@ -45,9 +44,7 @@ class ChatSessionViewSet(ProjectScopedViewSet):
             return self._paginated(messages, MessageSerializer)
         body = ChatMessageCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ai_model = resolve_ai_model(
-            usage_type=AIModel.UsageType.TASK_EXECUTION, requested=body.validated_data.get("ai_model")
-        )
+        ai_model = body.chosen_ai_model(AIModel.UsageType.TASK_EXECUTION)
         added = services.chat_send(session=session, content=body.validated_data["content"], ai_model=ai_model)
         messages = Message.objects.filter(pk__in=[m.pk for m in added]).prefetch_related("tool_calls")
         return Response(MessageSerializer(messages, many=True).data, status=status.HTTP_201_CREATED)

@@ -4,7 +4,6 @@ from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from aimodels.gateway import resolve_ai_model
 from aimodels.models import AIModel
 from kanban import services
 from kanban.board import project_board
@@ -66,9 +65,7 @@ class CommitViewSet(ProjectScopedViewSet):
         """Ask an AI model for a Conventional Commit message for a task's changes, and store it."""
         body = CommitGenerateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        ai_model = resolve_ai_model(
-            usage_type=AIModel.UsageType.COMMIT_GENERATION, requested=body.validated_data.get("ai_model")
-        )
+        ai_model = body.chosen_ai_model(AIModel.UsageType.COMMIT_GENERATION)
         commit = services.commit_generate(
             task=body.validated_data["task"], changes=body.validated_data["changes"], ai_model=ai_model
         )

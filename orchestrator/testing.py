@@ -32,3 +32,8 @@ def postgres_only():
         connection.vendor != "postgresql",
         reason="row locks are a PostgreSQL matter; runs in the PostgreSQL pass of .ci/run",
     )
+
+
+def iso(value) -> str:
+    """A datetime as the API writes it: ISO 8601 in UTC with a Z."""
+    return value.isoformat().replace("+00:00", "Z")

@@ -4,7 +4,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from aimodels.gateway import resolve_ai_model
 from aimodels.models import AIModel
 from orchestrator.schema import AI_ERRORS, ErrorSerializer
 from orchestrator.viewsets import ProjectScopedViewSet
@@ -49,9 +48,7 @@ class InterviewViewSet(ProjectScopedViewSet):
         interview = self.get_object()
         body = InterviewMessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ai_model = resolve_ai_model(
-            usage_type=AIModel.UsageType.INTERVIEW, requested=body.validated_data.get("ai_model")
-        )
+        ai_model = body.chosen_ai_model(AIModel.UsageType.INTERVIEW)
         interview = services.interview_send(
             interview=interview, content=body.validated_data["content"], ai_model=ai_model
         )
@@ -116,9 +113,7 @@ class PromptViewSet(ProjectScopedViewSet):
         """Ask an AI model to write a prompt (version 1) from an interview's transcript."""
         body = PromptGenerateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        ai_model = resolve_ai_model(
-            usage_type=AIModel.UsageType.PROMPT_GENERATION, requested=body.validated_data.get("ai_model")
-        )
+        ai_model = body.chosen_ai_model(AIModel.UsageType.PROMPT_GENERATION)
         prompt = services.prompt_generate(
             interview=body.validated_data["interview"],
             type=body.validated_data.get("type", ""),

@@ -3,6 +3,7 @@ import pytest
 from aimodels.models import AIModel
 from aimodels.tests.factories import ISSUED_API_KEYS, AIModelFactory
 from conftest import ai_model_on
+from orchestrator.testing import iso
 
 SECRET = "sk-proj-api-0123456789-abcd"
 ISSUED_API_KEYS.add(SECRET)
@@ -37,8 +38,8 @@ class TestAIModelsApi:
             "usage_type": "interview",
             "is_active": True,
             "config": {"temperature": 0.2, "max_tokens": 800},
-            "created_at": model.created_at.isoformat().replace("+00:00", "Z"),
-            "updated_at": model.updated_at.isoformat().replace("+00:00", "Z"),
+            "created_at": iso(model.created_at),
+            "updated_at": iso(model.updated_at),
         }
 
     def test_omitted_key_is_kept_and_empty_key_removes_it(self, staff_client):

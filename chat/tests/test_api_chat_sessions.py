@@ -3,6 +3,7 @@ import pytest
 from chat.models import ChatSession
 from chat.tests.factories import ChatSessionFactory, MessageFactory, ToolCallFactory
 from kanban.tests.factories import TaskFactory
+from orchestrator.testing import iso
 
 
 @pytest.mark.django_db
@@ -39,7 +40,7 @@ class TestChatSessionsApi:
                 "result": {"tasks": []},
                 "status": "success",
                 "duration_ms": 3,
-                "created_at": call.created_at.isoformat().replace("+00:00", "Z"),
+                "created_at": iso(call.created_at),
             }
         ]
 

@@ -5,6 +5,7 @@ import pytest
 from conftest import ai_model_on
 from kanban.models import Commit
 from kanban.tests.factories import TaskFactory
+from orchestrator.testing import iso
 
 CHANGES = {"files": ["kanban/services.py"], "summary": "lock the board on moves"}
 
@@ -35,7 +36,7 @@ class TestCommitGeneration:
             "changes": CHANGES,
             "created_by_ai_model": "committer",
             "author": "AI System",
-            "timestamp": commit.timestamp.isoformat().replace("+00:00", "Z"),
+            "timestamp": iso(commit.timestamp),
         }
         assert "Safe moves" in provider_server.requests[0]["messages"][-1]["content"]
         assert "kanban/services.py" in provider_server.requests[0]["messages"][-1]["content"]

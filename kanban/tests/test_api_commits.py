@@ -2,6 +2,7 @@ import pytest
 
 from kanban.models import Commit
 from kanban.tests.factories import CommitFactory, TaskFactory
+from orchestrator.testing import iso
 
 
 @pytest.mark.django_db
@@ -27,7 +28,7 @@ class TestCommitsApi:
             "changes": {},
             "created_by_ai_model": "",
             "author": "AI System",
-            "timestamp": commit.timestamp.isoformat().replace("+00:00", "Z"),
+            "timestamp": iso(commit.timestamp),
         }
 
     def test_project_in_the_body_is_ignored(self, owner_client, owner):

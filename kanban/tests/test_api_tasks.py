@@ -2,6 +2,7 @@ import pytest
 
 from kanban.models import ORDER_GAP, Task
 from kanban.tests.factories import TaskFactory
+from orchestrator.testing import iso
 from projects.tests.factories import ProjectFactory, PromptFactory
 
 
@@ -27,8 +28,8 @@ class TestTasksApi:
             "description": "",
             "status": "todo",
             "order": 2 * ORDER_GAP,
-            "created_at": task.created_at.isoformat().replace("+00:00", "Z"),
-            "updated_at": task.updated_at.isoformat().replace("+00:00", "Z"),
+            "created_at": iso(task.created_at),
+            "updated_at": iso(task.updated_at),
         }
 
     @pytest.mark.parametrize(

@@ -1,12 +1,9 @@
 import pytest
 
 from kanban.tests.factories import CommitFactory, TaskFactory
+from orchestrator.testing import iso
 from projects.models import Project
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
-
-
-def iso(value) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 @pytest.mark.django_db

@@ -1,5 +1,6 @@
 import pytest
 
+from orchestrator.testing import iso
 from projects.models import Prompt
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 
@@ -35,8 +36,8 @@ class TestPromptsApi:
             "is_reusable": False,
             "components": [{"prompt": str(reusable.pk)}, {"text": "Be brief."}],
             "version": 1,
-            "created_at": prompt.created_at.isoformat().replace("+00:00", "Z"),
-            "updated_at": prompt.updated_at.isoformat().replace("+00:00", "Z"),
+            "created_at": iso(prompt.created_at),
+            "updated_at": iso(prompt.updated_at),
         }
 
     def test_create_with_a_parent_is_the_next_version_of_its_lineage(self, owner_client, owner):
