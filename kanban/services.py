@@ -57,12 +57,21 @@ def task_create(
 
 @transaction.atomic
 def task_update(*, task: Task, **fields) -> Task:
-    """Change a task's fields; a new status moves it to the end of that column."""
+    """Change a task's fields; a new status moves it to the end of that column.
+
+    Locks in the order every board write uses (board, then task) so it cannot deadlock
+    with a move, re-reads the task under its lock, and writes only the fields that change:
+    a concurrent move is never reverted by a stale `status` or `order`.
+    """
+    _lock_board(task.project_id)
+    task = Task.objects.select_for_update().get(pk=task.pk)
     status = fields.pop("status", task.status)
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.full_clean(exclude=["order"], validate_constraints=False)
-    task.save()
+    changed = [name for name, value in fields.items() if getattr(task, name) != value]
+    for name in changed:
+        setattr(task, name, fields[name])
+    if changed:
+        task.full_clean(exclude=["order"], validate_constraints=False)
+        task.save(update_fields=[*changed, "updated_at"])
     if status != task.status:
         task = task_move(task=task, status=status, position=None)
     return task

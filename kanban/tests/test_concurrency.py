@@ -1,6 +1,7 @@
 """Concurrent board writers on PostgreSQL, with real threads and real row locks."""
 
 import random
+import threading
 
 import pytest
 
@@ -10,7 +11,8 @@ from kanban.models import Task
 from kanban.tests.factories import TaskFactory
 from orchestrator.exceptions import Conflict
 from orchestrator.testing import postgres_only, run_in_threads
-from projects.tests.factories import ProjectFactory
+from conftest import client_for
+from projects.tests.factories import ProjectFactory, UserFactory
 
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
 
@@ -74,3 +76,51 @@ def test_concurrent_creates_get_distinct_keys_in_one_column():
     assert all(isinstance(outcome, Task) for outcome in outcomes)
     keys = list(Task.objects.filter(project=project, status="backlog").values_list("order", flat=True))
     assert len(keys) == len(set(keys)) == 10
+
+
+PAIRS = 100
+
+
+def in_lockstep(*loops):
+    """Run each loop in its own thread; before each step, every loop waits for the others."""
+    barrier = threading.Barrier(len(loops))
+
+    def stepping(loop):
+        return lambda: [response for response in loop(barrier.wait)]
+
+    return run_in_threads([stepping(loop) for loop in loops], timeout=300)
+
+
+@pytest.mark.parametrize("field", ["title", "description", "status"])
+def test_patches_racing_moves_of_the_same_task_lose_nothing(field):
+    owner = UserFactory()
+    project = ProjectFactory(owner=owner)
+    tasks = [TaskFactory(project=project, status="todo") for _ in range(PAIRS)]
+    patched_value = {"title": "patched", "description": "patched", "status": "in_progress"}[field]
+
+    def patcher(step):
+        client = client_for(owner)
+        for task in tasks:
+            step()
+            yield client.patch(f"/api/v1/tasks/{task.pk}/", {field: patched_value})
+
+    def mover(step):
+        client = client_for(owner)
+        for task in tasks:
+            step()
+            yield client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "review", "position": 0})
+
+    patches, moves = in_lockstep(patcher, mover)
+
+    assert [r.status_code for r in patches] == [200] * PAIRS, patches
+    assert [r.status_code for r in moves] == [200] * PAIRS, moves
+    final = {task.pk: task for task in Task.objects.filter(project=project)}
+    for task, patch, move in zip(tasks, patches, moves, strict=True):
+        row, patch, move = final[task.pk], patch.json(), move.json()
+        if field == "status":
+            # Both wrote the column: the one that took the lock last holds it, whole.
+            last = max(patch, move, key=lambda answer: answer["updated_at"])
+            assert (row.status, row.order) == (last["status"], last["order"]), task.pk
+        else:
+            assert getattr(row, field) == patched_value, task.pk
+            assert (row.status, row.order) == ("review", move["order"]), task.pk

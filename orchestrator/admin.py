@@ -1,0 +1,58 @@
+"""Admin that writes through the services, so admin keeps every rule the API keeps."""
+
+from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import APIException
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Saves through `service_write(form, change=...)` at the end of form validation.
+
+    The service is the last validator: what it refuses (a WIP limit, a history conflict)
+    becomes a form error on the page, never a 500. The admin view wraps the request in a
+    transaction, and the service its own write, so a refused write leaves nothing behind.
+    """
+
+    def service_write(self, form, *, change: bool):
+        raise NotImplementedError("ServiceAdmin subclasses write through their app's service.")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        class ServiceForm(base):
+            def _post_clean(self):
+                super()._post_clean()
+                if not self._errors:
+                    model_admin._write(self, change=change)
+
+        return ServiceForm
+
+    def _write(self, form, *, change: bool):
+        try:
+            form.instance = self.service_write(form, change=change)
+        except DjangoValidationError as exc:
+            _add_errors(form, exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+        except DRFValidationError as exc:
+            _add_errors(form, exc.detail)
+        except APIException as exc:  # a conflict with the object's state
+            form.add_error(None, str(exc.detail))
+
+    def save_model(self, request, obj, form, change):
+        """Already written by `service_write` during validation."""
+
+
+def _add_errors(form, detail) -> None:
+    if not isinstance(detail, dict):
+        form.add_error(None, [str(message) for message in detail])
+        return
+    for name, messages in detail.items():
+        messages = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+        if name in form.fields:
+            form.add_error(name, messages)
+        elif name in (NON_FIELD_ERRORS, "non_field_errors"):
+            form.add_error(None, messages)
+        else:
+            form.add_error(None, [f"{name}: {m}" for m in messages])
