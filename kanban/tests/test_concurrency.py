@@ -6,12 +6,12 @@ import threading
 import pytest
 
 from aimodels.models import SystemSettings
+from conftest import client_for
 from kanban import services
 from kanban.models import Task
 from kanban.tests.factories import TaskFactory
 from orchestrator.exceptions import Conflict
 from orchestrator.testing import postgres_only, run_in_threads
-from conftest import client_for
 from projects.tests.factories import ProjectFactory, UserFactory
 
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
