@@ -12,7 +12,8 @@ class ChatSessionSerializer(ProjectScopedSerializer):
     class Meta:
         model = ChatSession
         fields = ["id", "task", "ai_model_used", "status", "created_at", "updated_at"]
-        read_only_fields = ["ai_model_used"]
+        read_only_fields = ["ai_model_used", "status"]
+        action_only = {"status": "use the complete action."}
         create_only = ["task"]
 
 

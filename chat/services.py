@@ -88,3 +88,14 @@ def chat_send(*, session: ChatSession, content: str, ai_model: AIModel) -> list[
         )
     )
     return added
+
+
+@transaction.atomic
+def chat_session_complete(*, session: ChatSession) -> ChatSession:
+    """Close an active session; it takes no new messages afterwards."""
+    session = ChatSession.objects.select_for_update().get(pk=session.pk)
+    if session.status != ChatSession.Status.ACTIVE:
+        raise Conflict(f"The chat session is already {session.status}.")
+    session.status = ChatSession.Status.COMPLETED
+    session.save(update_fields=["status", "updated_at"])
+    return session

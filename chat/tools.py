@@ -101,8 +101,9 @@ class AgentTools:
             result, status = {"error": "The tool failed unexpectedly."}, ToolCall.Status.ERROR
         return ToolCall.objects.create(
             message=message,
-            call_id=call.id,
-            tool_name=call.name,
+            # A model may send any name; the columns keep 100 characters.
+            call_id=call.id[:100],
+            tool_name=call.name[:100],
             arguments=call.arguments if call.arguments is not None else {"raw": call.raw_arguments},
             result=result,
             status=status,

@@ -13,7 +13,7 @@ from chat.serializers import (
     MessageSerializer,
     ToolCallSerializer,
 )
-from orchestrator.schema import AI_ERRORS
+from orchestrator.schema import AI_ERRORS, ErrorSerializer
 from orchestrator.viewsets import ProjectScopedViewSet
 
 
@@ -48,6 +48,13 @@ class ChatSessionViewSet(ProjectScopedViewSet):
         added = services.chat_send(session=session, content=body.validated_data["content"], ai_model=ai_model)
         messages = Message.objects.filter(pk__in=[m.pk for m in added]).prefetch_related("tool_calls")
         return Response(MessageSerializer(messages, many=True).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ChatSessionSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        """Mark an active session completed: it takes no new messages afterwards."""
+        session = services.chat_session_complete(session=self.get_object())
+        return Response(self.get_serializer(session).data)
 
     @extend_schema(responses=ToolCallSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], url_path="tool-calls", filter_backends=[])

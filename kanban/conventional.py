@@ -88,4 +88,7 @@ def commit_fields(message: str) -> dict:
     commit = parse(message)
     if commit.type not in Commit.Type.values:
         raise CommitMessageError(f"The type '{commit.type}' is not one of {', '.join(Commit.Type.values)}.")
+    scope_limit = Commit._meta.get_field("scope").max_length
+    if len(commit.scope) > scope_limit:
+        raise CommitMessageError(f"The scope must be at most {scope_limit} characters.")
     return {"type": commit.type, "scope": commit.scope, "breaking": commit.breaking}

@@ -6,6 +6,10 @@ from kanban.models import Commit, Task
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Project, Prompt
 
+# Bounds of the board's numeric inputs (a 0-based index past the end means "last").
+MAX_INDEX = 2**31 - 1
+MAX_LIMIT_PER_COLUMN = 1000
+
 
 class TaskSerializer(ProjectScopedSerializer):
     project = OwnedRelatedField(queryset=Project.objects.all())
@@ -31,7 +35,10 @@ class TaskSerializer(ProjectScopedSerializer):
 class TaskMoveSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices)
     position = serializers.IntegerField(
-        min_value=0, required=False, help_text="0-based index in the column; omitted or past the end: last."
+        min_value=0,
+        max_value=MAX_INDEX,
+        required=False,
+        help_text="0-based index in the column; omitted or past the end: last.",
     )
 
 
@@ -94,7 +101,10 @@ class BoardSerializer(serializers.Serializer):
 
 class BoardQuerySerializer(serializers.Serializer):
     limit_per_column = serializers.IntegerField(
-        min_value=0, required=False, help_text="List at most this many tasks per column."
+        min_value=0,
+        max_value=MAX_LIMIT_PER_COLUMN,
+        required=False,
+        help_text="List at most this many tasks per column.",
     )
 
 

@@ -1,3 +1,4 @@
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,6 +14,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus: model validation errors become 400s, and the
     browsable API sends anonymous visitors to the login page."""
@@ -20,6 +27,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+    if isinstance(exc, RequestDataTooBig):  # a body without Content-Length, read past the limit
+        exc = PayloadTooLarge()
     request = context.get("request")
     if (
         isinstance(exc, exceptions.NotAuthenticated)

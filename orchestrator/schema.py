@@ -23,9 +23,10 @@ class AutoSchema(openapi.AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         errors = {"401": ErrorSerializer, "403": ErrorSerializer}
-        if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters():
+        paginated = self._is_list_view() and self._get_paginator() is not None
+        if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters() or paginated:
             errors["400"] = ValidationErrorSerializer
-        if self.path.count("{") or self.method == "POST":
+        if self.path.count("{") or self.method == "POST" or paginated:  # a page past the end: 404
             errors["404"] = ErrorSerializer
         for code, serializer in errors.items():
             responses.setdefault(code, self._get_response_for_code(serializer, code, direction=direction))

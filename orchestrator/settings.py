@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "orchestrator.middleware.APIRequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,6 +149,11 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "orchestrator.parsers.JSONParser",
+        "orchestrator.parsers.FormParser",
+        "orchestrator.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "orchestrator.schema.AutoSchema",
     "EXCEPTION_HANDLER": "orchestrator.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -170,6 +176,14 @@ SPECTACULAR_SETTINGS = {
         "ToolCallStatusEnum": "chat.models.ToolCallStatus",
     },
 }
+
+# Request bodies: a larger one answers 413; JSON nesting deeper than this answers 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=32)
+
+# Prompt composition: the most references one render expands, and the longest text it yields.
+PROMPT_MAX_COMPONENT_REFERENCES = env.int("PROMPT_MAX_COMPONENT_REFERENCES", default=100)
+PROMPT_MAX_RENDERED_CHARS = env.int("PROMPT_MAX_RENDERED_CHARS", default=200_000)
 
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/v1/"

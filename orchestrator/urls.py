@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from kanban.views import BoardView
+from orchestrator import errors
 from orchestrator.api import TokenView, router
 
 urlpatterns = [
@@ -16,4 +17,10 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Last: whatever else is under /api/ answers the API's JSON 404, in DEBUG too.
+    re_path(r"^api/(?P<path>.*)$", errors.api_not_found),
 ]
+
+handler400 = "orchestrator.errors.bad_request"
+handler404 = "orchestrator.errors.page_not_found"
+handler500 = "orchestrator.errors.server_error"

@@ -19,7 +19,15 @@ class OwnedRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class ProjectScopedSerializer(serializers.ModelSerializer):
-    """Refuses cross-project references, and changes to the fields listed in `Meta.create_only`."""
+    """Refuses cross-project references, changes to the fields listed in `Meta.create_only`, and
+    any input for the fields of `Meta.action_only` (field: the action that changes it)."""
+
+    def to_internal_value(self, data):
+        action_only = getattr(self.Meta, "action_only", {})
+        refused = {name: [f"Read-only; {how}"] for name, how in action_only.items() if name in data}
+        if refused:
+            raise serializers.ValidationError(refused)
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -4,22 +4,61 @@ blank lines, with `{{name}}` variables replaced.
 A `{"prompt": <id>}` component renders that reusable prompt of the same project,
 recursively. Cycles, references to foreign or non-reusable prompts, and nesting
 deeper than MAX_DEPTH are refused, when rendering and when components are written.
+
+The work is bounded: one render expands at most `PROMPT_MAX_COMPONENT_REFERENCES`
+references and yields at most `PROMPT_MAX_RENDERED_CHARS` characters (settings). Both
+are checked as the text is built, so an over-cap prompt costs no more than the cap;
+they are checked when a prompt is written and again when it is rendered, because a
+reusable prompt it refers to may have grown since.
 """
 
 import re
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from django.conf import settings
 from rest_framework.exceptions import ValidationError
 
 from projects.models import Prompt
 
 MAX_DEPTH = 10
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
+SEPARATOR = "\n\n"
 
 
 def referenced_ids(components: list) -> set[uuid.UUID]:
     return {uuid.UUID(str(component["prompt"])) for component in components if "prompt" in component}
+
+
+def _too_long(field: str):
+    return ValidationError(
+        {
+            field: [
+                f"The rendered prompt would be longer than {settings.PROMPT_MAX_RENDERED_CHARS} characters."
+            ]
+        }
+    )
+
+
+@dataclass
+class _Budget:
+    """What one render may still spend."""
+
+    references: int
+    chars: int
+
+    def spend_reference(self) -> None:
+        self.references -= 1
+        if self.references < 0:
+            limit = settings.PROMPT_MAX_COMPONENT_REFERENCES
+            raise ValidationError({"components": [f"Components expand to more than {limit} references."]})
+
+    def spend_text(self, text: str) -> str:
+        self.chars -= len(text) + len(SEPARATOR)
+        if self.chars < -len(SEPARATOR):
+            raise _too_long("components")
+        return text
 
 
 def _load_graph(root: Prompt) -> dict[uuid.UUID, Prompt]:
@@ -36,13 +75,13 @@ def _load_graph(root: Prompt) -> dict[uuid.UUID, Prompt]:
     return graph
 
 
-def _compose(prompt: Prompt, graph: dict, path: list[uuid.UUID], project_id) -> str:
+def _compose(prompt: Prompt, graph: dict, path: list[uuid.UUID], project_id, budget: _Budget) -> str:
     if len(path) > MAX_DEPTH + 1:
         raise ValidationError({"components": [f"Components nest deeper than {MAX_DEPTH} levels."]})
     parts = []
     for component in prompt.components:
         if "text" in component:
-            parts.append(component["text"])
+            parts.append(budget.spend_text(component["text"]))
             continue
         ref_id = uuid.UUID(str(component["prompt"]))
         ref = graph.get(ref_id)
@@ -52,26 +91,39 @@ def _compose(prompt: Prompt, graph: dict, path: list[uuid.UUID], project_id) -> 
             raise ValidationError({"components": [f"Prompt {ref_id} is not reusable."]})
         if ref_id in path:
             raise ValidationError({"components": [f"Components form a cycle through prompt {ref_id}."]})
-        parts.append(_compose(ref, graph, [*path, ref_id], project_id))
+        budget.spend_reference()
+        parts.append(_compose(ref, graph, [*path, ref_id], project_id, budget))
     if prompt.content:
-        parts.append(prompt.content)
-    return "\n\n".join(parts)
+        parts.append(budget.spend_text(prompt.content))
+    return SEPARATOR.join(parts)
 
 
 def compose(prompt: Prompt) -> str:
     """The prompt with its components expanded, variables left in place."""
-    return _compose(prompt, _load_graph(prompt), [prompt.pk], prompt.project_id)
+    budget = _Budget(
+        references=settings.PROMPT_MAX_COMPONENT_REFERENCES, chars=settings.PROMPT_MAX_RENDERED_CHARS
+    )
+    return _compose(prompt, _load_graph(prompt), [prompt.pk], prompt.project_id, budget)
 
 
 def check_components(*, prompt: Prompt) -> None:
-    """Refuse components that could not be rendered (called before they are written)."""
-    if referenced_ids(prompt.components):
+    """Refuse a prompt that could not be rendered (called before it is written)."""
+    try:
         compose(prompt)
+    except ValidationError as exc:
+        if not prompt.components and isinstance(exc.detail, dict) and "components" in exc.detail:
+            raise ValidationError({"content": exc.detail["components"]}) from None
+        raise
 
 
 def render(prompt: Prompt, variables: Mapping[str, object]) -> str:
     text = compose(prompt)
-    missing = sorted({name for name in VARIABLE.findall(text) if name not in variables})
+    names = VARIABLE.findall(text)
+    missing = sorted({name for name in names if name not in variables})
     if missing:
         raise ValidationError({"variables": [f"Missing values for: {', '.join(missing)}."]})
-    return VARIABLE.sub(lambda match: str(variables[match.group(1)]), text)
+    values = {name: str(value) for name, value in variables.items()}
+    # Measured before it is built: a short text may repeat a long value many times.
+    if len(text) + sum(len(values[name]) for name in names) > settings.PROMPT_MAX_RENDERED_CHARS:
+        raise _too_long("variables")
+    return VARIABLE.sub(lambda match: values[match.group(1)], text)

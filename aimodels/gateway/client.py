@@ -1,5 +1,6 @@
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from django.db import connection
@@ -7,6 +8,7 @@ from django.db import connection
 from aimodels.gateway.adapters import adapter_for
 from aimodels.gateway.base import AIProviderError, AIProviderTimeout, Completion, ToolSpec
 from aimodels.models import AIModel
+from orchestrator.text import storable, storable_json
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +26,22 @@ def complete(ai_model: AIModel, *, messages: list[dict[str, Any]], tools: list[T
         logger.warning("AI model %r failed: %s", ai_model.name, exc.detail)
         raise
     completion.latency_ms = round((time.monotonic() - started) * 1000)
+    return _storable(completion)
+
+
+def _storable(completion: Completion) -> Completion:
+    """A model's answer is outside input: NUL and lone surrogates become U+FFFD before it is stored."""
+    completion.text = storable(completion.text)
+    completion.tool_calls = [
+        replace(
+            call,
+            id=storable(call.id),
+            name=storable(call.name),
+            arguments=storable_json(call.arguments),
+            raw_arguments=storable(call.raw_arguments),
+        )
+        for call in completion.tool_calls
+    ]
     return completion
 
 

@@ -13,12 +13,21 @@ class TestChatSessionsApi:
 
         created = owner_client.post("/api/v1/chat-sessions/", {"task": str(task.pk)})
         url = f"/api/v1/chat-sessions/{created.json()['id']}/"
-        patched = owner_client.patch(url, {"status": "completed"})
+        forged = owner_client.patch(url, {"status": "completed"})
+        completed = owner_client.post(f"{url}complete/")
+        again = owner_client.post(f"{url}complete/")
+        reopened = owner_client.patch(url, {"status": "active"})
         deleted = owner_client.delete(url)
 
         assert created.status_code == 201
         assert created.json()["status"] == "active"
-        assert patched.json()["status"] == "completed"
+        assert forged.json() == {"status": ["Read-only; use the complete action."]}
+        assert (completed.status_code, completed.json()["status"]) == (200, "completed")
+        assert (again.status_code, again.json()) == (
+            409,
+            {"detail": "The chat session is already completed."},
+        )
+        assert reopened.status_code == 400
         assert deleted.status_code == 204
         assert not ChatSession.objects.exists()
 
