@@ -8,6 +8,7 @@ from aimodels.fields import EncryptedTextField
 from aimodels.registry import known_setting, validate_setting_value
 from aimodels.validators import validate_ai_config
 from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
+from orchestrator.outbound import validate_outbound_url
 
 
 class AIModelQuerySet(models.QuerySet):
@@ -39,9 +40,13 @@ class AIModel(TimeStampedModel):
     provider = models.CharField(max_length=32, choices=Provider.choices, db_index=True)
     model = models.CharField(max_length=200, help_text="The provider's model id, e.g. gpt-4o-mini.")
     base_url = models.URLField(
-        max_length=500, blank=True, help_text="Server address; empty means the provider's default."
+        "Base URL",
+        max_length=500,
+        blank=True,
+        validators=[validate_outbound_url],
+        help_text="Server address; empty means the provider's default.",
     )
-    api_key = EncryptedTextField(blank=True)
+    api_key = EncryptedTextField("API key", blank=True)
     usage_type = models.CharField(
         max_length=32, choices=UsageType.choices, default=UsageType.GENERAL, db_index=True
     )

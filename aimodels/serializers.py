@@ -18,7 +18,8 @@ class AIModelSerializer(serializers.ModelSerializer):
         required=False,
         allow_blank=True,
         trim_whitespace=True,
-        style={"input_type": "password"},
+        label="API key",
+        style={"input_type": "password", "template": "aimodels/secret_input.html"},
     )
     api_key_hint = serializers.CharField(read_only=True, allow_null=True)
     has_api_key = serializers.BooleanField(read_only=True)

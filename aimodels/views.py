@@ -38,7 +38,7 @@ class AIModelViewSet(viewsets.ModelViewSet):
             complete(ai_model, messages=[{"role": "user", "content": "Reply with the word: ok"}])
             error = None
         except (AIProviderError, AIProviderTimeout) as exc:
-            error = str(exc.detail)
+            error = exc.summary
         latency_ms = round((time.monotonic() - started) * 1000)
         return Response({"ok": error is None, "latency_ms": latency_ms, "error": error})
 

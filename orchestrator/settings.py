@@ -185,5 +185,9 @@ MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=32)
 PROMPT_MAX_COMPONENT_REFERENCES = env.int("PROMPT_MAX_COMPONENT_REFERENCES", default=100)
 PROMPT_MAX_RENDERED_CHARS = env.int("PROMPT_MAX_RENDERED_CHARS", default=200_000)
 
+# Addresses the server may call on a user's behalf (see orchestrator.outbound).
+OUTBOUND_ALLOW_LOOPBACK = env.bool("OUTBOUND_ALLOW_LOOPBACK", default=DEBUG)
+OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
+
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/v1/"

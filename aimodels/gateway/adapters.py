@@ -55,7 +55,8 @@ class Adapter:
         except self.sdk.APIStatusError as exc:
             message = scrub(self.error_message(exc), self.ai_model.api_key)
             raise AIProviderError(
-                f"AI model '{self.ai_model.name}' answered HTTP {exc.status_code}: {message}"
+                f"AI model '{self.ai_model.name}' answered HTTP {exc.status_code}: {message}",
+                provider_status=exc.status_code,
             ) from None
         except (self.sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):
             raise AIProviderError(

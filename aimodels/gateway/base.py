@@ -1,4 +1,6 @@
+import itertools
 from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus
 
 from rest_framework import status
 from rest_framework.exceptions import APIException
@@ -17,6 +19,17 @@ class AIProviderError(APIException):
     default_detail = "The AI model answered with an error."
     default_code = "ai_provider_error"
 
+    def __init__(self, detail=None, code=None, *, provider_status: int | None = None):
+        super().__init__(detail, code)
+        self.provider_status = provider_status
+
+    @property
+    def summary(self) -> str:
+        """A fixed-form account that carries nothing the remote server wrote."""
+        if self.provider_status is not None:
+            return f"The provider answered HTTP {self.provider_status}."
+        return "The provider's answer could not be used."
+
 
 class AIProviderTimeout(APIException):
     """The provider could not be reached, or did not answer in time."""
@@ -24,6 +37,10 @@ class AIProviderTimeout(APIException):
     status_code = status.HTTP_504_GATEWAY_TIMEOUT
     default_detail = "The AI model did not answer in time."
     default_code = "ai_provider_timeout"
+
+    @property
+    def summary(self) -> str:
+        return "The provider could not be reached or did not answer in time."
 
 
 class AIModelUnavailable(Conflict):
@@ -53,6 +70,22 @@ class Completion:
     latency_ms: int = 0
 
 
+# The shortest piece of a key that is taken for the key itself.
+SECRET_FRAGMENT = 8
+
+
 def scrub(text: str, secret: str) -> str:
-    """`text` with `secret` blanked out: provider errors sometimes echo what they were sent."""
-    return text.replace(secret, "[redacted]") if secret else text
+    """`text` with every piece of `secret` of SECRET_FRAGMENT or more characters blanked out,
+    as written and URL-encoded: provider errors echo what they were sent, whole or cut."""
+    if not secret:
+        return text
+    forms = {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
+    windows = {
+        form[i : i + SECRET_FRAGMENT] for form in forms for i in range(len(form) - SECRET_FRAGMENT + 1)
+    }
+    hidden = [False] * len(text)
+    for start in range(len(text) - SECRET_FRAGMENT + 1):
+        if text[start : start + SECRET_FRAGMENT] in windows:
+            hidden[start : start + SECRET_FRAGMENT] = [True] * SECRET_FRAGMENT
+    runs = itertools.groupby(zip(text, hidden, strict=True), key=lambda pair: pair[1])
+    return "".join("[redacted]" if is_hidden else "".join(c for c, _ in run) for is_hidden, run in runs)

@@ -3,11 +3,13 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from aimodels.gateway.adapters import adapter_for
-from aimodels.gateway.base import AIProviderError, AIProviderTimeout, Completion, ToolSpec
+from aimodels.gateway.base import AIModelUnavailable, AIProviderError, AIProviderTimeout, Completion, ToolSpec
 from aimodels.models import AIModel
+from orchestrator.outbound import validate_outbound_url
 from orchestrator.text import storable, storable_json
 
 logger = logging.getLogger(__name__)
@@ -16,6 +18,7 @@ logger = logging.getLogger(__name__)
 def complete(ai_model: AIModel, *, messages: list[dict[str, Any]], tools: list[ToolSpec] = ()) -> Completion:
     """One model call. Raises AIProviderError (502) or AIProviderTimeout (504)."""
     _refuse_inside_a_transaction()
+    _refuse_forbidden_address(ai_model)
     config = ai_model.config or {}
     if config.get("system_prompt"):
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
@@ -43,6 +46,16 @@ def _storable(completion: Completion) -> Completion:
         for call in completion.tool_calls
     ]
     return completion
+
+
+def _refuse_forbidden_address(ai_model: AIModel) -> None:
+    """Checked again at call time: a host name may resolve elsewhere than when it was saved."""
+    if not ai_model.base_url:
+        return
+    try:
+        validate_outbound_url(ai_model.base_url)
+    except ValidationError as exc:
+        raise AIModelUnavailable(f"AI model '{ai_model.name}' cannot be called: {exc.messages[0]}") from None
 
 
 def _refuse_inside_a_transaction() -> None:

@@ -16,6 +16,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     usage: tuple[int, int] = (12, 7)
+    error: str = "the model is on fire"
 
 
 class FakeProvider:
@@ -35,8 +36,13 @@ class FakeProvider:
         port = self.server.server_address[1]
         return f"http://127.0.0.1:{port}/v1" if self.protocol == "openai" else f"http://127.0.0.1:{port}"
 
-    def reply(self, text: str = "", *, tool_calls=(), status: int = 200, delay: float = 0.0) -> None:
-        self.replies.append(Reply(text=text, tool_calls=list(tool_calls), status=status, delay=delay))
+    def reply(
+        self, text: str = "", *, tool_calls=(), status: int = 200, delay: float = 0.0, error: str = ""
+    ) -> None:
+        reply = Reply(text=text, tool_calls=list(tool_calls), status=status, delay=delay)
+        if error:
+            reply.error = error
+        self.replies.append(reply)
 
     def reset(self) -> None:
         self.replies.clear()
@@ -127,7 +133,7 @@ class FakeProvider:
                 reply = provider.replies.popleft()
                 time.sleep(reply.delay)
                 if reply.status != 200:
-                    return self._send(reply.status, provider._error(reply.status, "the model is on fire"))
+                    return self._send(reply.status, provider._error(reply.status, reply.error))
                 self._send(200, provider._success(body, reply))
 
             def _send(self, status, payload):

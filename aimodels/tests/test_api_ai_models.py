@@ -146,7 +146,7 @@ class TestAIModelTestEndpoint:
 
         assert response.status_code == 200
         assert response.json()["ok"] is False
-        assert response.json()["error"].startswith("AI model 'locked' answered HTTP 401")
+        assert response.json()["error"] == "The provider answered HTTP 401."
 
     def test_only_staff(self, owner_client, openai_server):
         model = ai_model_on(openai_server)
