@@ -1,6 +1,7 @@
 """Persona fixtures shared by every app's tests: owner, outsider, staff, and their API clients."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from aimodels.models import AIModel
@@ -14,6 +15,12 @@ def pytest_configure():
 
     # Real password hashing costs a quarter of a second per user; tests make hundreds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles count in the cache; each test starts with none spent."""
+    cache.clear()
 
 
 class KeyCheckingAPIClient(APIClient):

@@ -16,6 +16,7 @@ from aimodels.serializers import (
     SystemSettingsSerializer,
 )
 from orchestrator.permissions import IsStaffOrReadOnly
+from orchestrator.throttling import AIActionRateThrottle
 
 
 class AIModelViewSet(viewsets.ModelViewSet):
@@ -29,7 +30,12 @@ class AIModelViewSet(viewsets.ModelViewSet):
     ordering_fields = ["name", "created_at", "updated_at"]
 
     @extend_schema(request=None, responses=AIModelTestResultSerializer)
-    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAdminUser],
+        throttle_classes=[AIActionRateThrottle],
+    )
     def test(self, request, pk=None):
         """Staff: one tiny call to the model, to check its address, key and model id."""
         ai_model = self.get_object()

@@ -14,6 +14,7 @@ from chat.serializers import (
     ToolCallSerializer,
 )
 from orchestrator.schema import AI_ERRORS, ErrorSerializer
+from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
 
 
@@ -33,7 +34,7 @@ class ChatSessionViewSet(ProjectScopedViewSet):
         request=ChatMessageCreateSerializer,
         responses={201: MessageSerializer(many=True), **AI_ERRORS},
     )
-    @action(detail=True, methods=["get", "post"], filter_backends=[])
+    @action(detail=True, methods=["get", "post"], filter_backends=[], throttle_classes=[AIActionRateThrottle])
     def messages(self, request, pk=None):
         """GET: the session's messages, oldest first, each with its tool calls.
         POST: send a message; the task agent answers, acting on the board through tools,

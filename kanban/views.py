@@ -18,6 +18,7 @@ from kanban.serializers import (
     TaskSerializer,
 )
 from orchestrator.schema import AI_ERRORS, ErrorSerializer
+from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
 from projects.models import Project
 
@@ -60,7 +61,7 @@ class CommitViewSet(ProjectScopedViewSet):
     ordering_fields = ["timestamp"]
 
     @extend_schema(request=CommitGenerateSerializer, responses={201: CommitSerializer, **AI_ERRORS})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_classes=[AIActionRateThrottle])
     def generate(self, request):
         """Ask an AI model for a Conventional Commit message for a task's changes, and store it."""
         body = CommitGenerateSerializer(data=request.data, context=self.get_serializer_context())

@@ -1,6 +1,5 @@
 """The v1 REST API: one router for every resource."""
 
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from aimodels.views import AIModelViewSet, SystemSettingsViewSet
@@ -17,7 +16,3 @@ router.register("commits", CommitViewSet, basename="commit")
 router.register("chat-sessions", ChatSessionViewSet, basename="chatsession")
 router.register("ai-models", AIModelViewSet, basename="aimodel")
 router.register("settings", SystemSettingsViewSet, basename="setting")
-
-
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token (`Authorization: Token <token>`)."""

@@ -1,6 +1,8 @@
 """OpenAPI generation: drf-spectacular plus the error responses every operation can give."""
 
 from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
@@ -35,3 +37,11 @@ class AutoSchema(openapi.AutoSchema):
 
 # What an AI action may answer besides its own result.
 AI_ERRORS = {409: ErrorSerializer, 502: ErrorSerializer, 504: ErrorSerializer}
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = "orchestrator.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")

@@ -6,6 +6,7 @@ With DEBUG off the production secrets have no default and a missing one stops
 the start.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -50,9 +51,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
+    "orchestrator",
     "aimodels",
     "projects",
     "kanban",
@@ -139,7 +141,7 @@ LOGGING = {
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns anonymous API calls into 401s.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "orchestrator.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -154,10 +156,31 @@ REST_FRAMEWORK = {
         "orchestrator.parsers.FormParser",
         "orchestrator.parsers.MultiPartParser",
     ],
+    "DEFAULT_THROTTLE_RATES": {
+        "login": env("THROTTLE_LOGIN", default="10/min"),
+        "login_username": env("THROTTLE_LOGIN_USERNAME", default="5/min"),
+        "ai": env("THROTTLE_AI", default="30/min"),
+    },
+    # Proxies in front of the server, for the client address throttles count by.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
     "DEFAULT_SCHEMA_CLASS": "orchestrator.schema.AutoSchema",
     "EXCEPTION_HANDLER": "orchestrator.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# API tokens (knox): stored hashed; a fixed lifetime from creation, not extended by use.
+REST_KNOX = {"TOKEN_TTL": timedelta(days=env.int("TOKEN_TTL_DAYS", default=30)), "AUTO_REFRESH": False}
+
+# The cache the throttles count in: Redis from REDIS_URL, any Django cache from CACHE_URL,
+# else this process's memory (fine for one process; use Redis when running several).
+if env("REDIS_URL", default=""):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}
+    }
+elif env("CACHE_URL", default=""):
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Orchestrator API",
@@ -169,6 +192,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Bodies are documented as JSON; the browsable API's forms are a convenience, not the contract.
+    "PARSER_WHITELIST": ["orchestrator.parsers.JSONParser"],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "kanban.models.TaskStatus",
         "InterviewStatusEnum": "projects.models.InterviewStatus",

@@ -4,16 +4,20 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from kanban.views import BoardView
-from orchestrator import errors
-from orchestrator.api import TokenView, router
+from orchestrator import auth, errors
+from orchestrator.api import router
+from orchestrator.throttling import login_throttled
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
+    path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
+    path("api/v1/auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("api/v1/projects/<uuid:pk>/board/", BoardView.as_view(), name="project-board"),
     path("api/v1/", include(router.urls)),
-    path("api/auth/", include("rest_framework.urls")),
+    path("api/auth/", include("orchestrator.session_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from aimodels.models import AIModel
 from orchestrator.schema import AI_ERRORS, ErrorSerializer
+from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
 from projects import composition, services
 from projects.filters import InterviewFilter, PromptFilter
@@ -42,7 +43,7 @@ class InterviewViewSet(ProjectScopedViewSet):
     ordering_fields = ["created_at", "updated_at"]
 
     @extend_schema(request=InterviewMessageSerializer, responses={201: InterviewSerializer, **AI_ERRORS})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
     def messages(self, request, pk=None):
         """Add the user's message and the AI interviewer's reply to an active interview."""
         interview = self.get_object()
@@ -108,7 +109,7 @@ class PromptViewSet(ProjectScopedViewSet):
         return self._created(services.prompt_create_version(prompt=prompt, **version.validated_data))
 
     @extend_schema(request=PromptGenerateSerializer, responses={201: PromptSerializer, **AI_ERRORS})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], throttle_classes=[AIActionRateThrottle])
     def generate(self, request):
         """Ask an AI model to write a prompt (version 1) from an interview's transcript."""
         body = PromptGenerateSerializer(data=request.data, context=self.get_serializer_context())

@@ -1,7 +1,9 @@
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
+
+from orchestrator.testing import iso
 
 
 @pytest.mark.django_db
@@ -12,7 +14,10 @@ class TestTokenAuth:
         )
 
         assert response.status_code == 200
-        assert response.json() == {"token": Token.objects.get(user=owner).key}
+        assert set(response.json()) == {"token", "expiry"}
+        stored = AuthToken.objects.get(user=owner)
+        assert iso(stored.expiry) == response.json()["expiry"]
+        assert response.json()["token"] not in str(AuthToken.objects.values().get())  # stored hashed
 
     def test_wrong_password_is_a_400(self, anonymous_client, owner):
         response = anonymous_client.post("/api/v1/auth/token/", {"username": "owner", "password": "nope"})
@@ -21,8 +26,8 @@ class TestTokenAuth:
         assert response.json() == {"non_field_errors": ["Unable to log in with provided credentials."]}
 
     def test_the_token_authenticates_requests(self, anonymous_client, owner):
-        token = Token.objects.create(user=owner)
-        anonymous_client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user=owner)
+        anonymous_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
         assert anonymous_client.get("/api/v1/projects/").status_code == 200
 

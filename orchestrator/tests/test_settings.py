@@ -76,3 +76,18 @@ def test_pool_is_off_unless_asked_for():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(None, True)"
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({}, "django.core.cache.backends.locmem.LocMemCache"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/1"}, "django.core.cache.backends.redis.RedisCache"),
+        ({"CACHE_URL": "redis://127.0.0.1:6379/2"}, "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_the_throttle_cache_follows_the_environment(env, backend):
+    result = settings_in_subprocess("s.CACHES['default']['BACKEND']", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == repr(backend)

@@ -1,0 +1,74 @@
+"""API tokens: knox tokens, stored hashed, with a fixed lifetime (REST_KNOX["TOKEN_TTL"]),
+revoked by logout and by a change of the user's password."""
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save
+from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views
+from knox.models import AuthToken
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+
+from orchestrator.authentication import TokenAuthentication
+from orchestrator.schema import ErrorSerializer, ValidationErrorSerializer
+from orchestrator.throttling import LoginRateThrottle, LoginUsernameRateThrottle
+
+TokenSerializer = inline_serializer(
+    name="Token",
+    fields={
+        "token": serializers.CharField(help_text="Send it as `Authorization: Token <token>`."),
+        "expiry": serializers.DateTimeField(help_text="When the token stops working."),
+    },
+)
+
+
+class TokenView(views.LoginView):
+    """Exchange a username and password for an API token (`Authorization: Token <token>`)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginRateThrottle, LoginUsernameRateThrottle]
+    serializer_class = AuthTokenSerializer
+
+    @extend_schema(
+        request=AuthTokenSerializer,
+        responses={200: TokenSerializer, 400: ValidationErrorSerializer, 429: ErrorSerializer},
+        auth=[],
+    )
+    def post(self, request, format=None):
+        credentials = AuthTokenSerializer(data=request.data, context={"request": request})
+        credentials.is_valid(raise_exception=True)
+        request.user = credentials.validated_data["user"]
+        return super().post(request, format)
+
+
+class LogoutView(views.LogoutView):
+    """Revoke the token this request is made with."""
+
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None, 401: ErrorSerializer})
+    def post(self, request, format=None):
+        return super().post(request, format)
+
+
+class LogoutAllView(views.LogoutAllView):
+    """Revoke every token of the requesting user."""
+
+    authentication_classes = [TokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None, 401: ErrorSerializer})
+    def post(self, request, format=None):
+        return super().post(request, format)
+
+
+def revoke_tokens_on_password_change(sender, instance, created, **kwargs):
+    # set_password() leaves the raw password on the instance until save() has run;
+    # a hash upgrade at login clears it first, so it does not count as a change.
+    if not created and getattr(instance, "_password", None) is not None:
+        AuthToken.objects.filter(user=instance).delete()
+
+
+def connect_signals():
+    post_save.connect(revoke_tokens_on_password_change, sender=get_user_model())
