@@ -114,3 +114,69 @@ class TestRender:
 
     def test_another_users_prompt_is_not_found(self, outsider_client, project):
         assert render(outsider_client, PromptFactory(project=project)).status_code == 404
+
+
+def fan_out(project, levels: int, width: int = 10):
+    """A reusable prompt that refers `width` times to one that refers `width` times to ..."""
+    prompt = reusable(project, "leaf")
+    for _ in range(levels):
+        prompt = reusable(project, "", [{"prompt": str(prompt.pk)}] * width)
+    return prompt
+
+
+@pytest.mark.django_db
+class TestBoundedComposition:
+    def test_components_expanding_past_the_reference_cap_are_refused_when_written(
+        self, owner_client, project
+    ):
+        wide = fan_out(project, levels=1)  # 10 references
+        count = Prompt.objects.count()
+
+        response = owner_client.post(
+            "/api/v1/prompts/",
+            {"project": str(project.pk), "components": [{"prompt": str(wide.pk)}] * 10},  # 110 in all
+        )
+
+        assert response.status_code == 400
+        assert response.json() == {"components": ["Components expand to more than 100 references."]}
+        assert Prompt.objects.count() == count
+
+    def test_an_exponential_prompt_is_refused_at_render_without_building_it(self, owner_client, project):
+        # Written directly (as an old row could be): 10^6 leaves if it were expanded.
+        bomb = PromptFactory(project=project, components=[{"prompt": str(fan_out(project, levels=5).pk)}])
+
+        response = render(owner_client, bomb)
+
+        assert response.status_code == 400
+        assert response.json() == {"components": ["Components expand to more than 100 references."]}
+
+    def test_content_past_the_size_cap_is_refused_naming_content(self, owner_client, project, settings):
+        settings.PROMPT_MAX_RENDERED_CHARS = 1000
+
+        response = owner_client.post("/api/v1/prompts/", {"project": str(project.pk), "content": "x" * 1001})
+
+        assert response.status_code == 400
+        assert response.json() == {"content": ["The rendered prompt would be longer than 1000 characters."]}
+
+    def test_a_component_that_grew_is_caught_at_render(self, owner_client, project, settings):
+        settings.PROMPT_MAX_RENDERED_CHARS = 1000
+        part = reusable(project, "short")
+        prompt = PromptFactory(project=project, content="tail", components=[{"prompt": str(part.pk)}] * 3)
+        Prompt.objects.filter(pk=part.pk).update(content="y" * 400)
+
+        response = render(owner_client, prompt)
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "components": ["The rendered prompt would be longer than 1000 characters."]
+        }
+
+    def test_variables_that_would_blow_past_the_cap_are_refused_naming_variables(self, owner_client, project):
+        prompt = PromptFactory(project=project, content="{{x}}" * 1000)
+
+        response = render(owner_client, prompt, {"x": "v" * 1000})  # a million characters
+
+        assert response.status_code == 400
+        assert response.json() == {
+            "variables": ["The rendered prompt would be longer than 200000 characters."]
+        }
