@@ -2,7 +2,8 @@
 
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from orchestrator.middleware import is_api
 
@@ -25,6 +26,13 @@ def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
     return defaults.server_error(request, template_name)
 
 
+def csrf_failure(request, reason=""):
+    if is_api(request):
+        return JsonResponse({"detail": f"CSRF check failed: {reason}"}, status=403)
+    return csrf.csrf_failure(request, reason)
+
+
+@csrf_exempt  # it changes nothing, whatever the method
 def api_not_found(request, path):
     """Any /api/ path no route serves; hints at the trailing slash every route has."""
     detail = "Not found."

@@ -20,13 +20,24 @@ ValidationErrorSerializer = inline_serializer(
 
 
 class AutoSchema(openapi.AutoSchema):
-    """Documents 400/401/403/404 next to each operation's own responses."""
+    """Documents 400/401/403/404 next to each operation's own responses.
+
+    Only GETs are paginated and filtered here: a POST that answers several objects (a chat
+    turn, a bulk write) answers a plain array, and takes no list parameters.
+    """
+
+    def _get_paginator(self):
+        return super()._get_paginator() if self.method == "GET" else None
+
+    def _get_filter_parameters(self):
+        return super()._get_filter_parameters() if self.method == "GET" else []
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         errors = {"401": ErrorSerializer, "403": ErrorSerializer}
         paginated = self._is_list_view() and self._get_paginator() is not None
-        if self.method in ("POST", "PUT", "PATCH") or self._get_filter_parameters() or paginated:
+        queried = self._get_filter_parameters() or self.get_override_parameters()
+        if self.method in ("POST", "PUT", "PATCH") or queried or paginated:
             errors["400"] = ValidationErrorSerializer
         if self.path.count("{") or self.method == "POST" or paginated:  # a page past the end: 404
             errors["404"] = ErrorSerializer

@@ -42,6 +42,7 @@ FIELD_ENCRYPTION_KEYS = [
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "orchestrator.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,6 +1,8 @@
 """Access scoping, written once: every project-scoped endpoint narrows through
 `Project.objects.for_user`, so another user's object is simply not found (404)."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers, viewsets
 
 
@@ -24,7 +26,8 @@ class ProjectScopedSerializer(serializers.ModelSerializer):
 
     def to_internal_value(self, data):
         action_only = getattr(self.Meta, "action_only", {})
-        refused = {name: [f"Read-only; {how}"] for name, how in action_only.items() if name in data}
+        given = data if isinstance(data, Mapping) else {}  # DRF itself refuses a body that is not an object
+        refused = {name: [f"Read-only; {how}"] for name, how in action_only.items() if name in given}
         if refused:
             raise serializers.ValidationError(refused)
         return super().to_internal_value(data)

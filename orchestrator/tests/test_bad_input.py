@@ -270,3 +270,26 @@ def test_an_ai_commit_whose_scope_is_too_long_is_retried_not_a_500(staff_client,
     assert response.status_code == 201
     assert response.json()["scope"] == "board"
     assert "The scope must be at most 100 characters." in openai_server.requests[1]["messages"][-1]["content"]
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unknown_api_paths_answer_a_json_404_to_writes_with_a_session_cookie(client, staff, method):
+    client.force_login(staff)
+    csrf_checking = client_for()
+    csrf_checking.cookies = client.cookies
+    csrf_checking.enforce_csrf_checks = True
+
+    response = getattr(csrf_checking, method)("/api/v1/ai-models/.exe/")
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not found."})
+
+
+@pytest.mark.parametrize("body", ["false", "null", "[]", '"text"', "1"])
+@pytest.mark.parametrize(("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS])
+def test_a_body_that_is_not_an_object_is_a_400(staff, world, method, path, field, rest, body):
+    before = snapshot()
+
+    response = send(client_for(staff), method, url_of(path, world), body)
+
+    assert response.status_code == 400, response.content
+    assert snapshot() == before
