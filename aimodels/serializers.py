@@ -47,6 +47,7 @@ class SystemSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = SystemSettings
         fields = ["key", "value", "description", "updated_at"]
+        extra_kwargs = {"value": {"required": True}}  # any JSON, null included, but present
 
     def get_fields(self):
         fields = super().get_fields()

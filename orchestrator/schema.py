@@ -56,3 +56,27 @@ class TokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
+
+
+def link_created_objects(result, generator, request, public):
+    """A postprocessing hook: every create (201 of `POST /api/v1/<resource>/`) links to the
+    operations on the object it made (`/api/v1/<resource>/{id}/...`), so clients and
+    stateful testers can follow a new object's id (or a setting's key)."""
+    paths = result.get("paths", {})
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or "{" in path:
+            continue
+        links = {}
+        for other, other_operations in paths.items():
+            if not other.startswith(path + "{"):
+                continue
+            parameter = other[len(path) + 1 : other.index("}")]
+            for operation in other_operations.values():
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {parameter: f"$response.body#/{parameter}"},
+                }
+        if links:
+            created["links"] = links
+    return result

@@ -195,6 +195,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Bodies are documented as JSON; the browsable API's forms are a convenience, not the contract.
     "PARSER_WHITELIST": ["orchestrator.parsers.JSONParser"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "orchestrator.schema.link_created_objects",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "kanban.models.TaskStatus",
         "InterviewStatusEnum": "projects.models.InterviewStatus",

@@ -120,3 +120,11 @@ class TestSettingsBulk:
 
         assert response.status_code == 500
         assert not SystemSettings.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_setting_needs_a_value(staff_client):
+    response = staff_client.post("/api/v1/settings/", {"key": "custom.flag", "description": "no value"})
+
+    assert (response.status_code, response.json()) == (400, {"value": ["This field is required."]})
+    assert not SystemSettings.objects.exists()
