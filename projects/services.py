@@ -89,12 +89,24 @@ def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
     return prompt
 
 
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+def _diff_lines(content: str) -> list[str]:
+    """Lines for difflib, each ending in a newline; a last line without one is marked the
+    way `diff -u` marks it, so it is never glued to the next line of the diff."""
+    lines = content.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n" + NO_NEWLINE
+    return lines
+
+
 def prompt_diff(*, prompt: Prompt, other: Prompt) -> str:
-    """A unified diff from `prompt`'s content to `other`'s."""
+    """A unified diff from `prompt`'s content to `other`'s, as `diff -u` writes it."""
     return "".join(
         difflib.unified_diff(
-            prompt.content.splitlines(keepends=True),
-            other.content.splitlines(keepends=True),
+            _diff_lines(prompt.content),
+            _diff_lines(other.content),
             fromfile=f"{prompt.pk} (v{prompt.version})",
             tofile=f"{other.pk} (v{other.version})",
         )

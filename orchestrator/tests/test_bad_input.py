@@ -72,6 +72,9 @@ ENDPOINTS = [
     ("patch", "tasks/{task}/", "status", lambda w: {}),
     ("post", "tasks/{task}/move/", "status", lambda w: {}),
 ]
+each_endpoint = pytest.mark.parametrize(
+    ("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]
+)
 # Actions that take no body: they never read one, so only its size matters.
 BODILESS = [
     ("post", "ai-models/{ai_model}/test/"),
@@ -126,9 +129,7 @@ def send(client, method, url, body: str):
 
 
 @pytest.mark.parametrize("bad", BAD_VALUES)
-@pytest.mark.parametrize(
-    ("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]
-)
+@each_endpoint
 def test_bad_values_are_a_400_naming_the_field_and_change_nothing(
     staff, world, method, path, field, rest, bad
 ):
@@ -142,9 +143,7 @@ def test_bad_values_are_a_400_naming_the_field_and_change_nothing(
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]
-)
+@each_endpoint
 def test_a_bad_field_name_is_a_400_for_the_body(staff, world, method, path, field, rest):
     before = snapshot()
 
@@ -159,9 +158,7 @@ def test_a_bad_field_name_is_a_400_for_the_body(staff, world, method, path, fiel
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]
-)
+@each_endpoint
 def test_ten_thousand_levels_of_nesting_are_a_400(staff, world, method, path, field, rest):
     before = snapshot()
 
@@ -285,7 +282,7 @@ def test_unknown_api_paths_answer_a_json_404_to_writes_with_a_session_cookie(cli
 
 
 @pytest.mark.parametrize("body", ["false", "null", "[]", '"text"', "1"])
-@pytest.mark.parametrize(("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS])
+@each_endpoint
 def test_a_body_that_is_not_an_object_is_a_400(staff, world, method, path, field, rest, body):
     before = snapshot()
 
