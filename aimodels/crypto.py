@@ -19,10 +19,16 @@ class DecryptionError(Exception):
     """A stored token that none of the configured keys can open."""
 
 
+def development_key(secret_key: str | None = None) -> str:
+    """The key used when FIELD_ENCRYPTION_KEYS is empty: derived from SECRET_KEY."""
+    secret_key = settings.SECRET_KEY if secret_key is None else secret_key
+    return base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest()).decode()
+
+
 @lru_cache(maxsize=8)
 def _fernets(keys: tuple[str, ...], secret_key: str) -> tuple[Fernet, ...]:
     if not keys:
-        return (Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret_key.encode()).digest())),)
+        return (Fernet(development_key(secret_key)),)
     try:
         return tuple(Fernet(key) for key in keys)
     except ValueError as exc:
@@ -71,8 +77,28 @@ def rotate(token: str) -> str:
         raise DecryptionError("A stored secret cannot be decrypted for rotation.") from None
 
 
+class UndecryptableSecret(str):
+    """A stored secret none of the configured keys opens: empty as text, it keeps its token
+    so that saving the row writes the token back unchanged and a later key can open it."""
+
+    def __new__(cls, token: str):
+        secret = super().__new__(cls, "")
+        secret.token = token
+        return secret
+
+
+CANNOT_BE_DECRYPTED = "cannot be decrypted"
+
+
+def looks_encrypted(value: str) -> bool:
+    """Fernet tokens are url-safe base64 of a version byte 0x80 and a timestamp: `gAAAAA...`."""
+    return value.startswith("gAAAAA") and len(value) >= 100
+
+
 def mask_secret(secret: str) -> str | None:
     """A hint that identifies a secret without revealing it: `sk-...abcd`."""
+    if isinstance(secret, UndecryptableSecret):
+        return CANNOT_BE_DECRYPTED
     if not secret:
         return None
     if len(secret) < 12:

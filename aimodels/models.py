@@ -81,7 +81,11 @@ class AIModel(TimeStampedModel):
 
     @property
     def has_api_key(self) -> bool:
-        return bool(self.api_key)
+        return bool(self.api_key) or self.api_key_undecryptable
+
+    @property
+    def api_key_undecryptable(self) -> bool:
+        return isinstance(self.api_key, crypto.UndecryptableSecret)
 
 
 class SystemSettingsQuerySet(models.QuerySet):

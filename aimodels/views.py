@@ -1,5 +1,3 @@
-import time
-
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -7,7 +5,6 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
 from aimodels.filters import AIModelFilter
-from aimodels.gateway import AIProviderError, AIProviderTimeout, complete
 from aimodels.models import AIModel, SystemSettings
 from aimodels.serializers import (
     AIModelSerializer,
@@ -15,7 +12,9 @@ from aimodels.serializers import (
     SettingsBulkSerializer,
     SystemSettingsSerializer,
 )
+from aimodels.services import ai_model_test
 from orchestrator.permissions import IsStaffOrReadOnly
+from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
 
 
@@ -29,7 +28,7 @@ class AIModelViewSet(viewsets.ModelViewSet):
     search_fields = ["name", "model"]
     ordering_fields = ["name", "created_at", "updated_at"]
 
-    @extend_schema(request=None, responses=AIModelTestResultSerializer)
+    @extend_schema(request=None, responses={200: AIModelTestResultSerializer, 409: ErrorSerializer})
     @action(
         detail=True,
         methods=["post"],
@@ -38,15 +37,7 @@ class AIModelViewSet(viewsets.ModelViewSet):
     )
     def test(self, request, pk=None):
         """Staff: one tiny call to the model, to check its address, key and model id."""
-        ai_model = self.get_object()
-        started = time.monotonic()
-        try:
-            complete(ai_model, messages=[{"role": "user", "content": "Reply with the word: ok"}])
-            error = None
-        except (AIProviderError, AIProviderTimeout) as exc:
-            error = exc.summary
-        latency_ms = round((time.monotonic() - started) * 1000)
-        return Response({"ok": error is None, "latency_ms": latency_ms, "error": error})
+        return Response(ai_model_test(ai_model=self.get_object()))
 
 
 class SystemSettingsViewSet(viewsets.ModelViewSet):

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 def complete(ai_model: AIModel, *, messages: list[dict[str, Any]], tools: list[ToolSpec] = ()) -> Completion:
     """One model call. Raises AIProviderError (502) or AIProviderTimeout (504)."""
     _refuse_inside_a_transaction()
+    _refuse_unusable_key(ai_model)
     _refuse_forbidden_address(ai_model)
     config = ai_model.config or {}
     if config.get("system_prompt"):
@@ -46,6 +47,14 @@ def _storable(completion: Completion) -> Completion:
         for call in completion.tool_calls
     ]
     return completion
+
+
+def _refuse_unusable_key(ai_model: AIModel) -> None:
+    if ai_model.api_key_undecryptable:
+        raise AIModelUnavailable(
+            f"AI model '{ai_model.name}' cannot be called: its API key cannot be decrypted with "
+            "FIELD_ENCRYPTION_KEYS. Add the key it was encrypted with, or store a new API key."
+        )
 
 
 def _refuse_forbidden_address(ai_model: AIModel) -> None:

@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from cryptography.fernet import Fernet
@@ -7,6 +8,7 @@ from django.core.management import CommandError, call_command
 from aimodels.models import AIModel
 from aimodels.tests.factories import AIModelFactory
 from aimodels.tests.test_models import raw_api_key
+from conftest import ai_model_on
 
 SECRET = "sk-command-0123456789-abcd"
 
@@ -102,3 +104,92 @@ class TestAddAIModel:
     def test_the_key_is_not_an_argument(self):
         with pytest.raises(CommandError):
             call_command("add_ai_model", *self.ARGS, "--api-key", SECRET)
+
+
+@pytest.mark.django_db
+class TestChangingAnAIModel:
+    def test_only_the_options_given_change(self, monkeypatch):
+        AIModelFactory(
+            name="local",
+            provider="openai_compatible",
+            model="llama3.2",
+            base_url="http://localhost:11434/v1",
+            usage_type="interview",
+            config={"temperature": 0.3},
+            api_key=SECRET,
+        )
+
+        run("add_ai_model", "local", "--model", "llama3.3", stdin_text="\n", monkeypatch=monkeypatch)
+
+        model = AIModel.objects.get(name="local")
+        fields = ["provider", "model", "base_url", "usage_type", "config", "api_key"]
+        assert [getattr(model, field) for field in fields] == [
+            "openai_compatible",
+            "llama3.3",
+            "http://localhost:11434/v1",
+            "interview",
+            {"temperature": 0.3},
+            SECRET,
+        ]
+
+    def test_switching_off_and_on(self, monkeypatch):
+        AIModelFactory(name="gpt")
+
+        run("add_ai_model", "gpt", "--inactive", stdin_text="", monkeypatch=monkeypatch)
+        assert AIModel.objects.get(name="gpt").is_active is False
+        run("add_ai_model", "gpt", "--active", stdin_text="", monkeypatch=monkeypatch)
+        assert AIModel.objects.get(name="gpt").is_active is True
+
+    def test_creating_needs_provider_and_model(self, monkeypatch):
+        with pytest.raises(CommandError, match="--provider and --model are required"):
+            run("add_ai_model", "new", "--model", "x", stdin_text="", monkeypatch=monkeypatch)
+        assert not AIModel.objects.exists()
+
+
+@pytest.mark.django_db
+def test_list_ai_models_shows_keys_masked():
+    AIModelFactory(name="gpt", api_key=SECRET, model="gpt-4o-mini")
+    AIModelFactory(name="llama", api_key="", is_active=False, base_url="http://localhost:11434/v1")
+
+    lines = run("list_ai_models").splitlines()
+
+    assert lines[0].split() == ["NAME", "PROVIDER", "MODEL", "USAGE", "ACTIVE", "KEY", "BASE", "URL"]
+    assert lines[1].split() == ["gpt", "openai", "gpt-4o-mini", "general", "yes", "sk-...abcd"]
+    assert lines[2].split() == [
+        "llama",
+        "openai",
+        "gpt-4o-mini",
+        "general",
+        "no",
+        "-",
+        "http://localhost:11434/v1",
+    ]
+    assert SECRET not in "\n".join(lines)
+
+
+@pytest.mark.django_db
+class TestTestAIModel:
+    def test_a_model_that_answers_ok(self, openai_server):
+        ai_model_on(openai_server, name="gpt")
+        openai_server.reply("OK.")
+
+        assert run("test_ai_model", "gpt").startswith("AI model 'gpt' answered in ")
+        assert openai_server.requests[0]["messages"][-1]["content"] == "Reply with the single word: ok"
+
+    @pytest.mark.parametrize(
+        ("reply", "status", "error"),
+        [
+            ("Here is a poem about clouds, " * 20, 200, "The model answered, but not with 'ok'."),
+            ("", 500, "The provider answered HTTP 500."),
+        ],
+    )
+    def test_a_model_that_does_not_answer_ok_fails(self, openai_server, reply, status, error):
+        ai_model_on(openai_server, name="gpt")
+        openai_server.reply(reply, status=status)
+
+        with pytest.raises(CommandError, match=f"AI model 'gpt' failed in \\d+ ms: {re.escape(error)}"):
+            run("test_ai_model", "gpt")
+
+    def test_an_unknown_name(self):
+        with pytest.raises(CommandError, match="No AI model is named 'nope'"):
+            run("test_ai_model", "nope")

@@ -91,3 +91,21 @@ def test_the_throttle_cache_follows_the_environment(env, backend):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == repr(backend)
+
+
+def test_a_malformed_encryption_key_is_a_one_line_error():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env={**CLEAN_ENV, "FIELD_ENCRYPTION_KEYS": f"{'A' * 43}=,not-a-key"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "Configuration error: FIELD_ENCRYPTION_KEYS: key 2 is not a Fernet key (32 url-safe base64-encoded "
+        "bytes); make one with: python -c 'from cryptography.fernet import Fernet; "
+        "print(Fernet.generate_key().decode())'"
+    ]
