@@ -1,7 +1,13 @@
-from django import forms
-from django.contrib import admin
+import json
 
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+
+from aimodels.gateway import AIModelUnavailable
 from aimodels.models import AIModel, SystemSettings
+from aimodels.registry import CUSTOM_PREFIX, known_setting, known_settings
+from aimodels.services import ai_model_test
 
 
 class AIModelAdminForm(forms.ModelForm):
@@ -60,13 +66,62 @@ class AIModelAdmin(admin.ModelAdmin):
         ("Timestamps", {"fields": ["created_at", "updated_at"]}),
     ]
 
+    actions = ["test"]
+
     @admin.display(description="API key")
     def api_key_hint(self, obj):
         return obj.api_key_hint or "—"
 
+    @admin.action(description="Test selected AI models (one tiny call each)")
+    def test(self, request, queryset):
+        for ai_model in queryset:
+            try:
+                result = ai_model_test(ai_model=ai_model)
+            except AIModelUnavailable as exc:
+                self.message_user(request, str(exc.detail), level=messages.ERROR)
+                continue
+            if result["ok"]:
+                self.message_user(
+                    request, f"AI model '{ai_model.name}' answered in {result['latency_ms']} ms."
+                )
+            else:
+                self.message_user(
+                    request, f"AI model '{ai_model.name}': {result['error']}", level=messages.ERROR
+                )
+
+
+def _known_settings_help():
+    rows = ((s.key, json.dumps(s.default), s.description) for s in known_settings())
+    listed = format_html_join("", "<li><code>{}</code> (default <code>{}</code>): {}</li>", rows)
+    return format_html(
+        "Known settings:<ul>{}</ul>Keys of your own start with <code>{}</code>.", listed, CUSTOM_PREFIX
+    )
+
 
 @admin.register(SystemSettings)
 class SystemSettingsAdmin(admin.ModelAdmin):
-    list_display = ["key", "value", "description", "updated_at"]
+    """Known keys are listed with their default and description; any other key is refused
+    (except under `custom.`)."""
+
+    list_display = ["key", "value", "default", "description", "updated_at"]
     search_fields = ["key", "description"]
-    readonly_fields = ["updated_at"]
+    readonly_fields = ["default", "about", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "key"] if obj else self.readonly_fields
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "key":
+            field.help_text = _known_settings_help()
+        return field
+
+    @admin.display(description="Default")
+    def default(self, setting):
+        known = known_setting(setting.key)
+        return json.dumps(known.default) if known else "—"
+
+    @admin.display(description="What it does")
+    def about(self, setting):
+        known = known_setting(setting.key)
+        return known.description if known else "A setting of your own."

@@ -5,7 +5,7 @@ from django.db import models
 
 from aimodels import crypto
 from aimodels.fields import EncryptedTextField
-from aimodels.registry import known_setting, validate_setting_value
+from aimodels.registry import known_setting, validate_setting_key, validate_setting_value
 from aimodels.validators import validate_ai_config
 from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
 from orchestrator.outbound import validate_outbound_url
@@ -120,6 +120,10 @@ class SystemSettings(UUIDModel):
         return self.key
 
     def clean(self):
+        try:
+            validate_setting_key(self.key)
+        except ValidationError as exc:
+            raise ValidationError({"key": exc.messages}) from None
         try:
             validate_setting_value(self.key, self.value)
         except ValidationError as exc:

@@ -1,7 +1,8 @@
 """Known system settings and their validators.
 
 Apps register the keys they read (in their AppConfig.ready), so this app does
-not need to know about the apps above it. Unknown keys are stored as given.
+not need to know about the apps above it. Any other key is refused, except under
+`custom.`, where a team keeps values of its own (any JSON).
 """
 
 from collections.abc import Callable
@@ -28,6 +29,21 @@ def register_setting(*, key: str, description: str, default: Any, validate: Call
 
 def known_setting(key: str) -> KnownSetting | None:
     return _known.get(key)
+
+
+CUSTOM_PREFIX = "custom."
+
+
+def known_settings() -> list[KnownSetting]:
+    return sorted(_known.values(), key=lambda setting: setting.key)
+
+
+def validate_setting_key(key: str) -> None:
+    if key not in _known and not key.startswith(CUSTOM_PREFIX):
+        raise ValidationError(
+            f"Unknown setting {key!r}. Known settings: {', '.join(sorted(_known))}; "
+            f"keys of your own start with '{CUSTOM_PREFIX}'."
+        )
 
 
 def validate_setting_value(key: str, value: Any) -> None:

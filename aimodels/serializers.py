@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from aimodels.gateway import resolve_ai_model
 from aimodels.models import AIModel, SystemSettings
-from aimodels.registry import validate_setting_value
+from aimodels.registry import validate_setting_key, validate_setting_value
 
 
 class AIModelSerializer(serializers.ModelSerializer):
@@ -43,6 +43,14 @@ class AIModelSerializer(serializers.ModelSerializer):
         ]
 
 
+def _known_key(key: str) -> str:
+    try:
+        validate_setting_key(key)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
+    return key
+
+
 class SystemSettingsSerializer(serializers.ModelSerializer):
     class Meta:
         model = SystemSettings
@@ -54,6 +62,9 @@ class SystemSettingsSerializer(serializers.ModelSerializer):
         if self.instance is not None and not isinstance(self.instance, list):
             fields["key"].read_only = True
         return fields
+
+    def validate_key(self, key):
+        return _known_key(key)
 
     def validate(self, attrs):
         key = attrs.get("key", getattr(self.instance, "key", None))
@@ -67,7 +78,7 @@ class SystemSettingsSerializer(serializers.ModelSerializer):
 class SettingItemSerializer(serializers.Serializer):
     """One item of a bulk update: the key need not exist yet."""
 
-    key = serializers.CharField(max_length=100)
+    key = serializers.CharField(max_length=100, validators=[lambda key: _known_key(key)])
     value = serializers.JSONField()
     description = serializers.CharField(required=False, allow_blank=True)
 

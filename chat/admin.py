@@ -1,19 +1,26 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from chat import services
 from chat.models import ChatSession, Message, ToolCall
+from orchestrator.exceptions import Conflict
 
 
-class ReadOnlyInlineMixin:
-    """Messages and tool calls are an audit trail: shown, never edited."""
-
-    extra = 0
-    can_delete = False
+class AuditTrailMixin:
+    """Messages and tool calls are an audit trail: shown, never added, edited or deleted."""
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInlineMixin(AuditTrailMixin):
+    extra = 0
+    can_delete = False
 
 
 class MessageInline(ReadOnlyInlineMixin, admin.StackedInline):
@@ -38,32 +45,49 @@ class ToolCallInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 @admin.register(ChatSession)
 class ChatSessionAdmin(admin.ModelAdmin):
+    """Status changes by the agent or the complete action; the trail is read-only."""
+
     list_display = ["id", "task", "status", "ai_model_used", "created_at", "updated_at"]
-    list_filter = ["status", "ai_model_used"]
+    list_filter = [
+        "status",
+        ("task__project", admin.RelatedOnlyFieldListFilter),
+        ("task__project__owner", admin.RelatedOnlyFieldListFilter),
+        "ai_model_used",
+    ]
     search_fields = ["task__title", "task__project__name", "ai_model_used"]
     list_select_related = ["task"]
     raw_id_fields = ["task"]
-    readonly_fields = ["id", "created_at", "updated_at"]
+    fields = ["id", "task", "status", "ai_model_used", "created_at", "updated_at"]
+    readonly_fields = ["id", "status", "ai_model_used", "created_at", "updated_at"]
     inlines = [MessageInline]
+    actions = ["complete"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "task"] if obj else self.readonly_fields
+
+    @admin.action(description="Complete selected chat sessions")
+    def complete(self, request, queryset):
+        done = 0
+        for session in queryset:
+            try:
+                services.chat_session_complete(session=session)
+                done += 1
+            except Conflict as exc:
+                self.message_user(request, f"Skipped: {exc.detail}", level=messages.WARNING)
+        self.message_user(request, f"{done} chat session(s) completed.")
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["id", "session", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["content"]
     readonly_fields = ["id", "session", "role", "content", "usage", "created_at"]
     inlines = [ToolCallInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ToolCall)
-class ToolCallAdmin(admin.ModelAdmin):
+class ToolCallAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["tool_name", "status", "duration_ms", "message", "created_at"]
     list_filter = ["status", "tool_name"]
     search_fields = ["tool_name"]
@@ -77,9 +101,3 @@ class ToolCallAdmin(admin.ModelAdmin):
         "duration_ms",
         "created_at",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

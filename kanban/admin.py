@@ -1,8 +1,30 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 
 from kanban import services
+from kanban.conventional import CommitMessageError, commit_fields
 from kanban.models import Commit, Task
 from orchestrator.admin import ServiceAdmin
+from orchestrator.exceptions import Conflict
+from projects.admin import by_owner, by_project
+
+
+def move_action(status: str, label: str):
+    """An admin action moving the selected tasks to the end of column `status`, in board order."""
+
+    def move(model_admin, request, queryset):
+        moved = 0
+        for task in queryset.in_board_order():
+            try:
+                services.task_move(task=task, status=status)
+            except Conflict as exc:
+                model_admin.message_user(request, f"Stopped: {exc.detail}", level=messages.ERROR)
+                break
+            moved += 1
+        model_admin.message_user(request, f"Moved {moved} task(s) to {label}.")
+
+    move.__name__ = f"move_to_{status}"
+    return admin.action(description=f"Move selected tasks to {label}")(move)
 
 
 class CommitInline(admin.TabularInline):
@@ -22,12 +44,13 @@ class TaskAdmin(ServiceAdmin):
     """A status change is a move to the end of that column, through `task_move` and its WIP limit."""
 
     list_display = ["title", "project", "status", "order", "prompt", "updated_at"]
-    list_filter = ["status"]
+    list_filter = ["status", by_project, by_owner]
     search_fields = ["title", "description", "project__name"]
     list_select_related = ["project", "prompt"]
     raw_id_fields = ["project", "prompt"]
     readonly_fields = ["id", "order", "created_at", "updated_at"]
     inlines = [CommitInline]
+    actions = [move_action(status, label) for status, label in Task.Status.choices]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project"] if obj else self.readonly_fields
@@ -47,11 +70,37 @@ class TaskAdmin(ServiceAdmin):
         )
 
 
+class CommitAdminForm(forms.ModelForm):
+    """The message is parsed; type, scope and breaking follow from its header."""
+
+    class Meta:
+        model = Commit
+        fields = ["task", "message", "changes", "author"]
+
+    def clean_message(self):
+        message = self.cleaned_data["message"]
+        try:
+            self.derived = commit_fields(message)
+        except CommitMessageError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return message
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in getattr(self, "derived", {}).items():
+            setattr(self.instance, name, value)
+        return cleaned
+
+
 @admin.register(Commit)
 class CommitAdmin(admin.ModelAdmin):
+    form = CommitAdminForm
     list_display = ["__str__", "project", "task", "type", "scope", "breaking", "author", "timestamp"]
-    list_filter = ["type", "breaking", "created_by_ai_model"]
+    list_filter = ["type", "breaking", by_project, by_owner, "created_by_ai_model"]
     search_fields = ["message", "scope", "task__title", "project__name"]
     list_select_related = ["project", "task"]
     raw_id_fields = ["task"]
-    readonly_fields = ["id", "project"]
+    readonly_fields = ["id", "project", "type", "scope", "breaking", "created_by_ai_model", "timestamp"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "task"] if obj else self.readonly_fields

@@ -181,3 +181,6 @@ class Prompt(SameProjectMixin, TimeStampedModel):
         if self.lineage is None:
             self.lineage = self.parent.lineage if self.parent_id else self.id
         super().save(*args, **kwargs)
+
+    def has_newer_versions(self) -> bool:
+        return Prompt.objects.filter(lineage=self.lineage, version__gt=self.version).exists()

@@ -76,7 +76,7 @@ def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
     """Change a prompt; its content and components are history once a newer version exists."""
     if any(name in fields and fields[name] != getattr(prompt, name) for name in HISTORY_FIELDS):
         _lock_lineage(prompt.lineage)
-        if Prompt.objects.filter(lineage=prompt.lineage, version__gt=prompt.version).exists():
+        if prompt.has_newer_versions():
             raise Conflict(
                 f"Version {prompt.version} has newer versions and its content is history; "
                 "create a new version instead."

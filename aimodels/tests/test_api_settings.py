@@ -33,50 +33,50 @@ class TestSettingsApi:
         assert response.json() == {"value": ["Must be an integer from 1 to 50."]}
 
     def test_key_cannot_be_renamed(self, staff_client):
-        SystemSettingsFactory(key="team.motto", value="ship")
+        SystemSettingsFactory(key="custom.motto", value="ship")
 
-        staff_client.patch("/api/v1/settings/team.motto/", {"key": "team.other", "value": "it"})
+        staff_client.patch("/api/v1/settings/custom.motto/", {"key": "custom.other", "value": "it"})
 
-        assert list(SystemSettings.objects.values_list("key", "value")) == [("team.motto", "it")]
+        assert list(SystemSettings.objects.values_list("key", "value")) == [("custom.motto", "it")]
 
     def test_only_staff_write(self, owner_client):
-        SystemSettingsFactory(key="team.motto")
+        SystemSettingsFactory(key="custom.motto")
 
-        assert owner_client.get("/api/v1/settings/team.motto/").status_code == 200
-        assert owner_client.patch("/api/v1/settings/team.motto/", {"value": 1}).status_code == 403
+        assert owner_client.get("/api/v1/settings/custom.motto/").status_code == 200
+        assert owner_client.patch("/api/v1/settings/custom.motto/", {"value": 1}).status_code == 403
         assert owner_client.post("/api/v1/settings/bulk/", {"settings": []}).status_code == 403
 
 
 @pytest.mark.django_db
 class TestSettingsBulk:
     def test_creates_and_updates_all_in_one_call(self, staff_client):
-        SystemSettingsFactory(key="team.motto", value="old", description="kept")
+        SystemSettingsFactory(key="custom.motto", value="old", description="kept")
 
         response = staff_client.post(
             "/api/v1/settings/bulk/",
             {
                 "settings": [
-                    {"key": "team.motto", "value": "new"},
+                    {"key": "custom.motto", "value": "new"},
                     {"key": "kanban.wip_limits", "value": {"review": 2}, "description": "limits"},
                 ]
             },
         )
 
         assert response.status_code == 200
-        assert [row["key"] for row in response.json()] == ["team.motto", "kanban.wip_limits"]
+        assert [row["key"] for row in response.json()] == ["custom.motto", "kanban.wip_limits"]
         assert list(SystemSettings.objects.order_by("key").values_list("key", "value", "description")) == [
+            ("custom.motto", "new", "kept"),
             ("kanban.wip_limits", {"review": 2}, "limits"),
-            ("team.motto", "new", "kept"),
         ]
 
     def test_one_invalid_item_names_it_and_changes_nothing(self, staff_client):
-        SystemSettingsFactory(key="team.motto", value="old")
+        SystemSettingsFactory(key="custom.motto", value="old")
 
         response = staff_client.post(
             "/api/v1/settings/bulk/",
             {
                 "settings": [
-                    {"key": "team.motto", "value": "new"},
+                    {"key": "custom.motto", "value": "new"},
                     {"key": "kanban.wip_limits", "value": {"doing": 2}},
                 ]
             },
@@ -90,15 +90,16 @@ class TestSettingsBulk:
                 }
             }
         }
-        assert list(SystemSettings.objects.values_list("key", "value")) == [("team.motto", "old")]
+        assert list(SystemSettings.objects.values_list("key", "value")) == [("custom.motto", "old")]
 
     def test_repeated_keys_are_refused(self, staff_client):
         response = staff_client.post(
-            "/api/v1/settings/bulk/", {"settings": [{"key": "a", "value": 1}, {"key": "a", "value": 2}]}
+            "/api/v1/settings/bulk/",
+            {"settings": [{"key": "custom.a", "value": 1}, {"key": "custom.a", "value": 2}]},
         )
 
         assert response.status_code == 400
-        assert response.json() == {"settings": ["Each key may appear once; repeated: a."]}
+        assert response.json() == {"settings": ["Each key may appear once; repeated: custom.a."]}
         assert not SystemSettings.objects.exists()
 
     def test_a_failing_write_rolls_back_the_earlier_ones(self, staff_client, monkeypatch):
@@ -115,7 +116,8 @@ class TestSettingsBulk:
         staff_client.raise_request_exception = False
 
         response = staff_client.post(
-            "/api/v1/settings/bulk/", {"settings": [{"key": "a", "value": 1}, {"key": "b", "value": 2}]}
+            "/api/v1/settings/bulk/",
+            {"settings": [{"key": "custom.a", "value": 1}, {"key": "custom.b", "value": 2}]},
         )
 
         assert response.status_code == 500
@@ -127,4 +129,22 @@ def test_a_setting_needs_a_value(staff_client):
     response = staff_client.post("/api/v1/settings/", {"key": "custom.flag", "description": "no value"})
 
     assert (response.status_code, response.json()) == (400, {"value": ["This field is required."]})
+    assert not SystemSettings.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("write", ["single", "bulk"])
+def test_unknown_keys_are_refused_outside_custom(staff_client, write):
+    message = (
+        "Unknown setting 'kanban.wip_limit'. Known settings: ai.max_tool_iterations, kanban.wip_limits; "
+        "keys of your own start with 'custom.'."
+    )
+    if write == "single":
+        response = staff_client.post("/api/v1/settings/", {"key": "kanban.wip_limit", "value": {}})
+        assert response.json() == {"key": [message]}
+    else:
+        item = {"key": "kanban.wip_limit", "value": {}}
+        response = staff_client.post("/api/v1/settings/bulk/", {"settings": [item]})
+        assert response.json() == {"settings": {"0": {"key": [message]}}}
+    assert response.status_code == 400
     assert not SystemSettings.objects.exists()

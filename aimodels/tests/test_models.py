@@ -118,8 +118,11 @@ class TestSystemSettings:
             "value": ["The limit of 'in_progress' must be a positive integer or null."]
         }
 
-    def test_unknown_keys_take_any_json(self):
-        SystemSettings(key="team.motto", value=["ship", "it"]).full_clean()
+    def test_custom_keys_take_any_json_and_other_unknown_keys_are_refused(self):
+        SystemSettings(key="custom.motto", value=["ship", "it"]).full_clean()
+        with pytest.raises(ValidationError) as excinfo:
+            SystemSettings(key="team.motto", value=["ship", "it"]).full_clean()
+        assert list(excinfo.value.message_dict) == ["key"]
 
     def test_value_of_falls_back_to_the_registered_default(self):
         assert SystemSettings.objects.value_of("ai.max_tool_iterations") == 8
