@@ -20,7 +20,11 @@ urlpatterns = [
     path("api/auth/", include("orchestrator.session_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="orchestrator/redoc.html"),
+        name="redoc",
+    ),
     # Last: whatever else is under /api/ answers the API's JSON 404, in DEBUG too.
     re_path(r"^api/(?P<path>.*)$", errors.api_not_found),
 ]

@@ -15,6 +15,7 @@ export SECRET_KEY="schemathesis-$(date +%s%N)"
 export FIELD_ENCRYPTION_KEYS=$(.venv/bin/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
 export DATABASE_URL=${DATABASE_URL:-sqlite:///$work/db.sqlite3}
 export ALLOWED_HOSTS=127.0.0.1
+export SECURE_SSL_REDIRECT=false  # plain HTTP on loopback
 # The run makes thousands of requests from one address; the throttles are tested in the suite.
 export THROTTLE_LOGIN=100000/min THROTTLE_LOGIN_USERNAME=100000/min THROTTLE_AI=100000/min
 

@@ -1,0 +1,146 @@
+"""Admin and the API docs in a real headless Chromium (Debian's, driven by Playwright),
+against a live server. `.ci/run` installs the browser; CI never skips these."""
+
+import os
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+
+from aimodels.models import AIModel
+from chat.tests.factories import ToolCallFactory
+from kanban.models import Task
+from projects.models import Prompt
+from projects.tests.factories import PromptFactory, UserFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SECRET = "sk-browser-0123456789-wxyz"
+PASSWORD = "correct horse battery staple"
+
+if not os.path.exists(CHROMIUM) and not os.environ.get("CI"):
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls here are plain sync ones.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh page that records every request it makes and every error it logs."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.requested, page.errors = [], []
+    page.on("request", lambda request: page.requested.append(request.url))
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def signed_in(page):
+    UserFactory(username="admin", password=PASSWORD, is_staff=True, is_superuser=True)
+    page.goto("/admin/login/")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("text=Site administration")
+    return page
+
+
+def save(page):
+    page.click("input[name=_save]")
+    page.wait_for_load_state()
+
+
+def test_add_an_ai_model_and_see_its_key_masked(signed_in):
+    page = signed_in
+    page.goto("/admin/aimodels/aimodel/add/")
+    page.fill("#id_name", "gpt")
+    page.select_option("#id_provider", "openai")
+    page.fill("#id_model", "gpt-4o-mini")
+    page.fill("#id_api_key", SECRET)
+    page.fill("#id_config", "{}")
+    save(page)
+
+    assert page.locator("td.field-api_key_hint").inner_text() == "sk-...wxyz"
+    assert SECRET not in page.content()
+    page.click("text=gpt")
+    assert page.locator("#id_api_key").input_value() == ""
+    assert AIModel.objects.get(name="gpt").api_key == SECRET
+
+
+def test_change_a_tasks_column(signed_in):
+    page = signed_in
+    call = ToolCallFactory()
+    task = call.message.session.task
+    page.goto(f"/admin/kanban/task/{task.pk}/change/")
+    page.select_option("#id_status", "review")
+    save(page)
+
+    assert "was changed successfully" in page.content()
+    task.refresh_from_db()
+    assert task.status == "review"
+    assert Task.objects.filter(status="review").count() == 1
+
+
+def test_add_a_prompt_version(signed_in):
+    page = signed_in
+    first = PromptFactory(content="Build the shop.")
+    page.goto("/admin/projects/prompt/add/")
+    page.fill("#id_project", str(first.project_id))
+    page.fill("#id_parent", str(first.pk))
+    page.fill("#id_content", "Build the shop, with a cart.")
+    page.fill("#id_components", "[]")
+    save(page)
+
+    second = Prompt.objects.get(content="Build the shop, with a cart.")
+    assert (second.lineage, second.version) == (first.lineage, 2)
+    assert "was added successfully" in page.content()
+
+
+def test_open_a_chat_sessions_audit_trail(signed_in):
+    page = signed_in
+    call = ToolCallFactory(tool_name="move_task", message__content="Moving it to review.")
+    page.goto(f"/admin/chat/chatsession/{call.message.session_id}/change/")
+
+    trail = page.locator("#messages-group").inner_text()
+    assert "Moving it to review." in trail
+    assert "move_task (success)" in trail
+
+
+@pytest.mark.parametrize(
+    ("path", "rendered"), [("/api/docs/", ".swagger-ui .info .title"), ("/api/redoc/", "h1")]
+)
+def test_api_docs_render_offline(page, path, rendered):
+    page.goto(path)
+    page.wait_for_selector(f"{rendered}:has-text('Orchestrator API')", timeout=15_000)
+    page.wait_for_load_state("networkidle")
+
+    outside = [
+        url for url in page.requested if urlsplit(url).hostname not in ("127.0.0.1", "localhost", None)
+    ]
+    assert outside == []
+    assert page.errors == []
