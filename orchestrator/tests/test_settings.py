@@ -9,7 +9,15 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 CLEAN_ENV = {
     key: value
     for key, value in os.environ.items()
-    if key not in {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DATABASE_URL", "DATABASE_POOL"}
+    if key
+    not in {
+        "DEBUG",
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEYS",
+        "DATABASE_URL",
+        "DATABASE_POOL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
 }
 
 
