@@ -1,7 +1,14 @@
 """Persona fixtures shared by every app's tests: owner, outsider, staff, and their API clients."""
 
+import functools
+
 import pytest
 from django.core.cache import cache
+from drf_spectacular.generators import SchemaGenerator
+from openapi_core import OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIRequest, DjangoOpenAPIResponse
+from openapi_core.exceptions import OpenAPIError
+from openapi_core.templating.paths.exceptions import PathNotFound
 from rest_framework.test import APIClient
 
 from aimodels.models import AIModel
@@ -23,14 +30,41 @@ def _fresh_cache():
     cache.clear()
 
 
+@functools.cache
+def openapi() -> OpenAPI:
+    """Our own schema, as clients see it at /api/schema/."""
+    return OpenAPI.from_dict(SchemaGenerator().get_schema(request=None, public=True))
+
+
+def check_against_the_schema(response) -> None:
+    """Fail the test when a JSON response of the API is not what the schema says it is.
+
+    The deliberate 500 of the error-shape test is the one exception: 500 is not documented."""
+    request = response.wsgi_request
+    if not request.path.startswith("/api/v1/") or response.status_code == 500:
+        return
+    if response.content and response.get("Content-Type", "").split(";")[0] != "application/json":
+        return  # the browsable API's HTML pages are for people
+    try:
+        openapi().validate_response(DjangoOpenAPIRequest(request), DjangoOpenAPIResponse(response))
+    except PathNotFound:  # no operation has this path: the API's JSON 404
+        assert (response.status_code, list(response.json())) == (404, ["detail"]), request.path
+    except OpenAPIError as exc:
+        detail = "; ".join(str(error) for error in getattr(exc, "schema_errors", ())) or exc.__cause__ or ""
+        account = f"{request.method} {request.path} answered {response.status_code} unlike the schema"
+        pytest.fail(f"{account}: {exc} {detail}"[:3000])
+
+
 class KeyCheckingAPIClient(APIClient):
-    """An API client that fails the test when a response shows a stored API key."""
+    """An API client that fails the test when a response shows a stored API key, or is not
+    what the OpenAPI schema documents."""
 
     def request(self, **kwargs):
         response = super().request(**kwargs)
         body = response.content.decode(errors="replace")
         leaked = [key for key in ISSUED_API_KEYS if key in body]
         assert not leaked, f"a response contains a stored API key: {kwargs.get('PATH_INFO')}"
+        check_against_the_schema(response)
         return response
 
 

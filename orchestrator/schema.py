@@ -20,11 +20,33 @@ ValidationErrorSerializer = inline_serializer(
 
 
 class AutoSchema(openapi.AutoSchema):
-    """Documents 400/401/403/404 next to each operation's own responses.
+    """Documents 400/401/403/404 (and 413 for bodies, 429 where throttled) next to each
+    operation's own responses.
 
     Only GETs are paginated and filtered here: a POST that answers several objects (a chat
     turn, a bulk write) answers a plain array, and takes no list parameters.
     """
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and "security" not in operation:
+            operation["security"] = []  # said outright: this operation takes no credentials
+        return operation
+
+    def get_operation_id(self):
+        """`tasks_move`, `projects_board`, `auth_token`: an action path with one method needs no
+        method word; collections and details keep drf-spectacular's (`tasks_list`, `tasks_create`)."""
+        operation_id = super().get_operation_id()
+        segments = self.path.removeprefix("/api/v1/").strip("/").split("/")
+        if len(segments) > 1 and not segments[-1].startswith("{") and len(self._methods_of_this_path()) == 1:
+            operation_id = operation_id.removesuffix("_create").removesuffix("_retrieve")
+        return operation_id
+
+    def _methods_of_this_path(self) -> list[str]:
+        action = getattr(self.view, getattr(self.view, "action", None) or "", None)
+        if hasattr(action, "mapping"):  # a viewset's @action: the methods it maps
+            return list(action.mapping)
+        return [method for method in self.view.allowed_methods if method not in ("OPTIONS", "HEAD")]
 
     def _get_paginator(self):
         return super()._get_paginator() if self.method == "GET" else None
@@ -41,6 +63,10 @@ class AutoSchema(openapi.AutoSchema):
             errors["400"] = ValidationErrorSerializer
         if self.path.count("{") or self.method == "POST" or paginated:  # a page past the end: 404
             errors["404"] = ErrorSerializer
+        if self.method in ("POST", "PUT", "PATCH"):  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+            errors["413"] = ErrorSerializer
+        if self.view.get_throttles():
+            errors["429"] = ErrorSerializer
         for code, serializer in errors.items():
             responses.setdefault(code, self._get_response_for_code(serializer, code, direction=direction))
         return responses
@@ -79,4 +105,23 @@ def link_created_objects(result, generator, request, public):
                 }
         if links:
             created["links"] = links
+    return result
+
+
+BLANK_STRING = {"type": "string", "maxLength": 0}
+
+
+def blank_strings_any_of(result, generator, request, public):
+    """A postprocessing hook: drf-spectacular documents a blank-allowed string with a format
+    as `oneOf: [<format>, <empty string>]`, and validators that accept "" for the format
+    (e.g. `uri`) then find "" valid under both, which oneOf forbids. `anyOf` says what is meant."""
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if BLANK_STRING in node.get("oneOf", ()):
+                node["anyOf"] = node.pop("oneOf")
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return result

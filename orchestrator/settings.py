@@ -227,6 +227,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Tags and operation ids name the resource (tasks, prompts...), not the version prefix.
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Swagger UI and ReDoc from this server (drf-spectacular-sidecar): the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -245,6 +247,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "orchestrator.schema.link_created_objects",
+        "orchestrator.schema.blank_strings_any_of",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "kanban.models.TaskStatus",

@@ -1,0 +1,45 @@
+"""The OpenAPI contract as a generated client reads it. (That every response the suite
+produces matches it is checked by the API test client in conftest.py.)"""
+
+import re
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+
+@pytest.fixture(scope="module")
+def schema():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(schema)
+    return schema
+
+
+def operations(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_request_bodies_are_json_only(schema):
+    for path, method, operation in operations(schema):
+        if "requestBody" in operation:
+            assert list(operation["requestBody"]["content"]) == ["application/json"], (method, path)
+
+
+def test_operations_are_tagged_by_resource_with_readable_ids(schema):
+    ids = []
+    for path, method, operation in operations(schema):
+        resource = path.removeprefix("/api/v1/").split("/")[0]
+        assert operation["tags"] == [resource], (method, path)
+        assert re.fullmatch(r"[a-z_]+", operation["operationId"]), operation["operationId"]
+        assert operation["operationId"].startswith(resource.replace("-", "_")), operation["operationId"]
+        ids.append(operation["operationId"])
+    assert len(ids) == len(set(ids))
+    assert {"tasks_move", "projects_board", "prompts_render", "auth_token", "tasks_list"} <= set(ids)
+
+
+def test_only_the_token_endpoint_is_open(schema):
+    open_operations = [(m, p) for p, m, operation in operations(schema) if operation["security"] == []]
+
+    assert open_operations == [("post", "/api/v1/auth/token/")]
