@@ -68,6 +68,7 @@ class PromptSerializer(ProjectScopedSerializer):
         ]
         read_only_fields = ["lineage", "version"]
         create_only = ["project", "parent"]
+        extra_kwargs = {"content": {"trim_whitespace": False}}  # a prompt's text is kept exactly
 
 
 class PromptVersionSerializer(serializers.Serializer):

@@ -1,0 +1,132 @@
+"""A Python client generated from /api/schema/ by openapi-python-client, imported as it is
+generated, runs the whole flow against a live server."""
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+
+from conftest import ai_model_on
+from kanban.models import Task
+from projects.tests.factories import UserFactory
+
+PASSWORD = "correct horse battery staple"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """The generated package `orchestrator_client`, importable."""
+    where = tmp_path_factory.mktemp("client")
+    schema = where / "schema.json"
+    schema.write_text(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+    tools = Path(sys.executable).parent  # its post-generation hooks run ruff from here
+    result = subprocess.run(
+        [tools / "openapi-python-client", "generate", "--path", schema, "--meta", "none"]
+        + ["--output-path", where / "orchestrator_client"],
+        env={**os.environ, "PATH": f"{tools}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+    sys.path.insert(0, str(where))
+    yield importlib.import_module("orchestrator_client")
+    sys.path.remove(str(where))
+
+
+def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai_server):
+    from orchestrator_client import AuthenticatedClient, Client
+    from orchestrator_client.api.auth import auth_token
+    from orchestrator_client.api.chat_sessions import chat_sessions_create, chat_sessions_messages_create
+    from orchestrator_client.api.commits import commits_create
+    from orchestrator_client.api.projects import projects_board, projects_create
+    from orchestrator_client.api.prompts import (
+        prompts_create,
+        prompts_diff,
+        prompts_render,
+        prompts_restore,
+        prompts_versions_create,
+    )
+    from orchestrator_client.api.settings import settings_bulk
+    from orchestrator_client.api.tasks import tasks_create, tasks_move
+    from orchestrator_client.models import (
+        AuthTokenRequest,
+        ChatMessageCreateRequest,
+        ChatSessionRequest,
+        CommitRequest,
+        ProjectRequest,
+        PromptRenderRequest,
+        PromptRenderRequestVariables,
+        PromptRequest,
+        PromptVersionRequest,
+        SettingItemRequest,
+        SettingsBulkRequest,
+        TaskMoveRequest,
+        TaskRequest,
+        TaskStatusEnum,
+    )
+
+    UserFactory(username="dev", password=PASSWORD, is_staff=True)
+    ai_model_on(openai_server, name="agent", usage_type="task_execution")
+    anonymous = Client(base_url=live_server.url, raise_on_unexpected_status=True)
+
+    token = auth_token.sync(client=anonymous, body=AuthTokenRequest(username="dev", password=PASSWORD))
+    api = AuthenticatedClient(
+        base_url=live_server.url, token=token.token, prefix="Token", raise_on_unexpected_status=True
+    )
+
+    project = projects_create.sync(client=api, body=ProjectRequest(name="Shop"))
+    cart = tasks_create.sync(client=api, body=TaskRequest(project=project.id, title="Cart"))
+    checkout = tasks_create.sync(client=api, body=TaskRequest(project=project.id, title="Checkout"))
+    moved = tasks_move.sync(
+        checkout.id, client=api, body=TaskMoveRequest(status=TaskStatusEnum.TODO, position=0)
+    )
+    board = projects_board.sync(project.id, client=api)
+    assert moved.status == TaskStatusEnum.TODO
+    assert [(column.status, [t.title for t in column.tasks]) for column in board.columns][:2] == [
+        ("backlog", ["Cart"]),
+        ("todo", ["Checkout"]),
+    ]
+
+    first = prompts_create.sync(
+        client=api, body=PromptRequest(project=project.id, content="Build {{thing}}.\n")
+    )
+    second = prompts_versions_create.sync(
+        first.id, client=api, body=PromptVersionRequest(content="Build {{thing}} fast.\n")
+    )
+    diff = prompts_diff.sync(first.id, client=api, other=second.id)
+    restored = prompts_restore.sync(first.id, client=api)
+    variables = PromptRenderRequestVariables.from_dict({"thing": "a shop"})
+    rendered = prompts_render.sync(second.id, client=api, body=PromptRenderRequest(variables=variables))
+    assert (second.version, restored.version) == (2, 3)
+    assert "-Build {{thing}}.\n+Build {{thing}} fast.\n" in diff.diff
+    assert rendered.content == "Build a shop fast.\n"
+
+    commit = commits_create.sync(
+        client=api, body=CommitRequest(task=cart.id, message="feat(cart)!: add the cart")
+    )
+    assert (commit.type_, commit.scope, commit.breaking) == ("feat", "cart", True)
+
+    limits = SettingItemRequest(key="kanban.wip_limits", value={"review": 3})
+    stored = settings_bulk.sync(client=api, body=SettingsBulkRequest(settings=[limits]))
+    assert [(setting.key, setting.value) for setting in stored] == [("kanban.wip_limits", {"review": 3})]
+
+    session = chat_sessions_create.sync(client=api, body=ChatSessionRequest(task=cart.id))
+    openai_server.reply(
+        tool_calls=[{"name": "move_task", "arguments": {"task_id": str(cart.id), "status": "review"}}]
+    )
+    openai_server.reply("Moved the cart task to review.")
+    added = chat_sessions_messages_create.sync(
+        session.id, client=api, body=ChatMessageCreateRequest(content="Move the cart task to review.")
+    )
+    assert [message.role for message in added] == ["user", "assistant", "assistant"]
+    assert added[1].tool_calls[0].tool_name == "move_task"
+    assert added[-1].content == "Moved the cart task to review."
+    assert Task.objects.get(pk=cart.id).status == "review"
