@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
-from kanban.conventional import CommitMessageError, commit_fields
+from kanban.conventional import CommitMessageError, commit_fields, normalised
 from kanban.models import Commit, Task
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Project, Prompt
@@ -69,6 +69,9 @@ class CommitSerializer(ProjectScopedSerializer):
             "breaking": {"required": False},
         }
         create_only = ["task"]
+
+    def validate_message(self, message):
+        return normalised(message)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from aimodels.gateway import AIProviderError, complete
 from aimodels.models import AIModel, SystemSettings
-from kanban.conventional import CommitMessageError, commit_fields
+from kanban.conventional import CommitMessageError, commit_fields, normalised
 from kanban.models import ORDER_GAP, Commit, Task
 from orchestrator.exceptions import Conflict
 from projects.models import Project, Prompt
@@ -177,7 +177,7 @@ def commit_generate(*, task: Task, changes, ai_model: AIModel) -> Commit:
     ]
     for _attempt in range(2):
         answer = complete(ai_model, messages=messages).text
-        message = _without_code_fence(answer)
+        message = normalised(_without_code_fence(answer))
         try:
             fields = commit_fields(message)
         except CommitMessageError as exc:

@@ -3,6 +3,7 @@
 import pytest
 
 from conftest import ai_model_on
+from kanban.conventional import HOW_TO_BREAK
 from kanban.models import Commit
 from kanban.tests.factories import TaskFactory
 from orchestrator.testing import iso
@@ -93,3 +94,30 @@ class TestCommitGeneration:
 
         assert response.status_code == 400
         assert response.json() == {"changes": ["This field is required."]}
+
+
+@pytest.mark.django_db
+def test_a_hidden_breaking_change_is_sent_back_with_how_to_write_the_footer(
+    owner_client, owner, openai_server
+):
+    ai_model_on(openai_server)
+    task = TaskFactory(project__owner=owner)
+    openai_server.reply("feat: move the board\n\nThe board moved.\nBREAKING CHANGE: the old URL is gone")
+    openai_server.reply("feat!: move the board\n\nBREAKING CHANGE: the old URL is gone")
+
+    response = generate(owner_client, task)
+
+    assert (response.status_code, response.json()["breaking"]) == (201, True)
+    assert HOW_TO_BREAK in openai_server.requests[1]["messages"][-1]["content"]
+
+
+@pytest.mark.django_db
+def test_crlf_messages_are_stored_normalised(owner_client, owner):
+    task = TaskFactory(project__owner=owner)
+
+    response = owner_client.post(
+        "/api/v1/commits/", {"task": str(task.pk), "message": "fix: x\r\n\r\nRefs: #1\r\n"}
+    )
+
+    assert response.status_code == 201
+    assert Commit.objects.get().message == "fix: x\n\nRefs: #1"
