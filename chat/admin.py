@@ -25,7 +25,7 @@ class ReadOnlyInlineMixin(AuditTrailMixin):
 
 class MessageInline(ReadOnlyInlineMixin, admin.StackedInline):
     model = Message
-    fields = ["role", "content", "usage", "tool_call_summary", "created_at"]
+    fields = ["role", "content", "finish_reason", "truncated", "usage", "tool_call_summary", "created_at"]
     readonly_fields = fields
     show_change_link = True
 
@@ -82,7 +82,16 @@ class MessageAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["id", "session", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["content"]
-    readonly_fields = ["id", "session", "role", "content", "usage", "created_at"]
+    readonly_fields = [
+        "id",
+        "session",
+        "role",
+        "content",
+        "finish_reason",
+        "truncated",
+        "usage",
+        "created_at",
+    ]
     inlines = [ToolCallInline]
 
 

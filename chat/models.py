@@ -65,6 +65,12 @@ class Message(AppendOnlyModel):
     role = models.CharField(max_length=16, choices=Role.choices, db_index=True)
     content = models.TextField(blank=True)
     usage = models.JSONField(default=dict, blank=True, help_text="Token counts reported by the provider.")
+    finish_reason = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="Why the model stopped: stop, length, tool_calls, content_filter.",
+    )
+    truncated = models.BooleanField(default=False, help_text="The answer was cut off at max_tokens.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = MessageQuerySet.as_manager()

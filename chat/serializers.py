@@ -29,7 +29,17 @@ class MessageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Message
-        fields = ["id", "session", "role", "content", "usage", "tool_calls", "created_at"]
+        fields = [
+            "id",
+            "session",
+            "role",
+            "content",
+            "usage",
+            "finish_reason",
+            "truncated",
+            "tool_calls",
+            "created_at",
+        ]
         read_only_fields = fields
 
 

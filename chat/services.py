@@ -56,38 +56,68 @@ def _history(session: ChatSession) -> list[dict]:
     return history
 
 
+def _record_reply(session: ChatSession, completion) -> Message:
+    return Message.objects.create(
+        session=session,
+        role=Message.Role.ASSISTANT,
+        content=completion.text,
+        usage=completion.usage,
+        finish_reason=completion.finish_reason,
+        truncated=completion.truncated,
+    )
+
+
+def _system_note(session: ChatSession, content: str) -> Message:
+    return Message.objects.create(session=session, role=Message.Role.SYSTEM, content=content)
+
+
 def chat_send(*, session: ChatSession, content: str, ai_model: AIModel) -> list[Message]:
     """One agent turn: store the user's message, then let the model answer and call tools,
     at most `ai.max_tool_iterations` model calls. Returns the messages the turn added.
 
-    Everything is committed as it happens, so a provider failure mid-turn keeps what was done.
+    A call the model repeats with the same arguments in one turn is not run again, and ends
+    the loop; so does the iteration limit. Either way a last call, with the tools withheld
+    (tool_choice "none"), gives the user a summary in words. Everything is committed as it
+    happens, so a provider failure mid-turn keeps what was done.
     """
     added = [_append_user_message(session=session, content=content)]
     tools = AgentTools(session)
     system = {"role": "system", "content": _instructions(session)}
     limit = SystemSettings.objects.value_of("ai.max_tool_iterations")
     ChatSession.objects.filter(pk=session.pk).update(ai_model_used=ai_model.name)
+    made: set[tuple[str, str]] = set()
     for _ in range(limit):
         completion = complete(ai_model, messages=[system, *_history(session)], tools=tools.specs)
-        reply = Message.objects.create(
-            session=session, role=Message.Role.ASSISTANT, content=completion.text, usage=completion.usage
-        )
+        reply = _record_reply(session, completion)
         added.append(reply)
         if not completion.tool_calls:
             return added
+        repeated = False
         for call in completion.tool_calls:
-            tools.run(call, message=reply)
-    added.append(
-        Message.objects.create(
-            session=session,
-            role=Message.Role.SYSTEM,
-            content=(
-                f"Stopped after {limit} model calls (setting ai.max_tool_iterations) "
-                "with tools still requested."
-            ),
+            key = (call.name, json.dumps(call.arguments, sort_keys=True))
+            if key in made:
+                tools.refuse(call, message=reply, reason=REPEATED_CALL)
+                repeated = True
+            else:
+                made.add(key)
+                tools.run(call, message=reply)
+        if repeated:
+            added.append(
+                _system_note(session, "Stopped: the model repeated a tool call it had already made.")
+            )
+            break
+    else:
+        note = (
+            f"Stopped after {limit} model calls (setting ai.max_tool_iterations) with tools still requested."
         )
-    )
+        added.append(_system_note(session, note))
+    summary = complete(ai_model, messages=[system, *_history(session)], tools=tools.specs, tool_choice="none")
+    summary.tool_calls = []  # withheld: a model that asks anyway is not obeyed
+    added.append(_record_reply(session, summary))
     return added
+
+
+REPEATED_CALL = "Not run again: this turn already made the same call with the same arguments."
 
 
 @transaction.atomic

@@ -99,6 +99,19 @@ class AgentTools:
         except Exception:
             logger.exception("Tool %s failed", call.name)
             result, status = {"error": "The tool failed unexpectedly."}, ToolCall.Status.ERROR
+        return self._record(call, message=message, result=result, status=status, started=started)
+
+    def refuse(self, call: ToolCallRequest, *, message: Message, reason: str) -> ToolCall:
+        """Record a call that is not run, with the reason the model will read."""
+        return self._record(
+            call,
+            message=message,
+            result={"error": reason},
+            status=ToolCall.Status.ERROR,
+            started=time.monotonic(),
+        )
+
+    def _record(self, call, *, message, result, status, started) -> ToolCall:
         return ToolCall.objects.create(
             message=message,
             # A model may send any name; the columns keep 100 characters.

@@ -123,6 +123,41 @@ def _refuse_hidden_breaking_changes(body: str, footers: list[tuple[str, str, str
             )
 
 
+THINKING = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
+MARKS = ("**", "__", '"', "'", "`")
+
+
+def _unmarked(text: str) -> str:
+    """`text` without the bold, quotes or backticks wrapped around the whole of it."""
+    text = text.strip()
+    while True:
+        mark = next(
+            (m for m in MARKS if len(text) > 2 * len(m) and text.startswith(m) and text.endswith(m)), None
+        )
+        if mark is None:
+            return text
+        text = text[len(mark) : -len(mark)].strip()
+
+
+def unwrap(answer: str) -> str:
+    """The commit message inside a model's answer: without <think> blocks, a preamble such as
+    "Here is the commit message:", a Markdown code fence, or quotes, backticks or bold around it.
+    An answer with no line that looks like a header is returned as it is, for the parser to judge."""
+    lines = THINKING.sub("", normalised(answer)).strip().split("\n")
+    start = next(
+        (i for i, line in enumerate(lines) if line.startswith("```") or HEADER.match(_unmarked(line))), None
+    )
+    if start is None:
+        return "\n".join(lines).strip()
+    lines = lines[start:]
+    if lines[0].startswith("```"):
+        end = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "```"), len(lines))
+        lines = lines[1:end]
+    text = _unmarked("\n".join(lines))
+    header, _, rest = text.partition("\n")
+    return f"{_unmarked(header)}\n{rest}".strip() if rest else _unmarked(header)
+
+
 def commit_fields(message: str) -> dict:
     """`type`, `scope` and `breaking` of a Commit, read from its message."""
     from kanban.models import Commit

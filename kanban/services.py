@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from aimodels.gateway import AIProviderError, complete
 from aimodels.models import AIModel, SystemSettings
-from kanban.conventional import CommitMessageError, commit_fields, normalised
+from kanban.conventional import CommitMessageError, commit_fields, unwrap
 from kanban.models import ORDER_GAP, Commit, Task
 from orchestrator.exceptions import Conflict
 from projects.models import Project, Prompt
@@ -152,19 +152,15 @@ COMMIT_WRITER_INSTRUCTIONS = (
 )
 
 
-def _without_code_fence(text: str) -> str:
-    """Models often wrap the message in a Markdown code fence; the commit is what is inside."""
-    lines = text.strip().splitlines()
-    if len(lines) >= 2 and lines[0].startswith("```") and lines[-1].strip() == "```":
-        lines = lines[1:-1]
-    return "\n".join(lines).strip()
+TRUNCATED_COMMIT = "The answer was cut off at the token limit; write a shorter commit message."
 
 
 def commit_generate(*, task: Task, changes, ai_model: AIModel) -> Commit:
     """A commit whose message the model writes from the task and its changes.
 
-    An invalid message is sent back once with the parser's complaint; a second invalid one
-    is a 502, and nothing is stored.
+    The message is taken out of the wrappers models put around it (see `conventional.unwrap`).
+    An invalid or truncated message is sent back once with the complaint; a second one is a
+    502, and nothing is stored.
     """
     messages = [
         {"role": "system", "content": COMMIT_WRITER_INSTRUCTIONS},
@@ -176,9 +172,11 @@ def commit_generate(*, task: Task, changes, ai_model: AIModel) -> Commit:
         },
     ]
     for _attempt in range(2):
-        answer = complete(ai_model, messages=messages).text
-        message = normalised(_without_code_fence(answer))
+        completion = complete(ai_model, messages=messages)
+        answer, message = completion.text, unwrap(completion.text)
         try:
+            if completion.truncated:
+                raise CommitMessageError(TRUNCATED_COMMIT)
             fields = commit_fields(message)
         except CommitMessageError as exc:
             complaint = str(exc)

@@ -125,8 +125,8 @@ PROMPT_WRITER_INSTRUCTIONS = (
 )
 
 
-def _entry(role: str, content: str) -> dict:
-    return {"role": role, "content": content, "created_at": timezone.now().isoformat()}
+def _entry(role: str, content: str, **extra) -> dict:
+    return {"role": role, "content": content, "created_at": timezone.now().isoformat(), **extra}
 
 
 def _transcript(interview: Interview) -> list[dict]:
@@ -162,7 +162,8 @@ def interview_send(*, interview: Interview, content: str, ai_model: AIModel) -> 
         ai_model, messages=[{"role": "system", "content": INTERVIEWER_INSTRUCTIONS}, *_transcript(interview)]
     )
     reply = _required_text(ai_model, completion.text)
-    return _interview_append(interview=interview, entry=_entry("assistant", reply), ai_model=ai_model)
+    entry = _entry("assistant", reply, finish_reason=completion.finish_reason, truncated=completion.truncated)
+    return _interview_append(interview=interview, entry=entry, ai_model=ai_model)
 
 
 @transaction.atomic

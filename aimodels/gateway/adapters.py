@@ -1,14 +1,15 @@
 """Provider adapters over the official SDKs: `openai` (Chat Completions, also for every
 OpenAI-compatible server) and `anthropic` (Messages)."""
 
+import itertools
 import json
+import time
 
 import anthropic
 import openai
 
 from aimodels.gateway.base import (
     DEFAULT_MAX_RETRIES,
-    DEFAULT_MAX_TOKENS,
     DEFAULT_TIMEOUT,
     AIProviderError,
     AIProviderTimeout,
@@ -21,6 +22,35 @@ from aimodels.models import AIModel
 
 # Local OpenAI-compatible servers (Ollama, vLLM, LM Studio) take no key, but the SDK wants one.
 NO_KEY = "no-key"
+
+
+def _retryable(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+def _backoff(attempt: int) -> float:
+    return min(0.5 * 2**attempt, 8.0)
+
+
+def _retry_after(response) -> float | None:
+    """Seconds the server asked us to wait (`retry-after-ms` or `retry-after` in seconds)."""
+    headers = getattr(response, "headers", {}) or {}
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return max(float(headers[name]) * scale, 0.0)
+        except (KeyError, TypeError, ValueError):
+            continue
+    return None
+
+
+# Finish reasons in one vocabulary: stop, length (truncated), tool_calls, content_filter.
+ANTHROPIC_FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
 
 
 def _parse_arguments(raw: str) -> dict | None:
@@ -37,31 +67,58 @@ class Adapter:
     def __init__(self, ai_model: AIModel):
         self.ai_model = ai_model
 
-    def client_options(self, config: dict) -> dict:
+    def client_options(self, *, timeout: float) -> dict:
+        # The SDK's own retries would retry a timeout too, and wait past the deadline: ours do neither.
         return {
             "api_key": self.ai_model.api_key or NO_KEY,
             "base_url": self.ai_model.base_url or None,
-            "timeout": float(config.get("timeout", DEFAULT_TIMEOUT)),
-            "max_retries": int(config.get("max_retries", DEFAULT_MAX_RETRIES)),
+            "timeout": timeout,
+            "max_retries": 0,
         }
 
-    def complete(self, *, messages: list[dict], tools: list[ToolSpec], config: dict) -> Completion:
-        try:
-            return self.call(messages=messages, tools=tools, config=config)
-        except self.sdk.APITimeoutError:
-            raise AIProviderTimeout(f"AI model '{self.ai_model.name}' did not answer in time.") from None
-        except self.sdk.APIConnectionError:
-            raise AIProviderTimeout(f"AI model '{self.ai_model.name}' could not be reached.") from None
-        except self.sdk.APIStatusError as exc:
-            message = scrub(self.error_message(exc), self.ai_model.api_key)
-            raise AIProviderError(
-                f"AI model '{self.ai_model.name}' answered HTTP {exc.status_code}: {message}",
-                provider_status=exc.status_code,
-            ) from None
-        except (self.sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):
-            raise AIProviderError(
-                f"AI model '{self.ai_model.name}' gave an answer that cannot be used."
-            ) from None
+    def complete(
+        self, *, messages: list[dict], tools: list[ToolSpec], config: dict, tool_choice: str, max_tokens: int
+    ) -> Completion:
+        """One model call, retried on connection errors, 429 and 5xx (honouring Retry-After)
+        up to `max_retries` times, never on a timeout, and never past `timeout` in all."""
+        retries = int(config.get("max_retries", DEFAULT_MAX_RETRIES))
+        deadline = time.monotonic() + float(config.get("timeout", DEFAULT_TIMEOUT))
+        request = {"messages": messages, "tools": tools, "config": config, "tool_choice": tool_choice}
+        for attempt in itertools.count():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self._timed_out()
+            try:
+                return self.call(**request, max_tokens=max_tokens, timeout=remaining)
+            except self.sdk.APITimeoutError:
+                raise self._timed_out() from None  # the server may still be generating: no second one
+            except self.sdk.APIConnectionError:
+                if attempt >= retries:
+                    raise AIProviderTimeout(
+                        f"AI model '{self.ai_model.name}' could not be reached."
+                    ) from None
+                wait = _backoff(attempt)
+            except self.sdk.APIStatusError as exc:
+                if attempt >= retries or not _retryable(exc.status_code):
+                    raise self._provider_error(exc) from None
+                wait = _retry_after(exc.response) or _backoff(attempt)
+            except (self.sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):
+                raise AIProviderError(
+                    f"AI model '{self.ai_model.name}' gave an answer that cannot be used."
+                ) from None
+            if time.monotonic() + wait >= deadline:
+                raise self._timed_out()
+            time.sleep(wait)
+
+    def _timed_out(self) -> AIProviderTimeout:
+        return AIProviderTimeout(f"AI model '{self.ai_model.name}' did not answer in time.")
+
+    def _provider_error(self, exc) -> AIProviderError:
+        message = scrub(self.error_message(exc), self.ai_model.api_key)
+        return AIProviderError(
+            f"AI model '{self.ai_model.name}' answered HTTP {exc.status_code}: {message}",
+            provider_status=exc.status_code,
+        )
 
     @staticmethod
     def error_message(exc) -> str:
@@ -75,8 +132,8 @@ class Adapter:
 class OpenAIAdapter(Adapter):
     sdk = openai
 
-    def call(self, *, messages, tools, config) -> Completion:
-        client = openai.OpenAI(**self.client_options(config))
+    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout) -> Completion:
+        client = openai.OpenAI(**self.client_options(timeout=timeout))
         options = {"model": self.ai_model.model, "messages": [self.to_openai(m) for m in messages]}
         if tools:
             options["tools"] = [
@@ -86,11 +143,14 @@ class OpenAIAdapter(Adapter):
                 }
                 for t in tools
             ]
-        for key in ("temperature", "top_p", "max_tokens"):
+            options["tool_choice"] = tool_choice
+        options["max_tokens"] = max_tokens
+        for key in ("temperature", "top_p"):
             if key in config:
                 options[key] = config[key]
         response = client.chat.completions.create(**options)
-        message = response.choices[0].message
+        choice = response.choices[0]
+        message = choice.message
         calls = [
             ToolCallRequest(
                 id=call.id,
@@ -104,6 +164,9 @@ class OpenAIAdapter(Adapter):
         return Completion(
             text=message.content or "",
             tool_calls=calls,
+            finish_reason="tool_calls"
+            if choice.finish_reason == "function_call"
+            else choice.finish_reason or "",
             usage={
                 "input_tokens": usage.prompt_tokens,
                 "output_tokens": usage.completion_tokens,
@@ -136,12 +199,12 @@ class OpenAIAdapter(Adapter):
 class AnthropicAdapter(Adapter):
     sdk = anthropic
 
-    def call(self, *, messages, tools, config) -> Completion:
-        client = anthropic.Anthropic(**self.client_options(config))
+    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout) -> Completion:
+        client = anthropic.Anthropic(**self.client_options(timeout=timeout))
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         options = {
             "model": self.ai_model.model,
-            "max_tokens": config.get("max_tokens", DEFAULT_MAX_TOKENS),
+            "max_tokens": max_tokens,
             "messages": self.to_anthropic([m for m in messages if m["role"] != "system"]),
         }
         if system:
@@ -150,6 +213,7 @@ class AnthropicAdapter(Adapter):
             options["tools"] = [
                 {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools
             ]
+            options["tool_choice"] = {"type": tool_choice}
         # This SDK takes no sampling keywords; the Messages API still reads them from the body.
         sampling = {key: config[key] for key in ("temperature", "top_p") if key in config}
         if sampling:
@@ -170,6 +234,7 @@ class AnthropicAdapter(Adapter):
         return Completion(
             text=text,
             tool_calls=calls,
+            finish_reason=ANTHROPIC_FINISH.get(response.stop_reason, response.stop_reason or ""),
             usage={
                 "input_tokens": usage.input_tokens,
                 "output_tokens": usage.output_tokens,

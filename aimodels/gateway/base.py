@@ -9,7 +9,6 @@ from orchestrator.exceptions import Conflict
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
-DEFAULT_MAX_TOKENS = 1024
 
 
 class AIProviderError(APIException):
@@ -68,6 +67,12 @@ class Completion:
     tool_calls: list[ToolCallRequest] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
     latency_ms: int = 0
+    finish_reason: str = ""  # stop, length, tool_calls, content_filter (or the provider's own word)
+
+    @property
+    def truncated(self) -> bool:
+        """The answer was cut off at max_tokens."""
+        return self.finish_reason == "length"
 
 
 # The shortest piece of a key that is taken for the key itself.

@@ -8,15 +8,22 @@ from django.db import connection
 
 from aimodels.gateway.adapters import adapter_for
 from aimodels.gateway.base import AIModelUnavailable, AIProviderError, AIProviderTimeout, Completion, ToolSpec
-from aimodels.models import AIModel
+from aimodels.models import AIModel, SystemSettings
 from orchestrator.outbound import validate_outbound_url
 from orchestrator.text import storable, storable_json
 
 logger = logging.getLogger(__name__)
 
 
-def complete(ai_model: AIModel, *, messages: list[dict[str, Any]], tools: list[ToolSpec] = ()) -> Completion:
-    """One model call. Raises AIProviderError (502) or AIProviderTimeout (504)."""
+def complete(
+    ai_model: AIModel,
+    *,
+    messages: list[dict[str, Any]],
+    tools: list[ToolSpec] = (),
+    tool_choice: str = "auto",
+) -> Completion:
+    """One model call. With tools, `tool_choice` "auto" lets the model call them and "none"
+    makes it answer in words. Raises AIProviderError (502) or AIProviderTimeout (504)."""
     _refuse_inside_a_transaction()
     _refuse_unusable_key(ai_model)
     _refuse_forbidden_address(ai_model)
@@ -25,7 +32,13 @@ def complete(ai_model: AIModel, *, messages: list[dict[str, Any]], tools: list[T
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
     started = time.monotonic()
     try:
-        completion = adapter_for(ai_model).complete(messages=messages, tools=list(tools), config=config)
+        completion = adapter_for(ai_model).complete(
+            messages=messages,
+            tools=list(tools),
+            config=config,
+            tool_choice=tool_choice,
+            max_tokens=config.get("max_tokens") or SystemSettings.objects.value_of("ai.default_max_tokens"),
+        )
     except (AIProviderError, AIProviderTimeout) as exc:
         logger.warning("AI model %r failed: %s", ai_model.name, exc.detail)
         raise

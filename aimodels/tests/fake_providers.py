@@ -17,6 +17,8 @@ class Reply:
     delay: float = 0.0
     usage: tuple[int, int] = (12, 7)
     error: str = "the model is on fire"
+    retry_after: float | None = None  # seconds, sent as Retry-After with an error status
+    finish: str | None = None  # "length": the answer was cut off at max_tokens
 
 
 class FakeProvider:
@@ -36,10 +38,9 @@ class FakeProvider:
         port = self.server.server_address[1]
         return f"http://127.0.0.1:{port}/v1" if self.protocol == "openai" else f"http://127.0.0.1:{port}"
 
-    def reply(
-        self, text: str = "", *, tool_calls=(), status: int = 200, delay: float = 0.0, error: str = ""
-    ) -> None:
-        reply = Reply(text=text, tool_calls=list(tool_calls), status=status, delay=delay)
+    def reply(self, text: str = "", *, tool_calls=(), error: str = "", **options) -> None:
+        """Script the next answer; `options`: status, delay, retry_after, finish (see Reply)."""
+        reply = Reply(text=text, tool_calls=list(tool_calls), **options)
         if error:
             reply.error = error
         self.replies.append(reply)
@@ -90,7 +91,11 @@ class FakeProvider:
                 "created": int(time.time()),
                 "model": request.get("model", ""),
                 "choices": [
-                    {"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}
+                    {
+                        "index": 0,
+                        "message": message,
+                        "finish_reason": reply.finish or ("tool_calls" if calls else "stop"),
+                    }
                 ],
                 "usage": {
                     "prompt_tokens": reply.usage[0],
@@ -108,7 +113,7 @@ class FakeProvider:
             "role": "assistant",
             "model": request.get("model", ""),
             "content": content,
-            "stop_reason": "tool_use" if calls else "end_turn",
+            "stop_reason": {"length": "max_tokens"}.get(reply.finish, "tool_use" if calls else "end_turn"),
             "stop_sequence": None,
             "usage": {"input_tokens": reply.usage[0], "output_tokens": reply.usage[1]},
         }
@@ -133,13 +138,16 @@ class FakeProvider:
                 reply = provider.replies.popleft()
                 time.sleep(reply.delay)
                 if reply.status != 200:
-                    return self._send(reply.status, provider._error(reply.status, reply.error))
+                    headers = {} if reply.retry_after is None else {"Retry-After": str(reply.retry_after)}
+                    return self._send(reply.status, provider._error(reply.status, reply.error), headers)
                 self._send(200, provider._success(body, reply))
 
-            def _send(self, status, payload):
+            def _send(self, status, payload, headers=None):
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()

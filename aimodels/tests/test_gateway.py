@@ -1,7 +1,10 @@
+import time
+
 import pytest
 
 from aimodels.gateway import AIProviderError, AIProviderTimeout, ToolSpec, complete, resolve_ai_model
 from aimodels.gateway.base import AIModelUnavailable
+from aimodels.models import SystemSettings
 from aimodels.tests.factories import AIModelFactory
 from conftest import ai_model_on
 
@@ -135,3 +138,109 @@ def test_a_provider_is_never_called_inside_a_transaction(openai_server):
     ):
         complete(model, messages=[{"role": "user", "content": "Hi"}])
     assert openai_server.requests == []
+
+
+HI = [{"role": "user", "content": "Hi"}]
+
+
+@pytest.mark.django_db
+class TestRealModelBehaviour:
+    def test_every_call_sends_a_max_tokens_from_the_setting_unless_the_model_sets_one(self, provider_server):
+        default, capped = (
+            ai_model_on(provider_server),
+            ai_model_on(provider_server, config={"max_tokens": 64}),
+        )
+        for _ in range(3):
+            provider_server.reply("ok")
+
+        complete(default, messages=HI)
+        SystemSettings.objects.create(key="ai.default_max_tokens", value=300)
+        complete(default, messages=HI)
+        complete(capped, messages=HI)
+
+        assert [request["max_tokens"] for request in provider_server.requests] == [1024, 300, 64]
+
+    def test_tools_are_offered_with_tool_choice(self, provider_server):
+        model = ai_model_on(provider_server)
+        provider_server.reply("ok")
+        provider_server.reply("ok")
+        provider_server.reply("ok")
+
+        complete(model, messages=HI, tools=[LIST_TASKS])
+        complete(model, messages=HI, tools=[LIST_TASKS], tool_choice="none")
+        complete(model, messages=HI)
+
+        auto, none = (
+            ("auto", "none") if provider_server.protocol == "openai" else ({"type": "auto"}, {"type": "none"})
+        )
+        assert [request.get("tool_choice") for request in provider_server.requests] == [auto, none, None]
+
+    def test_a_timeout_is_never_retried(self, provider_server):
+        model = ai_model_on(provider_server, config={"timeout": 0.5, "max_retries": 3})
+        provider_server.reply("late", delay=1.0)
+        provider_server.reply("late", delay=1.0)
+        started = time.monotonic()
+
+        with pytest.raises(AIProviderTimeout):
+            complete(model, messages=HI)
+
+        assert len(provider_server.requests) == 1
+        assert time.monotonic() - started < 0.9
+
+    @pytest.mark.parametrize("status", [429, 500, 503, 529])
+    def test_overload_and_server_errors_are_retried(self, provider_server, status):
+        model = ai_model_on(provider_server, config={"timeout": 5, "max_retries": 1})
+        provider_server.reply(status=status, retry_after=0.05)
+        provider_server.reply("ok")
+
+        assert complete(model, messages=HI).text == "ok"
+        assert len(provider_server.requests) == 2
+
+    def test_retry_after_is_honoured(self, provider_server):
+        model = ai_model_on(provider_server, config={"timeout": 5, "max_retries": 1})
+        provider_server.reply(status=429, retry_after=0.4)
+        provider_server.reply("ok")
+        started = time.monotonic()
+
+        complete(model, messages=HI)
+
+        assert time.monotonic() - started >= 0.4
+
+    def test_a_wait_past_the_timeout_is_not_made(self, provider_server):
+        model = ai_model_on(provider_server, config={"timeout": 1, "max_retries": 2})
+        provider_server.reply(status=429, retry_after=30)
+        started = time.monotonic()
+
+        with pytest.raises(AIProviderTimeout):
+            complete(model, messages=HI)
+
+        assert len(provider_server.requests) == 1
+        assert time.monotonic() - started < 1
+
+    def test_client_errors_are_not_retried(self, provider_server):
+        model = ai_model_on(provider_server, config={"timeout": 5, "max_retries": 2})
+        provider_server.reply(status=400)
+
+        with pytest.raises(AIProviderError):
+            complete(model, messages=HI)
+        assert len(provider_server.requests) == 1
+
+    def test_connection_errors_are_retried_within_the_timeout(self):
+        model = AIModelFactory(base_url="http://127.0.0.1:9/v1", config={"timeout": 1.2, "max_retries": 5})
+        started = time.monotonic()
+
+        with pytest.raises(AIProviderTimeout):
+            complete(model, messages=HI)
+
+        assert 0.5 <= time.monotonic() - started < 1.3  # waited 0.5 s, then gave up before 1.2 s
+
+    @pytest.mark.parametrize(
+        ("finish", "reason", "truncated"), [(None, "stop", False), ("length", "length", True)]
+    )
+    def test_the_finish_reason_in_one_vocabulary(self, provider_server, finish, reason, truncated):
+        model = ai_model_on(provider_server)
+        provider_server.reply("An answer that", finish=finish)
+
+        completion = complete(model, messages=HI)
+
+        assert (completion.finish_reason, completion.truncated) == (reason, truncated)

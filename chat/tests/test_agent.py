@@ -153,18 +153,61 @@ class TestAgent:
             "error": "Column 'done' is at its WIP limit of 1; finish or move a task first."
         }
 
-    def test_the_loop_is_bounded(self, owner_client, session, openai_server):
+    def test_the_loop_is_bounded_and_ends_with_a_summary_in_words(self, owner_client, session, openai_server):
         ai_model_on(openai_server)
         SystemSettingsFactory(key="ai.max_tool_iterations", value=2)
-        for _ in range(3):
-            openai_server.reply(tool_calls=[{"name": "list_tasks", "arguments": {}}])
+        for status in ("backlog", "todo"):
+            openai_server.reply(tool_calls=[{"name": "list_tasks", "arguments": {"status": status}}])
+        openai_server.reply("Both columns are empty.")
 
         response = send(owner_client, session)
 
         assert response.status_code == 201
-        assert len(openai_server.requests) == 2
-        assert [m["role"] for m in response.json()] == ["user", "assistant", "assistant", "system"]
-        assert response.json()[-1]["content"].startswith("Stopped after 2 model calls")
+        assert [r.get("tool_choice") for r in openai_server.requests] == ["auto", "auto", "none"]
+        body = response.json()
+        assert [m["role"] for m in body] == ["user", "assistant", "assistant", "system", "assistant"]
+        assert body[3]["content"].startswith("Stopped after 2 model calls")
+        assert body[4]["content"] == "Both columns are empty."
+
+    def test_a_repeated_identical_call_is_not_run_again_and_ends_the_loop(
+        self, owner_client, session, openai_server
+    ):
+        ai_model_on(openai_server)
+        create = {"name": "create_task", "arguments": {"title": "Checkout"}}
+        openai_server.reply(tool_calls=[create])
+        openai_server.reply(tool_calls=[create])
+        openai_server.reply("I created the Checkout task.")
+
+        response = send(owner_client, session)
+
+        assert Task.objects.filter(title="Checkout").count() == 1
+        assert list(ToolCall.objects.values_list("status", "result")) == [
+            ("success", ToolCall.objects.first().result),
+            (
+                "error",
+                {"error": "Not run again: this turn already made the same call with the same arguments."},
+            ),
+        ]
+        assert [m["role"] for m in response.json()] == [
+            "user",
+            "assistant",
+            "assistant",
+            "system",
+            "assistant",
+        ]
+        assert response.json()[-1]["content"] == "I created the Checkout task."
+        assert openai_server.requests[-1]["tool_choice"] == "none"
+
+    @pytest.mark.parametrize(("finish", "truncated"), [(None, False), ("length", True)])
+    def test_each_reply_keeps_its_finish_reason(
+        self, owner_client, session, provider_server, finish, truncated
+    ):
+        ai_model_on(provider_server)
+        provider_server.reply("An answer", finish=finish)
+
+        reply = send(owner_client, session).json()[-1]
+
+        assert (reply["finish_reason"], reply["truncated"]) == (finish or "stop", truncated)
 
     @pytest.mark.parametrize("status", ["completed", "failed"])
     def test_a_closed_session_answers_409(self, owner_client, owner, openai_server, status):

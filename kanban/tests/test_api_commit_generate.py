@@ -121,3 +121,18 @@ def test_crlf_messages_are_stored_normalised(owner_client, owner):
 
     assert response.status_code == 201
     assert Commit.objects.get().message == "fix: x\n\nRefs: #1"
+
+
+@pytest.mark.django_db
+def test_a_truncated_commit_is_never_stored(owner_client, owner, openai_server):
+    ai_model_on(openai_server)
+    task = TaskFactory(project__owner=owner)
+    openai_server.reply("feat: add the board with columns and", finish="length")
+    openai_server.reply("feat: add the board", finish="length")
+
+    response = generate(owner_client, task)
+
+    assert response.status_code == 502
+    assert "cut off at the token limit" in response.json()["detail"]
+    assert not Commit.objects.exists()
+    assert "cut off at the token limit" in openai_server.requests[1]["messages"][-1]["content"]

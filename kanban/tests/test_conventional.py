@@ -4,7 +4,14 @@ the specification it rests on (https://www.conventionalcommits.org/en/v1.0.0/#sp
 
 import pytest
 
-from kanban.conventional import HOW_TO_BREAK, CommitMessageError, ConventionalCommit, commit_fields, parse
+from kanban.conventional import (
+    HOW_TO_BREAK,
+    CommitMessageError,
+    ConventionalCommit,
+    commit_fields,
+    parse,
+    unwrap,
+)
 
 # The "Examples" section of the specification, verbatim.
 SPECIFICATION_EXAMPLES = [
@@ -195,3 +202,29 @@ def test_edge_cases_refused(message, complaint, rule, decision):
 def test_an_unknown_type_is_named_before_any_layout_fault():
     with pytest.raises(CommitMessageError, match="The type 'feature' is not one of feat, fix"):
         commit_fields("feature: add board\nbody right away")
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("feat(board): add columns", "feat(board): add columns"),
+        ("Here is the commit message:\n\nfeat(board): add columns", "feat(board): add columns"),
+        ("Here's a commit message for these changes:\nfix: x\n\nBody.", "fix: x\n\nBody."),
+        ('"feat: add board"', "feat: add board"),
+        ("'feat: add board'", "feat: add board"),
+        ("`feat: add board`", "feat: add board"),
+        ("**feat: add board**", "feat: add board"),
+        ("**feat: add board**\n\nWith a body.", "feat: add board\n\nWith a body."),
+        ("<think>The user changed the board, so feat.</think>\nfeat: add board", "feat: add board"),
+        ("```\nfeat: x\n\nbody\n```", "feat: x\n\nbody"),
+        ("```text\nfix: y\n```\nLet me know if you want changes.", "fix: y"),
+        (
+            "<think>\nfix or feat?\n</think>\n\nCommit message:\n\n"
+            "```\nfix(api): refuse NUL\n\nRefs: #8\n```",
+            "fix(api): refuse NUL\n\nRefs: #8",
+        ),
+        ("I could not decide.", "I could not decide."),
+    ],
+)
+def test_the_message_is_taken_out_of_common_wrappers(answer, message):
+    assert unwrap(answer) == message

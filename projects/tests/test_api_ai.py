@@ -220,3 +220,19 @@ class TestPromptGeneration:
         assert response.status_code == 400
         assert list(response.json()) == ["interview"]
         assert openai_server.requests == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("finish", "truncated"), [(None, False), ("length", True)])
+def test_an_interview_reply_keeps_its_finish_reason(owner_client, owner, provider_server, finish, truncated):
+    ai_model_on(provider_server, usage_type="interview")
+    interview = InterviewFactory(project__owner=owner)
+    provider_server.reply("Who are your users, and what", finish=finish)
+
+    entry = turn(owner_client, interview).json()["conversation_data"][-1]
+
+    assert (entry["role"], entry["finish_reason"], entry["truncated"]) == (
+        "assistant",
+        finish or "stop",
+        truncated,
+    )
