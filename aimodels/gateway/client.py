@@ -28,6 +28,8 @@ def complete(
     _refuse_unusable_key(ai_model)
     _refuse_forbidden_address(ai_model)
     config = ai_model.config or {}
+    max_tokens = config.get("max_tokens") or SystemSettings.objects.value_of("ai.default_max_tokens")
+    _release_connection()
     if config.get("system_prompt"):
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
     started = time.monotonic()
@@ -37,7 +39,7 @@ def complete(
             tools=list(tools),
             config=config,
             tool_choice=tool_choice,
-            max_tokens=config.get("max_tokens") or SystemSettings.objects.value_of("ai.default_max_tokens"),
+            max_tokens=max_tokens,
         )
     except (AIProviderError, AIProviderTimeout) as exc:
         logger.warning("AI model %r failed: %s", ai_model.name, exc.detail)
@@ -78,6 +80,13 @@ def _refuse_forbidden_address(ai_model: AIModel) -> None:
         validate_outbound_url(ai_model.base_url)
     except ValidationError as exc:
         raise AIModelUnavailable(f"AI model '{ai_model.name}' cannot be called: {exc.messages[0]}") from None
+
+
+def _release_connection() -> None:
+    """Give the database connection back while the provider thinks (a call can take a minute):
+    the next query opens one again, or takes one from the pool."""
+    if not connection.in_atomic_block:  # a test's own transaction keeps its connection
+        connection.close()
 
 
 def _refuse_inside_a_transaction() -> None:
