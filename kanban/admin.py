@@ -58,9 +58,7 @@ class TaskAdmin(ServiceAdmin):
     def service_write(self, form, *, change):
         data = form.cleaned_data
         if change:
-            return services.task_update(
-                task=form.instance, **{name: data[name] for name in form.changed_data}
-            )
+            return services.task_update(task=form.instance, **self.changed(form))
         return services.task_create(
             project=data["project"],
             title=data["title"],

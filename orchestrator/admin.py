@@ -18,6 +18,11 @@ class ServiceAdmin(admin.ModelAdmin):
     def service_write(self, form, *, change: bool):
         raise NotImplementedError("ServiceAdmin subclasses write through their app's service.")
 
+    @staticmethod
+    def changed(form) -> dict:
+        """The fields the form changes, with their new values: what a service's update takes."""
+        return {name: form.cleaned_data[name] for name in form.changed_data}
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         base = super().get_form(request, obj, change=change, **kwargs)
         model_admin = self

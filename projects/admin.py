@@ -153,7 +153,7 @@ class PromptAdmin(ServiceAdmin):
         data = form.cleaned_data
         if change:
             stored = Prompt.objects.get(pk=form.instance.pk)
-            return services.prompt_update(prompt=stored, **{name: data[name] for name in form.changed_data})
+            return services.prompt_update(prompt=stored, **self.changed(form))
         return services.prompt_create(
             project=data["project"],
             content=data["content"],

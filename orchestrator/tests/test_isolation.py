@@ -93,3 +93,34 @@ def test_a_reference_to_another_users_prompt_is_refused(outsider_client, outside
 
     assert response.status_code == 400
     assert list(response.json()) == ["prompt"]
+
+
+DETAIL_ACTIONS = [
+    ("post", "chat-sessions", "complete/", {}),
+    ("post", "chat-sessions", "messages/", {"content": "hi"}),
+    ("get", "chat-sessions", "messages/", None),
+    ("get", "chat-sessions", "tool-calls/", None),
+    ("post", "interviews", "messages/", {"content": "hi"}),
+    ("post", "interviews", "complete/", {}),
+    ("post", "interviews", "cancel/", {}),
+    ("post", "tasks", "move/", {"status": "done"}),
+    ("get", "projects", "board/", None),
+    ("get", "prompts", "versions/", None),
+    ("post", "prompts", "versions/", {"content": "mine"}),
+    ("post", "prompts", "restore/", {}),
+    ("post", "prompts", "render/", {}),
+    ("get", "prompts", "diff/", None),
+]
+
+
+@pytest.mark.parametrize(("verb", "resource", "action", "body"), DETAIL_ACTIONS)
+def test_every_action_on_another_users_object_is_not_found(
+    outsider_client, owned, verb, resource, action, body
+):
+    obj = owned[resource]
+    before = type(obj).objects.filter(pk=obj.pk).values().get()
+
+    response = getattr(outsider_client, verb)(f"/api/v1/{resource}/{obj.pk}/{action}", body)
+
+    assert (response.status_code, list(response.json())) == (404, ["detail"])
+    assert type(obj).objects.filter(pk=obj.pk).values().get() == before
