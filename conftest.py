@@ -31,9 +31,14 @@ def _fresh_cache():
 
 
 @functools.cache
+def api_schema() -> dict:
+    """Our own OpenAPI schema, as clients see it at /api/schema/ (read it, do not change it)."""
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@functools.cache
 def openapi() -> OpenAPI:
-    """Our own schema, as clients see it at /api/schema/."""
-    return OpenAPI.from_dict(SchemaGenerator().get_schema(request=None, public=True))
+    return OpenAPI.from_dict(api_schema())
 
 
 def check_against_the_schema(response) -> None:

@@ -78,7 +78,7 @@ class SystemSettingsSerializer(serializers.ModelSerializer):
 class SettingItemSerializer(serializers.Serializer):
     """One item of a bulk update: the key need not exist yet."""
 
-    key = serializers.CharField(max_length=100, validators=[lambda key: _known_key(key)])
+    key = serializers.CharField(max_length=100, validators=[_known_key])
     value = serializers.JSONField()
     description = serializers.CharField(required=False, allow_blank=True)
 

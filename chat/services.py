@@ -56,6 +56,9 @@ def _history(session: ChatSession) -> list[dict]:
     return history
 
 
+REPEATED_CALL = "Not run again: this turn already made the same call with the same arguments."
+
+
 def _record_reply(session: ChatSession, completion) -> Message:
     return Message.objects.create(
         session=session,
@@ -111,13 +114,10 @@ def chat_send(*, session: ChatSession, content: str, ai_model: AIModel) -> list[
             f"Stopped after {limit} model calls (setting ai.max_tool_iterations) with tools still requested."
         )
         added.append(_system_note(session, note))
+    # Tools withheld: should the model ask for one anyway, it is not run.
     summary = complete(ai_model, messages=[system, *_history(session)], tools=tools.specs, tool_choice="none")
-    summary.tool_calls = []  # withheld: a model that asks anyway is not obeyed
     added.append(_record_reply(session, summary))
     return added
-
-
-REPEATED_CALL = "Not run again: this turn already made the same call with the same arguments."
 
 
 @transaction.atomic

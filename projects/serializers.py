@@ -35,11 +35,11 @@ class InterviewSerializer(ProjectScopedSerializer):
         model = Interview
         fields = ["id", "project", "conversation_data", "ai_model_used", "status", "created_at", "updated_at"]
         # An interview starts active and empty; only its actions add turns or change its status.
-        read_only_fields = ["conversation_data", "ai_model_used", "status"]
         action_only = {
             "conversation_data": "POST the user's turns to messages/; the model answers them.",
             "status": "use the complete or cancel action.",
         }
+        read_only_fields = ["ai_model_used", *action_only]
         create_only = ["project"]
 
 

@@ -4,6 +4,7 @@ invalid input, answers without a 500; the rules the API keeps hold in admin too.
 import pytest
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import RequestFactory
 from django.urls import reverse
 
 from aimodels.models import AIModel, SystemSettings
@@ -119,8 +120,6 @@ def test_every_add_page_of_ours_stores_valid_input(client, staff, world, model):
 
 
 def _request(user):
-    from django.test import RequestFactory
-
     request = RequestFactory().get("/")
     request.user = user
     return request

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 
-from conftest import ai_model_on
+from conftest import ai_model_on, api_schema
 from kanban.models import Task
 from projects.tests.factories import UserFactory
 
@@ -24,7 +23,7 @@ def generated(tmp_path_factory):
     """The generated package `orchestrator_client`, importable."""
     where = tmp_path_factory.mktemp("client")
     schema = where / "schema.json"
-    schema.write_text(json.dumps(SchemaGenerator().get_schema(request=None, public=True)))
+    schema.write_text(json.dumps(api_schema()))
     tools = Path(sys.executable).parent  # its post-generation hooks run ruff from here
     result = subprocess.run(
         [tools / "openapi-python-client", "generate", "--path", schema, "--meta", "none"]

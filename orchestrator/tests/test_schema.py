@@ -4,15 +4,15 @@ produces matches it is checked by the API test client in conftest.py.)"""
 import re
 
 import pytest
-from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+
+from conftest import api_schema
 
 
 @pytest.fixture(scope="module")
 def schema():
-    schema = SchemaGenerator().get_schema(request=None, public=True)
-    validate_schema(schema)
-    return schema
+    validate_schema(api_schema())
+    return api_schema()
 
 
 def operations(schema):
