@@ -4,9 +4,12 @@ OpenAI-compatible server) and `anthropic` (Messages)."""
 import itertools
 import json
 import time
+from collections.abc import Callable
 
 import anthropic
+import httpx2
 import openai
+from openai.lib.streaming.chat import ChatCompletionStreamState
 
 from aimodels.gateway.base import (
     DEFAULT_MAX_RETRIES,
@@ -61,6 +64,10 @@ def _parse_arguments(raw: str) -> dict | None:
     return arguments if isinstance(arguments, dict) else None
 
 
+class StreamDeadline(Exception):
+    """The answer was still streaming when the call's time ran out."""
+
+
 class Adapter:
     sdk = None  # the SDK module, for its exception classes
 
@@ -77,29 +84,46 @@ class Adapter:
         }
 
     def complete(
-        self, *, messages: list[dict], tools: list[ToolSpec], config: dict, tool_choice: str, max_tokens: int
+        self,
+        *,
+        messages: list[dict],
+        tools: list[ToolSpec],
+        config: dict,
+        tool_choice: str,
+        max_tokens: int,
+        on_token: Callable[[str], None],
     ) -> Completion:
-        """One model call, retried on connection errors, 429 and 5xx (honouring Retry-After)
-        up to `max_retries` times, never on a timeout, and never past `timeout` in all."""
+        """One streamed model call, retried on connection errors, 429 and 5xx (honouring
+        Retry-After) up to `max_retries` times, never on a timeout, never once text has been
+        streamed, and never past `timeout` in all."""
         retries = int(config.get("max_retries", DEFAULT_MAX_RETRIES))
         deadline = time.monotonic() + float(config.get("timeout", DEFAULT_TIMEOUT))
+        streamed = False
+
+        def receive(text: str) -> None:
+            nonlocal streamed
+            streamed = True
+            on_token(text)
+            if time.monotonic() > deadline:
+                raise StreamDeadline
+
         request = {"messages": messages, "tools": tools, "config": config, "tool_choice": tool_choice}
         for attempt in itertools.count():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise self._timed_out()
             try:
-                return self.call(**request, max_tokens=max_tokens, timeout=remaining)
-            except self.sdk.APITimeoutError:
+                return self.call(**request, max_tokens=max_tokens, timeout=remaining, on_token=receive)
+            except (self.sdk.APITimeoutError, httpx2.TimeoutException, StreamDeadline):
                 raise self._timed_out() from None  # the server may still be generating: no second one
-            except self.sdk.APIConnectionError:
-                if attempt >= retries:
+            except (self.sdk.APIConnectionError, httpx2.TransportError):
+                if attempt >= retries or streamed:
                     raise AIProviderTimeout(
                         f"AI model '{self.ai_model.name}' could not be reached."
                     ) from None
                 wait = _backoff(attempt)
             except self.sdk.APIStatusError as exc:
-                if attempt >= retries or not _retryable(exc.status_code):
+                if attempt >= retries or streamed or not _retryable(exc.status_code):
                     raise self._provider_error(exc) from None
                 wait = _retry_after(exc.response) or _backoff(attempt)
             except (self.sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):
@@ -132,7 +156,7 @@ class Adapter:
 class OpenAIAdapter(Adapter):
     sdk = openai
 
-    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout) -> Completion:
+    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token) -> Completion:
         client = openai.OpenAI(**self.client_options(timeout=timeout))
         options = {"model": self.ai_model.model, "messages": [self.to_openai(m) for m in messages]}
         if tools:
@@ -148,7 +172,16 @@ class OpenAIAdapter(Adapter):
         for key in ("temperature", "top_p"):
             if key in config:
                 options[key] = config[key]
-        response = client.chat.completions.create(**options)
+        # The SDK's accumulator puts the chunks together; usage comes in the last one.
+        state = ChatCompletionStreamState()
+        with client.chat.completions.create(
+            **options, stream=True, stream_options={"include_usage": True}
+        ) as stream:
+            for chunk in stream:
+                for event in state.handle_chunk(chunk):
+                    if event.type == "content.delta":
+                        on_token(event.delta)
+        response = state.current_completion_snapshot
         choice = response.choices[0]
         message = choice.message
         calls = [
@@ -199,7 +232,7 @@ class OpenAIAdapter(Adapter):
 class AnthropicAdapter(Adapter):
     sdk = anthropic
 
-    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout) -> Completion:
+    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token) -> Completion:
         client = anthropic.Anthropic(**self.client_options(timeout=timeout))
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         options = {
@@ -218,7 +251,10 @@ class AnthropicAdapter(Adapter):
         sampling = {key: config[key] for key in ("temperature", "top_p") if key in config}
         if sampling:
             options["extra_body"] = sampling
-        response = client.messages.create(**options)
+        with client.messages.stream(**options) as stream:
+            for text in stream.text_stream:
+                on_token(text)
+            response = stream.get_final_message()
         text = "".join(block.text for block in response.content if block.type == "text")
         calls = [
             ToolCallRequest(

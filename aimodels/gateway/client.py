@@ -1,14 +1,15 @@
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from aimodels.gateway.adapters import adapter_for
 from aimodels.gateway.base import AIModelUnavailable, AIProviderError, AIProviderTimeout, Completion, ToolSpec
 from aimodels.models import AIModel, SystemSettings
+from orchestrator.db import in_transaction, release_connection
 from orchestrator.outbound import validate_outbound_url
 from orchestrator.text import storable, storable_json
 
@@ -21,15 +22,17 @@ def complete(
     messages: list[dict[str, Any]],
     tools: list[ToolSpec] = (),
     tool_choice: str = "auto",
+    on_token: Callable[[str], None] | None = None,
 ) -> Completion:
-    """One model call. With tools, `tool_choice` "auto" lets the model call them and "none"
-    makes it answer in words. Raises AIProviderError (502) or AIProviderTimeout (504)."""
+    """One model call, streamed. With tools, `tool_choice` "auto" lets the model call them and
+    "none" makes it answer in words. `on_token` receives each piece of text as it arrives.
+    Raises AIProviderError (502) or AIProviderTimeout (504)."""
     _refuse_inside_a_transaction()
     _refuse_unusable_key(ai_model)
     _refuse_forbidden_address(ai_model)
     config = ai_model.config or {}
     max_tokens = config.get("max_tokens") or SystemSettings.objects.value_of("ai.default_max_tokens")
-    _release_connection()
+    release_connection()
     if config.get("system_prompt"):
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
     started = time.monotonic()
@@ -40,12 +43,21 @@ def complete(
             config=config,
             tool_choice=tool_choice,
             max_tokens=max_tokens,
+            on_token=_storable_tokens(on_token),
         )
     except (AIProviderError, AIProviderTimeout) as exc:
         logger.warning("AI model %r failed: %s", ai_model.name, exc.detail)
         raise
     completion.latency_ms = round((time.monotonic() - started) * 1000)
     return _storable(completion)
+
+
+def _storable_tokens(on_token):
+    def receive(text: str) -> None:
+        if on_token is not None and text:
+            on_token(storable(text))
+
+    return receive
 
 
 def _storable(completion: Completion) -> Completion:
@@ -82,17 +94,9 @@ def _refuse_forbidden_address(ai_model: AIModel) -> None:
         raise AIModelUnavailable(f"AI model '{ai_model.name}' cannot be called: {exc.messages[0]}") from None
 
 
-def _release_connection() -> None:
-    """Give the database connection back while the provider thinks (a call can take a minute):
-    the next query opens one again, or takes one from the pool."""
-    if not connection.in_atomic_block:  # a test's own transaction keeps its connection
-        connection.close()
-
-
 def _refuse_inside_a_transaction() -> None:
     """A provider call can take a minute; inside a transaction it would hold its locks that long."""
-    # The test runner wraps each test in atomic blocks of its own; those do not count.
-    if any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+    if in_transaction():
         raise RuntimeError(
             "AI providers are never called inside a database transaction: commit first, "
             "call the provider, then record the answer in a new transaction."

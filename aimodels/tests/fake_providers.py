@@ -1,7 +1,9 @@
 """Local HTTP servers that speak the OpenAI Chat Completions and the Anthropic Messages
-protocols, so tests drive the real SDK clients over real HTTP. Replies are scripted."""
+protocols, streamed as server-sent events the way each provider streams them, so tests drive
+the real SDK clients over real HTTP. Replies are scripted; text streams a word at a time."""
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -19,6 +21,7 @@ class Reply:
     error: str = "the model is on fire"
     retry_after: float | None = None  # seconds, sent as Retry-After with an error status
     finish: str | None = None  # "length": the answer was cut off at max_tokens
+    chunk_delay: float = 0.0  # seconds between streamed pieces
 
 
 class FakeProvider:
@@ -39,7 +42,7 @@ class FakeProvider:
         return f"http://127.0.0.1:{port}/v1" if self.protocol == "openai" else f"http://127.0.0.1:{port}"
 
     def reply(self, text: str = "", *, tool_calls=(), error: str = "", **options) -> None:
-        """Script the next answer; `options`: status, delay, retry_after, finish (see Reply)."""
+        """Script the next answer; `options`: status, delay, retry_after, finish, chunk_delay (see Reply)."""
         reply = Reply(text=text, tool_calls=list(tool_calls), **options)
         if error:
             reply.error = error
@@ -67,56 +70,103 @@ class FakeProvider:
             return {"error": {"message": message, "type": "server_error", "code": None}}
         return {"type": "error", "error": {"type": "api_error", "message": message}}
 
-    def _success(self, request: dict, reply: Reply) -> dict:
+    def _stream(self, request: dict, reply: Reply):
+        """The reply as the provider streams it: `(event name or None, payload)` pairs."""
+        pieces = re.findall(r"\s*\S+\s*", reply.text) or ([reply.text] if reply.text else [])
         calls = [
             (f"call_{index}", call["name"], call["arguments"]) for index, call in enumerate(reply.tool_calls)
         ]
+        model = request.get("model", "")
         if self.protocol == "openai":
-            message = {"role": "assistant", "content": reply.text or None}
-            if calls:
-                message["tool_calls"] = [
-                    {
-                        "id": call_id,
-                        "type": "function",
-                        "function": {
-                            "name": name,
-                            "arguments": args if isinstance(args, str) else json.dumps(args),
-                        },
-                    }
-                    for call_id, name, args in calls
-                ]
-            return {
+            yield from self._openai_chunks(request, reply, pieces, calls, model)
+        else:
+            yield from self._anthropic_events(reply, pieces, calls, model)
+
+    @staticmethod
+    def _openai_chunks(request, reply, pieces, calls, model):
+        def chunk(delta, finish=None, **extra):
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            return None, {
                 "id": "chatcmpl-fake",
-                "object": "chat.completion",
+                "object": "chat.completion.chunk",
                 "created": int(time.time()),
-                "model": request.get("model", ""),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": message,
-                        "finish_reason": reply.finish or ("tool_calls" if calls else "stop"),
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": reply.usage[0],
-                    "completion_tokens": reply.usage[1],
-                    "total_tokens": sum(reply.usage),
-                },
+                "model": model,
+                "choices": [choice],
+                **extra,
             }
-        content = [{"type": "text", "text": reply.text}] if reply.text else []
-        content += [
-            {"type": "tool_use", "id": call_id, "name": name, "input": args} for call_id, name, args in calls
-        ]
-        return {
-            "id": "msg_fake",
-            "type": "message",
-            "role": "assistant",
-            "model": request.get("model", ""),
-            "content": content,
-            "stop_reason": {"length": "max_tokens"}.get(reply.finish, "tool_use" if calls else "end_turn"),
-            "stop_sequence": None,
-            "usage": {"input_tokens": reply.usage[0], "output_tokens": reply.usage[1]},
-        }
+
+        yield chunk({"role": "assistant", "content": ""})
+        for piece in pieces:
+            yield chunk({"content": piece})
+        for index, (call_id, name, args) in enumerate(calls):
+            raw = args if isinstance(args, str) else json.dumps(args)
+            yield chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": index,
+                            "id": call_id,
+                            "type": "function",
+                            "function": {"name": name, "arguments": ""},
+                        }
+                    ]
+                }
+            )
+            half = len(raw) // 2
+            for part in (raw[:half], raw[half:]):
+                yield chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]})
+        yield chunk({}, reply.finish or ("tool_calls" if calls else "stop"))
+        if request.get("stream_options", {}).get("include_usage"):
+            _, last = chunk({})
+            last["choices"] = []
+            last["usage"] = {
+                "prompt_tokens": reply.usage[0],
+                "completion_tokens": reply.usage[1],
+                "total_tokens": sum(reply.usage),
+            }
+            yield None, last
+
+    @staticmethod
+    def _anthropic_events(reply, pieces, calls, model):
+        def event(kind, **payload):
+            return kind, {"type": kind, **payload}
+
+        yield event(
+            "message_start",
+            message={
+                "id": "msg_fake",
+                "type": "message",
+                "role": "assistant",
+                "model": model,
+                "content": [],
+                "stop_reason": None,
+                "stop_sequence": None,
+                "usage": {"input_tokens": reply.usage[0], "output_tokens": 1},
+            },
+        )
+        index = 0
+        if pieces:
+            yield event("content_block_start", index=index, content_block={"type": "text", "text": ""})
+            for piece in pieces:
+                yield event("content_block_delta", index=index, delta={"type": "text_delta", "text": piece})
+            yield event("content_block_stop", index=index)
+            index += 1
+        for call_id, name, args in calls:
+            raw = args if isinstance(args, str) else json.dumps(args)
+            block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
+            yield event("content_block_start", index=index, content_block=block)
+            yield event(
+                "content_block_delta", index=index, delta={"type": "input_json_delta", "partial_json": raw}
+            )
+            yield event("content_block_stop", index=index)
+            index += 1
+        stop = {"length": "max_tokens"}.get(reply.finish, "tool_use" if calls else "end_turn")
+        yield event(
+            "message_delta",
+            delta={"stop_reason": stop, "stop_sequence": None},
+            usage={"output_tokens": reply.usage[1]},
+        )
+        yield event("message_stop")
 
     def _handler(self):
         provider = self
@@ -140,7 +190,24 @@ class FakeProvider:
                 if reply.status != 200:
                     headers = {} if reply.retry_after is None else {"Retry-After": str(reply.retry_after)}
                     return self._send(reply.status, provider._error(reply.status, reply.error), headers)
-                self._send(200, provider._success(body, reply))
+                self._send_stream(provider._stream(body, reply), reply.chunk_delay)
+
+            def _send_stream(self, events, chunk_delay):
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Cache-Control", "no-cache")
+                    self.end_headers()
+                    for name, payload in events:
+                        head = f"event: {name}\n" if name else ""
+                        self.wfile.write(f"{head}data: {json.dumps(payload)}\n\n".encode())
+                        self.wfile.flush()
+                        time.sleep(chunk_delay)
+                    if provider.protocol == "openai":
+                        self.wfile.write(b"data: [DONE]\n\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout test)
+                self.close_connection = True
 
             def _send(self, status, payload, headers=None):
                 data = json.dumps(payload).encode()
