@@ -140,9 +140,3 @@ class AIActionSerializer(serializers.Serializer):
     def chosen_ai_model(self, usage_type: str) -> AIModel:
         """The model named in the body, else the one routing picks for `usage_type`."""
         return resolve_ai_model(usage_type=usage_type, requested=self.validated_data.get("ai_model"))
-
-
-class AIModelTestResultSerializer(serializers.Serializer):
-    ok = serializers.BooleanField()
-    latency_ms = serializers.IntegerField()
-    error = serializers.CharField(allow_null=True)

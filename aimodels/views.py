@@ -8,13 +8,12 @@ from aimodels.filters import AIModelFilter
 from aimodels.models import AIModel, SystemSettings
 from aimodels.serializers import (
     AIModelSerializer,
-    AIModelTestResultSerializer,
     SettingsBulkSerializer,
     SystemSettingsSerializer,
 )
 from aimodels.services import ai_model_test
+from jobs.views import ai_action, idempotency_key, job_response
 from orchestrator.permissions import IsStaffOrReadOnly
-from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
 
 
@@ -28,7 +27,7 @@ class AIModelViewSet(viewsets.ModelViewSet):
     search_fields = ["name", "model"]
     ordering_fields = ["name", "created_at", "updated_at"]
 
-    @extend_schema(request=None, responses={200: AIModelTestResultSerializer, 409: ErrorSerializer})
+    @ai_action(None)
     @action(
         detail=True,
         methods=["post"],
@@ -36,8 +35,12 @@ class AIModelViewSet(viewsets.ModelViewSet):
         throttle_classes=[AIActionRateThrottle],
     )
     def test(self, request, pk=None):
-        """Staff: one tiny call to the model, to check its address, key and model id."""
-        return Response(ai_model_test(ai_model=self.get_object()))
+        """Staff: one tiny call to the model, to check its address, key and model id; a job
+        whose result is `{"test": {"ok", "latency_ms", "error"}}`."""
+        job = ai_model_test(
+            ai_model=self.get_object(), owner=request.user, idempotency_key=idempotency_key(request)
+        )
+        return job_response(request, job)
 
 
 class SystemSettingsViewSet(viewsets.ModelViewSet):

@@ -71,6 +71,19 @@ class Message(AppendOnlyModel):
         help_text="Why the model stopped: stop, length, tool_calls, content_filter.",
     )
     truncated = models.BooleanField(default=False, help_text="The answer was cut off at max_tokens.")
+    tool_requests = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The tool calls the model asked for, in order: {id, name, arguments, raw_arguments}.",
+    )
+    job = models.ForeignKey(
+        "jobs.Job",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+        help_text="The agent turn that wrote this message.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     objects = MessageQuerySet.as_manager()
@@ -93,12 +106,14 @@ class ToolCallStatus(models.TextChoices):
 
 
 class ToolCall(AppendOnlyModel):
-    """The audit record of one tool the AI model called."""
+    """The audit record of one tool the AI model called, written in the transaction of the
+    call's effect. One per session and call id: a call recorded once is never run again."""
 
     Status = ToolCallStatus
 
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="tool_calls")
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="tool_calls")
-    call_id = models.CharField(max_length=100, blank=True, help_text="The provider's id for this call.")
+    call_id = models.CharField(max_length=100, help_text="The provider's id for this call.")
     tool_name = models.CharField(max_length=100, db_index=True)
     arguments = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
@@ -111,7 +126,8 @@ class ToolCall(AppendOnlyModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            choices_constraint(field="status", choices=ToolCallStatus, name="toolcall_status_valid")
+            choices_constraint(field="status", choices=ToolCallStatus, name="toolcall_status_valid"),
+            models.UniqueConstraint(fields=["session", "call_id"], name="toolcall_once_per_session"),
         ]
 
     def __str__(self):

@@ -7,6 +7,7 @@ import time
 import uuid
 from types import SimpleNamespace
 
+from django.db import IntegrityError, transaction
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
@@ -85,37 +86,53 @@ class AgentTools:
     specs = SPECS
 
     def __init__(self, session: ChatSession):
+        self.session = session
         self.project = session.task.project
         # The serializers scope references through the requesting user: the project's owner.
         self.context = {"request": SimpleNamespace(user=self.project.owner)}
 
-    def run(self, call: ToolCallRequest, *, message: Message) -> ToolCall:
-        """Execute one call and record it; never raises for a refused call."""
+    def run(self, call: ToolCallRequest, *, message: Message) -> tuple[ToolCall, bool]:
+        """Execute one call and record it, once: `(record, True)`, or the record of an earlier
+        run of the same call id and False. Never raises for a refused call.
+
+        The effect and its record are one transaction, so a call is applied exactly when it
+        is recorded; a delivery racing this one fails on the record and rolls its effect back.
+        """
+        return self._once(call, lambda: self._execute(call), message=message)
+
+    def refuse(self, call: ToolCallRequest, *, message: Message, reason: str) -> tuple[ToolCall, bool]:
+        """Record a call that is not run, with the reason the model will read."""
+        return self._once(call, lambda: ({"error": reason}, ToolCall.Status.ERROR), message=message)
+
+    def _once(self, call, outcome, *, message) -> tuple[ToolCall, bool]:
+        recorded = ToolCall.objects.filter(session=self.session, call_id=call.id).first()
+        if recorded is not None:
+            return recorded, False
         started = time.monotonic()
         try:
-            result, status = self._dispatch(call), ToolCall.Status.SUCCESS
+            with transaction.atomic():
+                result, status = outcome()
+                record = self._record(call, message=message, result=result, status=status, started=started)
+        except IntegrityError:
+            return ToolCall.objects.get(session=self.session, call_id=call.id), False
+        return record, True
+
+    def _execute(self, call: ToolCallRequest) -> tuple[dict, str]:
+        try:
+            with transaction.atomic():  # a refused call leaves nothing behind
+                return self._dispatch(call), ToolCall.Status.SUCCESS
         except ToolRefused as exc:
-            result, status = {"error": str(exc)}, ToolCall.Status.ERROR
+            return {"error": str(exc)}, ToolCall.Status.ERROR
         except Exception:
             logger.exception("Tool %s failed", call.name)
-            result, status = {"error": "The tool failed unexpectedly."}, ToolCall.Status.ERROR
-        return self._record(call, message=message, result=result, status=status, started=started)
-
-    def refuse(self, call: ToolCallRequest, *, message: Message, reason: str) -> ToolCall:
-        """Record a call that is not run, with the reason the model will read."""
-        return self._record(
-            call,
-            message=message,
-            result={"error": reason},
-            status=ToolCall.Status.ERROR,
-            started=time.monotonic(),
-        )
+            return {"error": "The tool failed unexpectedly."}, ToolCall.Status.ERROR
 
     def _record(self, call, *, message, result, status, started) -> ToolCall:
         return ToolCall.objects.create(
+            session=self.session,
             message=message,
-            # A model may send any name; the columns keep 100 characters.
-            call_id=call.id[:100],
+            call_id=call.id,
+            # A model may send any name; the column keeps 100 characters.
             tool_name=call.name[:100],
             arguments=call.arguments if call.arguments is not None else {"raw": call.raw_arguments},
             result=result,

@@ -1,5 +1,4 @@
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -13,7 +12,8 @@ from chat.serializers import (
     MessageSerializer,
     ToolCallSerializer,
 )
-from orchestrator.schema import AI_ERRORS, ErrorSerializer
+from jobs.views import ai_action, idempotency_key, job_response
+from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
 
@@ -29,26 +29,27 @@ class ChatSessionViewSet(ProjectScopedViewSet):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
     @extend_schema(methods=["get"], responses=MessageSerializer(many=True), filters=False)
-    @extend_schema(
-        methods=["post"],
-        request=ChatMessageCreateSerializer,
-        responses={201: MessageSerializer(many=True), **AI_ERRORS},
-    )
+    @ai_action(ChatMessageCreateSerializer)
     @action(detail=True, methods=["get", "post"], filter_backends=[], throttle_classes=[AIActionRateThrottle])
     def messages(self, request, pk=None):
         """GET: the session's messages, oldest first, each with its tool calls.
-        POST: send a message; the task agent answers, acting on the board through tools,
-        and the messages the turn added are returned."""
+        POST: send a message; the task agent answers it as a job, acting on the board through
+        tools. The job's result is the messages the turn added."""
         session = self.get_object()
         if request.method == "GET":
             messages = Message.objects.filter(session=session).prefetch_related("tool_calls")
             return self._paginated(messages, MessageSerializer)
+        key = idempotency_key(request)
         body = ChatMessageCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ai_model = body.chosen_ai_model(AIModel.UsageType.TASK_EXECUTION)
-        added = services.chat_send(session=session, content=body.validated_data["content"], ai_model=ai_model)
-        messages = Message.objects.filter(pk__in=[m.pk for m in added]).prefetch_related("tool_calls")
-        return Response(MessageSerializer(messages, many=True).data, status=status.HTTP_201_CREATED)
+        job = services.chat_send(
+            session=session,
+            content=body.validated_data["content"],
+            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_EXECUTION),
+            owner=request.user,
+            idempotency_key=key,
+        )
+        return job_response(request, job)
 
     @extend_schema(request=None, responses={200: ChatSessionSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])

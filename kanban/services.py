@@ -2,16 +2,14 @@
 row first: that serialises the writers of one board, so two of them can never
 pick the same free order key or both slip under a column's WIP limit."""
 
-import json
-
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
-from aimodels.gateway import AIProviderError, complete
 from aimodels.models import AIModel, SystemSettings
-from kanban.conventional import CommitMessageError, commit_fields, unwrap
-from kanban.models import ORDER_GAP, Commit, Task
+from jobs.models import Job
+from jobs.services import job_submit
+from kanban.models import ORDER_GAP, Task
 from orchestrator.exceptions import Conflict
 from projects.models import Project, Prompt
 
@@ -143,55 +141,15 @@ def _rebalance_column(*, task: Task, status: str, position: int) -> Task:
     return task
 
 
-COMMIT_WRITER_INSTRUCTIONS = (
-    "You write git commit messages that follow Conventional Commits 1.0: "
-    "'<type>[(<scope>)][!]: <description>', then optionally a blank line and a body, then "
-    "optionally a blank line and footers such as 'BREAKING CHANGE: <what breaks>'. "
-    "The type is one of: feat, fix, docs, style, refactor, test, chore, perf, build, ci, revert. "
-    "Answer with the commit message only."
-)
-
-
-TRUNCATED_COMMIT = "The answer was cut off at the token limit; write a shorter commit message."
-
-
-def commit_generate(*, task: Task, changes, ai_model: AIModel) -> Commit:
-    """A commit whose message the model writes from the task and its changes.
-
-    The message is taken out of the wrappers models put around it (see `conventional.unwrap`).
-    An invalid or truncated message is sent back once with the complaint; a second one is a
-    502, and nothing is stored.
-    """
-    messages = [
-        {"role": "system", "content": COMMIT_WRITER_INSTRUCTIONS},
-        {
-            "role": "user",
-            "content": (
-                f"Task: {task.title}\n\n{task.description}\n\nChanges:\n{json.dumps(changes, indent=2)}"
-            ),
-        },
-    ]
-    for _attempt in range(2):
-        completion = complete(ai_model, messages=messages)
-        answer, message = completion.text, unwrap(completion.text)
-        try:
-            if completion.truncated:
-                raise CommitMessageError(TRUNCATED_COMMIT)
-            fields = commit_fields(message)
-        except CommitMessageError as exc:
-            complaint = str(exc)
-            messages += [
-                {"role": "assistant", "content": answer},
-                {
-                    "role": "user",
-                    "content": f"That is not a valid Conventional Commit: {complaint} "
-                    "Answer with the corrected commit message only.",
-                },
-            ]
-            continue
-        return Commit.objects.create(
-            task=task, message=message, changes=changes, created_by_ai_model=ai_model.name, **fields
-        )
-    raise AIProviderError(
-        f"AI model '{ai_model.name}' did not write a valid Conventional Commit in two tries: {complaint}"
+def commit_generate(*, task: Task, changes, ai_model: AIModel, owner, idempotency_key: str = "") -> Job:
+    """Start the job in which the model writes a Conventional Commit for the task's changes
+    (`kanban.jobs.commit_write`)."""
+    return job_submit(
+        owner=owner,
+        kind=Job.Kind.COMMIT_GENERATE,
+        project=task.project,
+        ai_model=ai_model,
+        input={"task": str(task.pk), "changes": changes},
+        fingerprint={"task": str(task.pk), "changes": changes},
+        idempotency_key=idempotency_key,
     )

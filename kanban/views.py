@@ -1,10 +1,11 @@
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics, status
+from rest_framework import generics
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from aimodels.models import AIModel
+from jobs.views import ai_action, idempotency_key, job_response
 from kanban import services
 from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
@@ -17,7 +18,7 @@ from kanban.serializers import (
     TaskMoveSerializer,
     TaskSerializer,
 )
-from orchestrator.schema import AI_ERRORS, ErrorSerializer
+from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
 from projects.models import Project
@@ -60,17 +61,22 @@ class CommitViewSet(ProjectScopedViewSet):
     search_fields = ["message", "scope"]
     ordering_fields = ["timestamp"]
 
-    @extend_schema(request=CommitGenerateSerializer, responses={201: CommitSerializer, **AI_ERRORS})
+    @ai_action(CommitGenerateSerializer)
     @action(detail=False, methods=["post"], throttle_classes=[AIActionRateThrottle])
     def generate(self, request):
-        """Ask an AI model for a Conventional Commit message for a task's changes, and store it."""
+        """Ask an AI model for a Conventional Commit message for a task's changes, as a job
+        whose result is the stored commit."""
+        key = idempotency_key(request)
         body = CommitGenerateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        ai_model = body.chosen_ai_model(AIModel.UsageType.COMMIT_GENERATION)
-        commit = services.commit_generate(
-            task=body.validated_data["task"], changes=body.validated_data["changes"], ai_model=ai_model
+        job = services.commit_generate(
+            task=body.validated_data["task"],
+            changes=body.validated_data["changes"],
+            ai_model=body.chosen_ai_model(AIModel.UsageType.COMMIT_GENERATION),
+            owner=request.user,
+            idempotency_key=key,
         )
-        return Response(self.get_serializer(commit).data, status=status.HTTP_201_CREATED)
+        return job_response(request, job)
 
 
 class BoardView(generics.GenericAPIView):

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from aimodels.views import AIModelViewSet, SystemSettingsViewSet
 from chat.views import ChatSessionViewSet
+from jobs.views import JobViewSet
 from kanban.views import CommitViewSet, TaskViewSet
 from projects.views import InterviewViewSet, ProjectViewSet, PromptViewSet
 
@@ -16,3 +17,4 @@ router.register("commits", CommitViewSet, basename="commit")
 router.register("chat-sessions", ChatSessionViewSet, basename="chatsession")
 router.register("ai-models", AIModelViewSet, basename="aimodel")
 router.register("settings", SystemSettingsViewSet, basename="setting")
+router.register("jobs", JobViewSet, basename="job")

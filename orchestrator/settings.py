@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "projects",
     "kanban",
     "chat",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,26 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 # Behind a proxy that terminates TLS: the header it sets and the value meaning https,
 # e.g. "HTTP_X_FORWARDED_PROTO,https". Only set it when the proxy always sets the header.
 SECURE_PROXY_SSL_HEADER = tuple(env.list("SECURE_PROXY_SSL_HEADER", default=[])) or None
+
+# Jobs. With CELERY_BROKER_URL (redis://... or amqp://...) AI actions are queued for
+# `celery -A orchestrator worker`; without it they run inline in the web process, once the
+# request's transaction has committed. Delivery is at least once: a message is acknowledged
+# when its job has ended, and a worker lost mid-job leaves it to be delivered again.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+JOBS_INLINE = not CELERY_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = env.int("JOB_TIME_LIMIT", default=900)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("JOB_SOFT_TIME_LIMIT", default=CELERY_TASK_TIME_LIMIT - 30)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Redis hands an unacknowledged message to another worker after this many seconds: it must
+# be longer than any job runs, or a job still running would be started a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+}
 
 LOGGING = {
     "version": 1,

@@ -5,8 +5,10 @@ from django.db.models import Max
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from aimodels.gateway import AIProviderError, complete
+from aimodels.gateway import AIProviderError
 from aimodels.models import AIModel
+from jobs.models import Job
+from jobs.services import job_submit
 from orchestrator.exceptions import Conflict
 from projects import composition
 from projects.models import Interview, Project, Prompt
@@ -113,57 +115,80 @@ def prompt_diff(*, prompt: Prompt, other: Prompt) -> str:
     )
 
 
-INTERVIEWER_INSTRUCTIONS = (
-    "You are a requirements interviewer for a software project. Ask one clear question at a "
-    "time to learn the goals, users, scope, constraints and acceptance criteria. When something "
-    "is vague, ask for an example. Keep answers short."
-)
-PROMPT_WRITER_INSTRUCTIONS = (
-    "Turn the requirements interview below into one self-contained prompt that an AI coding "
-    "assistant can follow: the goal, the context, the requirements as a list, constraints and "
-    "acceptance criteria. Answer with the prompt text only."
-)
-
-
 def _entry(role: str, content: str, **extra) -> dict:
     return {"role": role, "content": content, "created_at": timezone.now().isoformat(), **extra}
 
 
-def _transcript(interview: Interview) -> list[dict]:
-    return [{"role": entry["role"], "content": entry["content"]} for entry in interview.conversation_data]
+def transcript(interview: Interview, *, until_job=None) -> list[dict]:
+    """The conversation as model messages; with `until_job`, up to that job's user turn."""
+    messages = []
+    for entry in interview.conversation_data:
+        messages.append({"role": entry["role"], "content": entry["content"]})
+        if until_job is not None and entry.get("job") == str(until_job) and entry["role"] == "user":
+            break
+    return messages
 
 
-def _required_text(ai_model: AIModel, text: str) -> str:
+def required_text(ai_model: AIModel, text: str) -> str:
     if not text.strip():
         raise AIProviderError(f"AI model '{ai_model.name}' gave an empty answer.")
     return text.strip()
 
 
 @transaction.atomic
-def _interview_append(*, interview: Interview, entry: dict, ai_model: AIModel | None = None) -> Interview:
-    # The row lock keeps two turns of one interview from overwriting each other's transcript.
+def _append_user_turn(*, interview: Interview, content: str, job: Job) -> None:
+    # The row lock keeps two turns from overwriting each other's transcript.
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
-    if ai_model is None and interview.status != Interview.Status.ACTIVE:
+    if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is {interview.status}; it takes no new messages.")
-    interview.conversation_data = [*interview.conversation_data, entry]
-    if ai_model is not None:
+    answering = (
+        Job.objects.filter(
+            kind=Job.Kind.INTERVIEW_MESSAGE, input__interview=str(interview.pk), status__in=Job.UNFINISHED
+        )
+        .exclude(pk=job.pk)
+        .first()
+    )
+    if answering is not None:
+        raise Conflict(f"The interviewer is still answering the previous message (job {answering.pk}).")
+    interview.conversation_data = [*interview.conversation_data, _entry("user", content, job=str(job.pk))]
+    interview.save(update_fields=["conversation_data", "updated_at"])
+
+
+def interview_reply_append(
+    *, interview: Interview, job: Job, content: str, completion, ai_model
+) -> Interview:
+    """Append the model's reply to the job's turn, once: a reply already there is kept.
+    Call inside the job's step (a transaction)."""
+    interview = Interview.objects.select_for_update().get(pk=interview.pk)
+    if not any(e.get("job") == str(job.pk) and e["role"] == "assistant" for e in interview.conversation_data):
+        entry = _entry(
+            "assistant",
+            content,
+            job=str(job.pk),
+            finish_reason=completion.finish_reason,
+            truncated=completion.truncated,
+        )
+        interview.conversation_data = [*interview.conversation_data, entry]
         interview.ai_model_used = ai_model.name
-    interview.save(update_fields=["conversation_data", "ai_model_used", "updated_at"])
+        interview.save(update_fields=["conversation_data", "ai_model_used", "updated_at"])
     return interview
 
 
-def interview_send(*, interview: Interview, content: str, ai_model: AIModel) -> Interview:
-    """Append the user's message, ask the model, append its reply.
-
-    The user's message is committed before the provider is called, and stays when the call fails.
-    """
-    interview = _interview_append(interview=interview, entry=_entry("user", content))
-    completion = complete(
-        ai_model, messages=[{"role": "system", "content": INTERVIEWER_INSTRUCTIONS}, *_transcript(interview)]
+def interview_send(
+    *, interview: Interview, content: str, ai_model: AIModel, owner, idempotency_key: str = ""
+) -> Job:
+    """Store the user's turn and start the job in which the model answers it
+    (`projects.jobs.interview_reply`). The turn stays when the model fails."""
+    return job_submit(
+        owner=owner,
+        kind=Job.Kind.INTERVIEW_MESSAGE,
+        project=interview.project,
+        ai_model=ai_model,
+        input={"interview": str(interview.pk)},
+        fingerprint={"interview": str(interview.pk), "content": content},
+        idempotency_key=idempotency_key,
+        prepare=lambda job: _append_user_turn(interview=interview, content=content, job=job),
     )
-    reply = _required_text(ai_model, completion.text)
-    entry = _entry("assistant", reply, finish_reason=completion.finish_reason, truncated=completion.truncated)
-    return _interview_append(interview=interview, entry=entry, ai_model=ai_model)
 
 
 @transaction.atomic
@@ -177,19 +202,19 @@ def interview_finish(*, interview: Interview, status: str) -> Interview:
     return interview
 
 
-def prompt_generate(*, interview: Interview, ai_model: AIModel, type: str = "") -> Prompt:
-    """A new prompt (version 1) written by the model from the interview's transcript."""
+def prompt_generate(
+    *, interview: Interview, ai_model: AIModel, owner, type: str = "", idempotency_key: str = ""
+) -> Job:
+    """Start the job in which the model writes a prompt (version 1) from the interview's
+    transcript (`projects.jobs.prompt_write`)."""
     if not interview.conversation_data:
         raise ValidationError({"interview": ["The interview has no messages yet."]})
-    transcript = "\n\n".join(f"{entry['role']}: {entry['content']}" for entry in _transcript(interview))
-    completion = complete(
-        ai_model,
-        messages=[
-            {"role": "system", "content": PROMPT_WRITER_INSTRUCTIONS},
-            {"role": "user", "content": transcript},
-        ],
-    )
-    content = _required_text(ai_model, completion.text)
-    return prompt_create(
-        project=interview.project, content=content, type=type or "generated", created_from_interview=interview
+    return job_submit(
+        owner=owner,
+        kind=Job.Kind.PROMPT_GENERATE,
+        project=interview.project,
+        ai_model=ai_model,
+        input={"interview": str(interview.pk), "type": type},
+        fingerprint={"interview": str(interview.pk), "type": type},
+        idempotency_key=idempotency_key,
     )

@@ -5,7 +5,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from aimodels.models import AIModel
-from orchestrator.schema import AI_ERRORS, ErrorSerializer
+from jobs.views import ai_action, idempotency_key, job_response
+from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
 from projects import composition, services
@@ -42,18 +43,23 @@ class InterviewViewSet(ProjectScopedViewSet):
     filterset_class = InterviewFilter
     ordering_fields = ["created_at", "updated_at"]
 
-    @extend_schema(request=InterviewMessageSerializer, responses={201: InterviewSerializer, **AI_ERRORS})
+    @ai_action(InterviewMessageSerializer)
     @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
     def messages(self, request, pk=None):
-        """Add the user's message and the AI interviewer's reply to an active interview."""
+        """Add the user's message to an active interview; the AI interviewer answers it as a
+        job, whose result is the interview with both turns."""
         interview = self.get_object()
+        key = idempotency_key(request)
         body = InterviewMessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        ai_model = body.chosen_ai_model(AIModel.UsageType.INTERVIEW)
-        interview = services.interview_send(
-            interview=interview, content=body.validated_data["content"], ai_model=ai_model
+        job = services.interview_send(
+            interview=interview,
+            content=body.validated_data["content"],
+            ai_model=body.chosen_ai_model(AIModel.UsageType.INTERVIEW),
+            owner=request.user,
+            idempotency_key=key,
         )
-        return Response(self.get_serializer(interview).data, status=status.HTTP_201_CREATED)
+        return job_response(request, job)
 
     def _finish(self, status_to):
         interview = services.interview_finish(interview=self.get_object(), status=status_to)
@@ -108,19 +114,22 @@ class PromptViewSet(ProjectScopedViewSet):
         version.is_valid(raise_exception=True)
         return self._created(services.prompt_create_version(prompt=prompt, **version.validated_data))
 
-    @extend_schema(request=PromptGenerateSerializer, responses={201: PromptSerializer, **AI_ERRORS})
+    @ai_action(PromptGenerateSerializer)
     @action(detail=False, methods=["post"], throttle_classes=[AIActionRateThrottle])
     def generate(self, request):
-        """Ask an AI model to write a prompt (version 1) from an interview's transcript."""
+        """Ask an AI model to write a prompt (version 1) from an interview's transcript, as a
+        job whose result is the new prompt."""
+        key = idempotency_key(request)
         body = PromptGenerateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
-        ai_model = body.chosen_ai_model(AIModel.UsageType.PROMPT_GENERATION)
-        prompt = services.prompt_generate(
+        job = services.prompt_generate(
             interview=body.validated_data["interview"],
             type=body.validated_data.get("type", ""),
-            ai_model=ai_model,
+            ai_model=body.chosen_ai_model(AIModel.UsageType.PROMPT_GENERATION),
+            owner=request.user,
+            idempotency_key=key,
         )
-        return self._created(prompt)
+        return job_response(request, job)
 
     @extend_schema(parameters=[PromptDiffQuerySerializer], responses=PromptDiffSerializer, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])

@@ -28,8 +28,7 @@ def complete(
     "none" makes it answer in words. `on_token` receives each piece of text as it arrives.
     Raises AIProviderError (502) or AIProviderTimeout (504)."""
     _refuse_inside_a_transaction()
-    _refuse_unusable_key(ai_model)
-    _refuse_forbidden_address(ai_model)
+    refuse_uncallable(ai_model)
     config = ai_model.config or {}
     max_tokens = config.get("max_tokens") or SystemSettings.objects.value_of("ai.default_max_tokens")
     release_connection()
@@ -74,6 +73,12 @@ def _storable(completion: Completion) -> Completion:
         for call in completion.tool_calls
     ]
     return completion
+
+
+def refuse_uncallable(ai_model: AIModel) -> None:
+    """Raise AIModelUnavailable (409) when no call to `ai_model` could succeed."""
+    _refuse_unusable_key(ai_model)
+    _refuse_forbidden_address(ai_model)
 
 
 def _refuse_unusable_key(ai_model: AIModel) -> None:

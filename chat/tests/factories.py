@@ -25,6 +25,8 @@ class ToolCallFactory(factory.django.DjangoModelFactory):
         model = ToolCall
 
     message = factory.SubFactory(MessageFactory, role=Message.Role.ASSISTANT)
+    session = factory.SelfAttribute("message.session")
+    call_id = factory.Sequence(lambda n: f"call_{n}")
     tool_name = "list_tasks"
     arguments = factory.LazyFunction(dict)
     result = factory.LazyFunction(lambda: {"tasks": []})

@@ -4,8 +4,8 @@ import pytest
 
 from aimodels.tests.factories import AIModelFactory
 from conftest import ai_model_on
+from projects.jobs import INTERVIEWER_INSTRUCTIONS, PROMPT_WRITER_INSTRUCTIONS
 from projects.models import Interview, Prompt
-from projects.services import INTERVIEWER_INSTRUCTIONS, PROMPT_WRITER_INSTRUCTIONS
 from projects.tests.factories import InterviewFactory
 
 

@@ -1,8 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from aimodels.gateway import AIModelUnavailable
+from aimodels.gateway.base import DEFAULT_TIMEOUT
 from aimodels.models import AIModel
 from aimodels.services import ai_model_test
+from jobs.services import job_wait
 
 
 class Command(BaseCommand):
@@ -16,9 +18,15 @@ class Command(BaseCommand):
         if ai_model is None:
             raise CommandError(f"No AI model is named '{name}'; see manage.py list_ai_models.")
         try:
-            result = ai_model_test(ai_model=ai_model)
+            job = ai_model_test(ai_model=ai_model)
         except AIModelUnavailable as exc:
             raise CommandError(str(exc.detail)) from None
+        job = job_wait(job=job, seconds=float((ai_model.config or {}).get("timeout", DEFAULT_TIMEOUT)) + 5)
+        if not job.finished:
+            raise CommandError(f"The test is still queued or running (job {job.pk}); is a worker running?")
+        if job.status != job.Status.SUCCEEDED:
+            raise CommandError(f"The test job {job.status}: {job.error['detail']}")
+        result = job.result["test"]
         if not result["ok"]:
             raise CommandError(f"AI model '{name}' failed in {result['latency_ms']} ms: {result['error']}")
         self.stdout.write(f"AI model '{name}' answered in {result['latency_ms']} ms.")

@@ -1,0 +1,66 @@
+from django.contrib import admin, messages
+
+from jobs import services
+from jobs.models import Job, JobEvent
+from orchestrator.exceptions import Conflict
+
+
+class JobEventInline(admin.TabularInline):
+    model = JobEvent
+    fields = ["id", "type", "data", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Jobs are written by the actions that start them and by their workers: shown here, and
+    cancelled with the action."""
+
+    list_display = ["id", "kind", "status", "owner", "project", "ai_model", "attempts", "created_at"]
+    list_filter = ["status", "kind", ("owner", admin.RelatedOnlyFieldListFilter), "ai_model"]
+    search_fields = ["id", "project__name"]
+    list_select_related = ["owner", "project", "ai_model"]
+    date_hierarchy = "created_at"
+    fields = [
+        "id",
+        "kind",
+        "status",
+        "owner",
+        "project",
+        "ai_model",
+        "attempts",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "input",
+        "result",
+        "error",
+        "usage",
+    ]
+    readonly_fields = fields
+    inlines = [JobEventInline]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Cancel the selected jobs")
+    def cancel(self, request, queryset):
+        for job in queryset:
+            try:
+                services.job_cancel(job=job)
+            except Conflict as exc:
+                self.message_user(request, f"{job}: {exc.detail}", messages.WARNING)
+            else:
+                self.message_user(request, f"{job}: cancelled.", messages.SUCCESS)

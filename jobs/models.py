@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+
+from aimodels.models import AIModel
+from orchestrator.models import UUIDModel, choices_constraint
+from projects.models import Project
+
+
+class JobKind(models.TextChoices):
+    INTERVIEW_MESSAGE = "interview_message", "Interview turn"
+    PROMPT_GENERATE = "prompt_generate", "Prompt generation"
+    COMMIT_GENERATE = "commit_generate", "Commit generation"
+    CHAT_MESSAGE = "chat_message", "Agent turn"
+    AI_MODEL_TEST = "ai_model_test", "Model test"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Job(UUIDModel):
+    """One AI action, run by a worker (or inline, after the request's transaction commits).
+
+    `input` holds what the handler needs (object ids, the user's text); `result` what the
+    action used to answer; `error` is `{code, detail, http_status}` when it failed."""
+
+    Kind = JobKind
+    Status = JobStatus
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    UNFINISHED = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+        help_text="Who asked; empty for a job started by a management command.",
+    )
+    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    ai_model = models.ForeignKey(
+        AIModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    input = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Deliveries to a worker so far.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    error = models.JSONField(null=True, blank=True)
+    usage = models.JSONField(default=dict, blank=True, help_text="Token counts summed over the job's calls.")
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_digest = models.CharField(
+        max_length=64, blank=True, help_text="What the Idempotency-Key was first used for."
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            choices_constraint(field="kind", choices=JobKind, name="job_kind_valid"),
+            choices_constraint(field="status", choices=JobStatus, name="job_status_valid"),
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="job_idempotency_key_unique_per_owner",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_recent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class JobEventType(models.TextChoices):
+    STATUS = "status", "Status"
+    TOKEN = "token", "Token"
+    TOOL_CALL = "tool_call", "Tool call"
+    TOOL_RESULT = "tool_result", "Tool result"
+    DONE = "done", "Done"
+    ERROR = "error", "Error"
+
+
+class JobEvent(models.Model):
+    """What a job did, in order: the events its stream sends. The id is the stream's event id."""
+
+    Type = JobEventType
+    FINAL = (Type.DONE, Type.ERROR)
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [choices_constraint(field="type", choices=JobEventType, name="jobevent_type_valid")]
+        indexes = [models.Index(fields=["job", "id"], name="jobevent_job_order")]
+
+    def __str__(self):
+        return f"{self.type} #{self.pk}"

@@ -1,0 +1,87 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from jobs.models import Job
+
+
+def _ref(component: str, description: str) -> dict:
+    return {"allOf": [{"$ref": f"#/components/schemas/{component}"}], "description": description}
+
+
+# Written out rather than derived from serializers: a nullable object must carry `nullable`
+# itself (OpenAPI 3.0), not beside a reference.
+RESULT_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "What the action answered, under the name of what it made; null until it succeeded.",
+    "properties": {
+        "interview": _ref("Interview", "interview_message: the interview with both turns."),
+        "prompt": _ref("Prompt", "prompt_generate: the new prompt."),
+        "commit": _ref("Commit", "commit_generate: the new commit."),
+        "messages": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Message"},
+            "description": "chat_message: the messages the turn added, the user's first.",
+        },
+        "test": {
+            "type": "object",
+            "description": "ai_model_test: the outcome.",
+            "properties": {
+                "ok": {"type": "boolean"},
+                "latency_ms": {"type": "integer"},
+                "error": {"type": "string", "nullable": True},
+            },
+            "required": ["ok", "latency_ms", "error"],
+        },
+    },
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "description": "Why the job failed or was cancelled; null otherwise.",
+    "properties": {
+        "code": {
+            "type": "string",
+            "description": "e.g. ai_provider_timeout, ai_provider_error, job_cancelled.",
+        },
+        "detail": {"type": "string"},
+        "http_status": {
+            "type": "integer",
+            "description": "What the action would have answered in a request.",
+        },
+    },
+    "required": ["code", "detail", "http_status"],
+}
+
+
+@extend_schema_field(RESULT_SCHEMA)
+class JobResultField(serializers.JSONField):
+    """Stored as the action answered it when the job finished."""
+
+
+@extend_schema_field(ERROR_SCHEMA)
+class JobErrorField(serializers.JSONField):
+    pass
+
+
+class JobSerializer(serializers.ModelSerializer):
+    result = JobResultField(read_only=True)
+    error = JobErrorField(read_only=True)
+
+    class Meta:
+        model = Job
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "project",
+            "ai_model",
+            "attempts",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "result",
+            "error",
+            "usage",
+        ]
+        read_only_fields = fields

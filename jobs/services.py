@@ -1,0 +1,285 @@
+"""AI work as jobs: submit an action, run it on a worker or inline, stream what it does.
+
+    job = job_submit(owner=user, kind=Job.Kind.PROMPT_GENERATE, project=..., ai_model=...,
+                     input={"interview": str(interview.pk)})
+
+A handler (registered per kind with `@handler`, in its app's `jobs.py`) receives a `JobRun`:
+it calls models through `run.complete(...)`, which streams tokens into the job's events, and
+records its effect and `run.finish(result)` inside `with run.step():`, one transaction in
+which the job is known to be still running. A handler may be run again after a worker was
+lost, so it never repeats a step it has already recorded.
+"""
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+from rest_framework.exceptions import APIException
+
+from aimodels import gateway
+from aimodels.gateway import AIModelUnavailable
+from aimodels.gateway.client import refuse_uncallable
+from jobs.models import Job, JobEvent
+from orchestrator.db import in_transaction, release_connection
+from orchestrator.exceptions import Conflict
+
+logger = logging.getLogger(__name__)
+
+HANDLERS: dict[str, Callable[["JobRun"], None]] = {}
+
+# Tokens are written to the event log in batches, at most this often.
+TOKEN_FLUSH_SECONDS = 0.1
+# The longest a request may wait for its job (`Prefer: wait=N`).
+MAX_WAIT_SECONDS = 60
+WAIT_POLL_SECONDS = 0.1
+
+
+def handler(kind: str):
+    """Register the function that runs jobs of `kind`."""
+
+    def register(function):
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+class JobCancelled(Exception):
+    """The job was cancelled while it ran: it stops without recording anything more."""
+
+
+class IdempotencyKeyReused(Conflict):
+    default_code = "idempotency_key_reused"
+
+
+def _digest(fingerprint: dict) -> str:
+    return hashlib.sha256(json.dumps(fingerprint, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replayed(*, owner, idempotency_key: str, digest: str) -> Job | None:
+    job = Job.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+    if job is not None and job.request_digest != digest:
+        raise IdempotencyKeyReused(
+            "This Idempotency-Key was already used for a different request; use a new key."
+        )
+    return job
+
+
+def job_submit(
+    *,
+    owner,
+    kind: str,
+    input: dict,
+    fingerprint: dict,
+    project=None,
+    ai_model=None,
+    idempotency_key: str = "",
+    prepare: Callable[[Job], dict | None] | None = None,
+) -> Job:
+    """Create a job and hand it to the engine once it is committed.
+
+    `prepare(job)` runs in the job's transaction: it stores the user's input (linked to the
+    job) and may return more `input` for the handler; when it refuses, no job exists.
+    `fingerprint` is what the request asked for: the same owner and `idempotency_key` with
+    the same fingerprint give the first job back, and nothing runs again; with another
+    fingerprint it is a 409.
+    """
+    if ai_model is not None:
+        refuse_uncallable(ai_model)  # a 409 now, rather than a job bound to fail
+    digest = _digest({"kind": kind, "ai_model": ai_model and ai_model.pk, **fingerprint})
+    if idempotency_key and (job := _replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)):
+        return job
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(
+                owner=owner,
+                kind=kind,
+                project=project,
+                ai_model=ai_model,
+                input=input,
+                idempotency_key=idempotency_key,
+                request_digest=digest if idempotency_key else "",
+            )
+            if prepare is not None and (more := prepare(job)):
+                job.input = {**job.input, **more}
+                job.save(update_fields=["input"])
+            JobEvent.objects.create(job=job, type=JobEvent.Type.STATUS, data={"status": job.status})
+    except IntegrityError:
+        # Two requests with one key at once: the other one's job stands.
+        if idempotency_key and (
+            job := _replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)
+        ):
+            return job
+        raise
+    _dispatch(job.pk)
+    return job
+
+
+def _dispatch(job_id) -> None:
+    """Inline (no CELERY_BROKER_URL): run it here once the transaction commits. Otherwise
+    queue it for a worker, also after the commit, so the worker finds the job."""
+    if settings.JOBS_INLINE:
+        if in_transaction():
+            transaction.on_commit(lambda: execute(job_id))
+        else:
+            execute(job_id)
+        return
+    from jobs.tasks import run_job
+
+    transaction.on_commit(lambda: run_job.delay(str(job_id)))
+
+
+def execute(job_id) -> None:
+    """Run a job: claim it, call its handler, record how it ended. A job that has finished
+    or was cancelled is left alone; a running one is taken over (its worker was lost)."""
+    claimed = Job.objects.filter(pk=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
+        status=Job.Status.RUNNING, attempts=F("attempts") + 1, started_at=Coalesce(F("started_at"), Now())
+    )
+    if not claimed:
+        return
+    job = Job.objects.select_related("ai_model", "owner").get(pk=job_id)
+    run = JobRun(job)
+    run.event(JobEvent.Type.STATUS, status=job.status, attempt=job.attempts)
+    try:
+        HANDLERS[job.kind](run)
+    except JobCancelled:
+        return
+    except APIException as exc:
+        run.fail(code=_code_of(exc), detail=_detail_of(exc.detail), http_status=exc.status_code)
+    except SoftTimeLimitExceeded:
+        run.fail(code="job_time_limit", detail="The job ran past its time limit.", http_status=504)
+    except Exception:
+        logger.exception("Job %s (%s) failed", job.pk, job.kind)
+        run.fail(code="internal_error", detail="The job failed unexpectedly.", http_status=500)
+    else:
+        run.fail_unfinished()
+
+
+def _code_of(exc: APIException) -> str:
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
+
+
+def _detail_of(detail) -> str:
+    if isinstance(detail, dict):
+        return "; ".join(f"{field}: {_detail_of(value)}" for field, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_detail_of(item) for item in detail)
+    return str(detail)
+
+
+class JobRun:
+    """What a handler uses to do its work and to say what happened."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.usage: dict[str, int] = dict(job.usage)
+        self._tokens: list[str] = []
+        self._flushed_at = time.monotonic()
+
+    @property
+    def ai_model(self):
+        if self.job.ai_model is None:
+            raise AIModelUnavailable("The job's AI model was deleted before it ran.")
+        return self.job.ai_model
+
+    def event(self, type: str, **data) -> None:
+        JobEvent.objects.create(job_id=self.job.pk, type=type, data=data)
+
+    def complete(self, ai_model, **options) -> gateway.Completion:
+        """One model call (see `gateway.complete`), its text streamed into `token` events
+        and its usage added to the job's."""
+        completion = gateway.complete(ai_model, on_token=self._token, **options)
+        self._flush_tokens()
+        for name, count in completion.usage.items():
+            self.usage[name] = self.usage.get(name, 0) + count
+        self.usage["calls"] = self.usage.get("calls", 0) + 1
+        Job.objects.filter(pk=self.job.pk).update(usage=self.usage)
+        return completion
+
+    def _token(self, text: str) -> None:
+        self._tokens.append(text)
+        if time.monotonic() - self._flushed_at >= TOKEN_FLUSH_SECONDS:
+            self._flush_tokens()
+            release_connection()  # the stream goes on: no connection is held while it does
+
+    def _flush_tokens(self) -> None:
+        if self._tokens:
+            self.event(JobEvent.Type.TOKEN, text="".join(self._tokens))
+            self._tokens = []
+        self._flushed_at = time.monotonic()
+
+    @contextmanager
+    def step(self):
+        """A transaction in which the job is locked and still running; raises JobCancelled
+        (and writes nothing) when it was cancelled."""
+        with transaction.atomic():
+            status = Job.objects.select_for_update().values_list("status", flat=True).get(pk=self.job.pk)
+            if status != Job.Status.RUNNING:
+                raise JobCancelled
+            yield
+
+    def finish(self, result: dict) -> None:
+        """Record success with `result`: call inside `step()`, with the effect it reports."""
+        Job.objects.filter(pk=self.job.pk).update(
+            status=Job.Status.SUCCEEDED, result=result, usage=self.usage, finished_at=timezone.now()
+        )
+        self.event(JobEvent.Type.STATUS, status=Job.Status.SUCCEEDED)
+        self.event(JobEvent.Type.DONE, job=str(self.job.pk), status=Job.Status.SUCCEEDED)
+
+    def fail(self, *, code: str, detail: str, http_status: int) -> None:
+        error = {"code": code, "detail": detail, "http_status": http_status}
+        with transaction.atomic():
+            failed = Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING).update(
+                status=Job.Status.FAILED, error=error, usage=self.usage, finished_at=timezone.now()
+            )
+            if failed:
+                self.event(JobEvent.Type.STATUS, status=Job.Status.FAILED)
+                self.event(JobEvent.Type.ERROR, **error)
+
+    def fail_unfinished(self) -> None:
+        """A handler that returned without finishing is a bug; the job must not stay running."""
+        if Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING).exists():
+            logger.error("Job %s (%s) returned without finishing", self.job.pk, self.job.kind)
+            self.fail(code="internal_error", detail="The job failed unexpectedly.", http_status=500)
+
+
+CANCELLED = {"code": "job_cancelled", "detail": "The job was cancelled.", "http_status": 409}
+
+
+@transaction.atomic
+def job_cancel(*, job: Job) -> Job:
+    """Cancel a queued or running job. A running one stops before its next step, and what
+    it was about to record is not written."""
+    job = Job.objects.select_for_update().get(pk=job.pk)
+    if job.finished:
+        raise Conflict(f"The job has already {job.status}; only a queued or running job can be cancelled.")
+    job.status, job.error, job.finished_at = Job.Status.CANCELLED, CANCELLED, timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    JobEvent.objects.create(job=job, type=JobEvent.Type.STATUS, data={"status": job.status})
+    JobEvent.objects.create(job=job, type=JobEvent.Type.ERROR, data=CANCELLED)
+    return job
+
+
+def job_wait(*, job: Job, seconds: float) -> Job:
+    """The job once it has finished, or as it is after `seconds`."""
+    deadline = time.monotonic() + min(seconds, MAX_WAIT_SECONDS)
+    while not job.finished and time.monotonic() < deadline:
+        release_connection()
+        time.sleep(WAIT_POLL_SECONDS)
+        job.refresh_from_db()
+    return job
+
+
+def job_events(*, job_id, after: int = 0, limit: int = 500) -> list[JobEvent]:
+    """The job's events after event id `after`, oldest first."""
+    return list(JobEvent.objects.filter(job_id=job_id, pk__gt=after).order_by("pk")[:limit])
