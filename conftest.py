@@ -46,7 +46,7 @@ def check_against_the_schema(response) -> None:
 
     The deliberate 500 of the error-shape test is the one exception: 500 is not documented."""
     request = response.wsgi_request
-    if not request.path.startswith("/api/v1/") or response.status_code == 500:
+    if not request.path.startswith("/api/v1/") or response.status_code == 500 or response.streaming:
         return
     if response.content and response.get("Content-Type", "").split(";")[0] != "application/json":
         return  # the browsable API's HTML pages are for people
@@ -66,7 +66,12 @@ class KeyCheckingAPIClient(APIClient):
 
     def request(self, **kwargs):
         response = super().request(**kwargs)
-        body = response.content.decode(errors="replace")
+        if response.streaming:  # an event stream: read it whole (a test's jobs have finished)
+            data = b"".join(response.streaming_content)
+            response.streaming_content = [data]
+            body = data.decode(errors="replace")
+        else:
+            body = response.content.decode(errors="replace")
         leaked = [key for key in ISSUED_API_KEYS if key in body]
         assert not leaked, f"a response contains a stored API key: {kwargs.get('PATH_INFO')}"
         check_against_the_schema(response)
@@ -143,6 +148,30 @@ def provider_server(request, _fake_servers):
     """Each protocol in turn."""
     _fake_servers[request.param].reset()
     return _fake_servers[request.param]
+
+
+def finished_job(response) -> dict:
+    """The job an AI action answered, which has finished (inline jobs always have)."""
+    assert response.status_code == 200, response.content
+    job = response.json()
+    assert response["Location"] == f"/api/v1/jobs/{job['id']}/"
+    assert job["status"] in ("succeeded", "failed", "cancelled"), job
+    return job
+
+
+def job_result(response, name: str):
+    """What a succeeded AI action made: `result[name]` of its job."""
+    job = finished_job(response)
+    assert job["status"] == "succeeded", job["error"]
+    assert list(job["result"]) == [name]
+    return job["result"][name]
+
+
+def job_error(response) -> dict:
+    """`{code, detail, http_status}` of a failed AI action's job."""
+    job = finished_job(response)
+    assert (job["status"], job["result"]) == ("failed", None), job
+    return job["error"]
 
 
 def ai_model_on(server: FakeProvider, **fields) -> AIModel:

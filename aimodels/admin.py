@@ -2,6 +2,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from aimodels.gateway import AIModelUnavailable
@@ -76,10 +77,29 @@ class AIModelAdmin(admin.ModelAdmin):
     def test(self, request, queryset):
         for ai_model in queryset:
             try:
-                result = ai_model_test(ai_model=ai_model)
+                job = ai_model_test(ai_model=ai_model, owner=request.user)
             except AIModelUnavailable as exc:
                 self.message_user(request, str(exc.detail), level=messages.ERROR)
                 continue
+            job.refresh_from_db()
+            if not job.finished:  # a worker has it: its outcome will be on the job's page
+                link = reverse("admin:jobs_job_change", args=[job.pk])
+                self.message_user(
+                    request,
+                    format_html(
+                        "AI model '{}': test queued as <a href=\"{}\">job {}</a>.",
+                        ai_model.name,
+                        link,
+                        job.pk,
+                    ),
+                )
+                continue
+            if job.status != job.Status.SUCCEEDED:
+                self.message_user(
+                    request, f"AI model '{ai_model.name}': {job.error['detail']}", level=messages.ERROR
+                )
+                continue
+            result = job.result["test"]
             if result["ok"]:
                 self.message_user(
                     request, f"AI model '{ai_model.name}' answered in {result['latency_ms']} ms."

@@ -5,12 +5,15 @@ import time
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.filters import OrderingFilter
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from jobs import services
@@ -89,14 +92,15 @@ def job_response(request, job: Job) -> Response:
     return Response(JobSerializer(job).data, status=code, headers=headers)
 
 
-class EventStreamRenderer(BaseRenderer):
-    """Lets clients ask for `text/event-stream`; the stream itself bypasses renderers."""
+class StreamNegotiation(BaseContentNegotiation):
+    """The events endpoint answers an event stream to any Accept (EventSource sends
+    `text/event-stream`), and its errors in JSON."""
 
-    media_type = "text/event-stream"
-    format = "event-stream"
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data).encode()
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def _sse(event: JobEvent) -> str:
@@ -140,6 +144,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
     queryset = Job.objects.all()
     serializer_class = JobSerializer
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = JobFilter
     ordering_fields = ["created_at", "finished_at"]
 
@@ -181,7 +186,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(
         detail=True,
         methods=["get"],
-        renderer_classes=[JSONRenderer, EventStreamRenderer],
+        renderer_classes=[JSONRenderer],
+        content_negotiation_class=StreamNegotiation,
         filter_backends=[],
         pagination_class=None,
     )
@@ -209,9 +215,3 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 raise ValidationError({name: ["An event id: a whole number."]})
             return int(value)
         return 0
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        # An error on the events endpoint is JSON, whatever the client asked for.
-        if isinstance(response, Response) and response.status_code >= 400:
-            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
-        return super().finalize_response(request, response, *args, **kwargs)

@@ -2,7 +2,7 @@ import pytest
 
 from aimodels.models import AIModel
 from aimodels.tests.factories import ISSUED_API_KEYS, AIModelFactory
-from conftest import ai_model_on
+from conftest import ai_model_on, job_result
 from orchestrator.testing import iso
 
 SECRET = "sk-proj-api-0123456789-abcd"
@@ -132,8 +132,7 @@ class TestAIModelTestEndpoint:
 
         response = staff_client.post(f"/api/v1/ai-models/{model.pk}/test/")
 
-        assert response.status_code == 200
-        body = response.json()
+        body = job_result(response, "test")
         assert (body["ok"], body["error"]) == (True, None)
         assert isinstance(body["latency_ms"], int)
         assert len(provider_server.requests) == 1
@@ -144,9 +143,8 @@ class TestAIModelTestEndpoint:
 
         response = staff_client.post(f"/api/v1/ai-models/{model.pk}/test/")
 
-        assert response.status_code == 200
-        assert response.json()["ok"] is False
-        assert response.json()["error"] == "The provider answered HTTP 401."
+        assert job_result(response, "test")["ok"] is False
+        assert job_result(response, "test")["error"] == "The provider answered HTTP 401."
 
     def test_only_staff(self, owner_client, openai_server):
         model = ai_model_on(openai_server)

@@ -5,7 +5,7 @@ import pytest
 from aimodels.tests.factories import SystemSettingsFactory
 from chat.models import ChatSession, Message, ToolCall
 from chat.tests.factories import ChatSessionFactory
-from conftest import ai_model_on
+from conftest import ai_model_on, job_error, job_result
 from kanban.models import Task
 from kanban.tests.factories import TaskFactory
 
@@ -31,25 +31,23 @@ class TestAgent:
 
         response = send(owner_client, session)
 
-        assert response.status_code == 201
+        messages = job_result(response, "messages")
         checkout = Task.objects.get(title="Checkout")
         assert checkout.project_id == session.task.project_id
-        roles = [
-            (m["role"], m["content"], [c["tool_name"] for c in m["tool_calls"]]) for m in response.json()
-        ]
+        roles = [(m["role"], m["content"], [c["tool_name"] for c in m["tool_calls"]]) for m in messages]
         assert roles == [
             ("user", "Add a checkout task and start it", []),
             ("assistant", "Creating it.", ["create_task"]),
             ("assistant", "", ["list_tasks"]),
             ("assistant", "Done: Checkout is created.", []),
         ]
-        create = response.json()[1]["tool_calls"][0]
+        create = messages[1]["tool_calls"][0]
         assert (create["status"], create["arguments"]) == ("success", {"title": "Checkout"})
         assert create["result"]["task"]["id"] == str(checkout.pk)
         assert create["duration_ms"] >= 0
-        listing = response.json()[2]["tool_calls"][0]["result"]["tasks"]
+        listing = messages[2]["tool_calls"][0]["result"]["tasks"]
         assert [task["title"] for task in listing] == ["Plan the shop", "Checkout"]
-        assert response.json()[1]["usage"] == {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19}
+        assert messages[1]["usage"] == {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19}
         assert ChatSession.objects.get().ai_model_used == "agent"
         # The tool result went back to the model with the call's id.
         third = provider_server.requests[2]["messages"]
@@ -75,7 +73,7 @@ class TestAgent:
 
         response = send(owner_client, session, "Do it all")
 
-        assert response.status_code == 201
+        job_result(response, "messages")
         task = Task.objects.get(pk=task_id)
         assert (task.status, task.description) == ("done", "In hand")
         assert list(ToolCall.objects.values_list("tool_name", "status")) == [
@@ -94,7 +92,7 @@ class TestAgent:
 
         response = send(owner_client, session, "Finish the other project's task")
 
-        assert response.status_code == 201
+        job_result(response, "messages")
         call = ToolCall.objects.get()
         assert (call.status, call.result) == (
             "error",
@@ -162,9 +160,8 @@ class TestAgent:
 
         response = send(owner_client, session)
 
-        assert response.status_code == 201
+        body = job_result(response, "messages")
         assert [r.get("tool_choice") for r in openai_server.requests] == ["auto", "auto", "none"]
-        body = response.json()
         assert [m["role"] for m in body] == ["user", "assistant", "assistant", "system", "assistant"]
         assert body[3]["content"].startswith("Stopped after 2 model calls")
         assert body[4]["content"] == "Both columns are empty."
@@ -188,14 +185,15 @@ class TestAgent:
                 {"error": "Not run again: this turn already made the same call with the same arguments."},
             ),
         ]
-        assert [m["role"] for m in response.json()] == [
+        messages = job_result(response, "messages")
+        assert [m["role"] for m in messages] == [
             "user",
             "assistant",
             "assistant",
             "system",
             "assistant",
         ]
-        assert response.json()[-1]["content"] == "I created the Checkout task."
+        assert messages[-1]["content"] == "I created the Checkout task."
         assert openai_server.requests[-1]["tool_choice"] == "none"
 
     @pytest.mark.parametrize(("finish", "truncated"), [(None, False), ("length", True)])
@@ -205,7 +203,7 @@ class TestAgent:
         ai_model_on(provider_server)
         provider_server.reply("An answer", finish=finish)
 
-        reply = send(owner_client, session).json()[-1]
+        reply = job_result(send(owner_client, session), "messages")[-1]
 
         assert (reply["finish_reason"], reply["truncated"]) == (finish or "stop", truncated)
 
@@ -227,7 +225,7 @@ class TestAgent:
 
         response = send(owner_client, session)
 
-        assert response.status_code == 502
+        assert job_error(response)["http_status"] == 502
         assert list(Message.objects.values_list("role", flat=True)) == ["user", "assistant"]
         assert Task.objects.filter(title="Checkout").exists()
         assert ToolCall.objects.get().status == "success"

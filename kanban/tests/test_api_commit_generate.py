@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import ai_model_on
+from conftest import ai_model_on, job_error, job_result
 from kanban.conventional import HOW_TO_BREAK
 from kanban.models import Commit
 from kanban.tests.factories import TaskFactory
@@ -24,9 +24,8 @@ class TestCommitGeneration:
 
         response = generate(owner_client, task)
 
-        assert response.status_code == 201
         commit = Commit.objects.get()
-        assert response.json() == {
+        assert job_result(response, "commit") == {
             "id": str(commit.pk),
             "task": str(task.pk),
             "project": str(task.project_id),
@@ -50,8 +49,7 @@ class TestCommitGeneration:
 
         response = generate(owner_client, task)
 
-        assert response.status_code == 201
-        assert response.json()["message"] == "fix: lock the board on moves"
+        assert job_result(response, "commit")["message"] == "fix: lock the board on moves"
         retry = provider_server.requests[1]["messages"]
         assert retry[-2]["content"] in (
             "Locked the board on moves",
@@ -67,8 +65,7 @@ class TestCommitGeneration:
 
         response = generate(owner_client, task)
 
-        assert response.status_code == 502
-        assert response.json()["detail"] == (
+        assert job_error(response)["detail"] == (
             "AI model 'sloppy' did not write a valid Conventional Commit in two tries: "
             "The type 'update' is not one of feat, fix, docs, style, refactor, test, chore, perf, "
             "build, ci, revert."
@@ -107,7 +104,7 @@ def test_a_hidden_breaking_change_is_sent_back_with_how_to_write_the_footer(
 
     response = generate(owner_client, task)
 
-    assert (response.status_code, response.json()["breaking"]) == (201, True)
+    assert job_result(response, "commit")["breaking"] is True
     assert HOW_TO_BREAK in openai_server.requests[1]["messages"][-1]["content"]
 
 
@@ -132,7 +129,6 @@ def test_a_truncated_commit_is_never_stored(owner_client, owner, openai_server):
 
     response = generate(owner_client, task)
 
-    assert response.status_code == 502
-    assert "cut off at the token limit" in response.json()["detail"]
+    assert "cut off at the token limit" in job_error(response)["detail"]
     assert not Commit.objects.exists()
     assert "cut off at the token limit" in openai_server.requests[1]["messages"][-1]["content"]

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from aimodels.tests.factories import AIModelFactory, SystemSettingsFactory
 from chat.tests.factories import ChatSessionFactory
-from conftest import ai_model_on, client_for
+from conftest import ai_model_on, client_for, job_result
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 
@@ -264,8 +264,7 @@ def test_an_ai_commit_whose_scope_is_too_long_is_retried_not_a_500(staff_client,
 
     response = staff_client.post("/api/v1/commits/generate/", {"task": str(world["task"].pk), "changes": {}})
 
-    assert response.status_code == 201
-    assert response.json()["scope"] == "board"
+    assert job_result(response, "commit")["scope"] == "board"
     assert "The scope must be at most 100 characters." in openai_server.requests[1]["messages"][-1]["content"]
 
 

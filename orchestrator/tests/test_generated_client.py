@@ -45,6 +45,7 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
     from orchestrator_client.api.auth import auth_token
     from orchestrator_client.api.chat_sessions import chat_sessions_create, chat_sessions_messages_create
     from orchestrator_client.api.commits import commits_create
+    from orchestrator_client.api.jobs import jobs_list, jobs_retrieve
     from orchestrator_client.api.projects import projects_board, projects_create
     from orchestrator_client.api.prompts import (
         prompts_create,
@@ -60,6 +61,8 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
         ChatMessageCreateRequest,
         ChatSessionRequest,
         CommitRequest,
+        JobsListKind,
+        JobStatusEnum,
         ProjectRequest,
         PromptRenderRequest,
         PromptRenderRequestVariables,
@@ -122,9 +125,19 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
         tool_calls=[{"name": "move_task", "arguments": {"task_id": str(cart.id), "status": "review"}}]
     )
     openai_server.reply("Moved the cart task to review.")
-    added = chat_sessions_messages_create.sync(
-        session.id, client=api, body=ChatMessageCreateRequest(content="Move the cart task to review.")
+    body = ChatMessageCreateRequest(content="Move the cart task to review.")
+    sent = chat_sessions_messages_create.sync_detailed(
+        session.id, client=api, body=body, prefer="wait=10", idempotency_key="move-cart-1"
     )
+    job = sent.parsed
+    assert (sent.status_code, sent.headers["Location"]) == (200, f"/api/v1/jobs/{job.id}/")
+    assert job.status == JobStatusEnum.SUCCEEDED
+    again = chat_sessions_messages_create.sync(
+        session.id, client=api, body=body, idempotency_key="move-cart-1"
+    )
+    assert again.id == job.id and len(openai_server.requests) == 2  # the same job, no second turn
+    assert [j.id for j in jobs_list.sync(client=api, kind=JobsListKind.CHAT_MESSAGE).results] == [job.id]
+    added = jobs_retrieve.sync(job.id, client=api).result.messages
     assert [message.role for message in added] == ["user", "assistant", "assistant"]
     assert added[1].tool_calls[0].tool_name == "move_task"
     assert added[-1].content == "Moved the cart task to review."

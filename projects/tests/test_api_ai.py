@@ -3,7 +3,7 @@
 import pytest
 
 from aimodels.tests.factories import AIModelFactory
-from conftest import ai_model_on
+from conftest import ai_model_on, job_error, job_result
 from projects.jobs import INTERVIEWER_INSTRUCTIONS, PROMPT_WRITER_INSTRUCTIONS
 from projects.models import Interview, Prompt
 from projects.tests.factories import InterviewFactory
@@ -29,15 +29,16 @@ class TestInterviewTurns:
         first = turn(owner_client, interview)
         second = turn(owner_client, interview, "Shoppers")
 
-        assert (first.status_code, second.status_code) == (201, 201)
-        assert [(e["role"], e["content"]) for e in second.json()["conversation_data"]] == [
+        job_result(first, "interview")
+        interview_data = job_result(second, "interview")
+        assert [(e["role"], e["content"]) for e in interview_data["conversation_data"]] == [
             ("user", "We need a shop"),
             ("assistant", "Who are the users?"),
             ("user", "Shoppers"),
             ("assistant", "What do they buy?"),
         ]
-        assert all(entry["created_at"] for entry in second.json()["conversation_data"])
-        assert second.json()["ai_model_used"] == "interviewer"
+        assert all(entry["created_at"] for entry in interview_data["conversation_data"])
+        assert interview_data["ai_model_used"] == "interviewer"
         sent = provider_server.requests[1]
         if provider_server.protocol == "openai":
             assert sent["messages"][0] == {"role": "system", "content": INTERVIEWER_INSTRUCTIONS}
@@ -76,8 +77,8 @@ class TestInterviewTurns:
 
         response = turn(owner_client, interview)
 
-        assert response.status_code == status
-        assert response.json() == {"detail": detail}
+        code = {502: "ai_provider_error", 504: "ai_provider_timeout"}[status]
+        assert job_error(response) == {"code": code, "detail": detail, "http_status": status}
         assert transcript(interview) == [("user", "We need a shop")]
 
     def test_a_wrong_key_is_a_502_without_the_key(self, owner_client, owner, openai_server):
@@ -86,8 +87,9 @@ class TestInterviewTurns:
 
         response = turn(owner_client, interview)
 
-        assert response.status_code == 502
-        assert response.json()["detail"].startswith("AI model 'locked' answered HTTP 401")
+        error = job_error(response)
+        assert (error["code"], error["http_status"]) == ("ai_provider_error", 502)
+        assert error["detail"].startswith("AI model 'locked' answered HTTP 401")
         assert "sk-wrong" not in response.content.decode()
 
     def test_complete_and_cancel(self, owner_client, owner):
@@ -126,7 +128,8 @@ class TestRouting:
 
         response = turn(owner_client, interview, ai_model=str(chosen.pk))
 
-        assert response.json()["ai_model_used"] == "claude"
+        assert job_result(response, "interview")["ai_model_used"] == "claude"
+        assert response.json()["ai_model"] == str(chosen.pk)
         assert openai_server.requests == []
 
     def test_the_general_model_is_the_fallback(self, owner_client, owner, openai_server):
@@ -136,7 +139,7 @@ class TestRouting:
 
         response = turn(owner_client, InterviewFactory(project__owner=owner))
 
-        assert response.json()["ai_model_used"] == "fallback"
+        assert job_result(response, "interview")["ai_model_used"] == "fallback"
 
     def test_an_inactive_explicit_model_is_a_400(self, owner_client, owner):
         off = AIModelFactory(name="off", is_active=False)
@@ -176,11 +179,10 @@ class TestPromptGeneration:
             "/api/v1/prompts/generate/", {"interview": str(interview.pk), "type": "spec"}
         )
 
-        assert response.status_code == 201
         prompt = Prompt.objects.get()
+        assert job_result(response, "prompt")["id"] == str(prompt.pk)
         assert (prompt.content, prompt.type, prompt.version) == ("Build a shop for shoppers.", "spec", 1)
         assert (prompt.created_from_interview, prompt.project) == (interview, interview.project)
-        assert response.json()["id"] == str(prompt.pk)
         sent = provider_server.requests[0]
         user_turn = sent["messages"][-1]["content"]
         assert user_turn == "user: We need a shop\n\nassistant: For whom?"
@@ -206,7 +208,7 @@ class TestPromptGeneration:
 
         response = owner_client.post("/api/v1/prompts/generate/", {"interview": str(interview.pk)})
 
-        assert response.status_code == 502
+        assert job_error(response)["http_status"] == 502
         assert not Prompt.objects.exists()
 
     def test_another_users_interview_is_refused(self, outsider_client, owner, openai_server):
@@ -229,7 +231,7 @@ def test_an_interview_reply_keeps_its_finish_reason(owner_client, owner, provide
     interview = InterviewFactory(project__owner=owner)
     provider_server.reply("Who are your users, and what", finish=finish)
 
-    entry = turn(owner_client, interview).json()["conversation_data"][-1]
+    entry = job_result(turn(owner_client, interview), "interview")["conversation_data"][-1]
 
     assert (entry["role"], entry["finish_reason"], entry["truncated"]) == (
         "assistant",
