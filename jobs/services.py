@@ -138,9 +138,10 @@ def _dispatch(job_id) -> None:
     transaction.on_commit(lambda: run_job.delay(str(job_id)))
 
 
-def execute(job_id) -> None:
+def execute(job_id, *, worker: str = "inline") -> None:
     """Run a job: claim it, call its handler, record how it ended. A job that has finished
-    or was cancelled is left alone; a running one is taken over (its worker was lost)."""
+    or was cancelled is left alone; a running one is taken over (its worker was lost).
+    `worker` names who runs it, in the job's `status` event."""
     claimed = Job.objects.filter(pk=job_id, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).update(
         status=Job.Status.RUNNING, attempts=F("attempts") + 1, started_at=Coalesce(F("started_at"), Now())
     )
@@ -148,7 +149,7 @@ def execute(job_id) -> None:
         return
     job = Job.objects.select_related("ai_model", "owner").get(pk=job_id)
     run = JobRun(job)
-    run.event(JobEvent.Type.STATUS, status=job.status, attempt=job.attempts)
+    run.event(JobEvent.Type.STATUS, status=job.status, attempt=job.attempts, worker=worker)
     try:
         HANDLERS[job.kind](run)
     except JobCancelled:
