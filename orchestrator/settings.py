@@ -183,9 +183,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("JOB_SOFT_TIME_LIMIT", default=CELERY_TASK
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Redis hands an unacknowledged message to another worker after this many seconds: it must
-# be longer than any job runs, or a job still running would be started a second time.
+# be longer than any job runs, or a job still running would be started a second time. Each
+# worker looks for such messages every CELERY_RESTORE_INTERVAL seconds. (RabbitMQ redelivers
+# as soon as the lost worker's connection drops.)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": 1,
 }
 
 LOGGING = {
