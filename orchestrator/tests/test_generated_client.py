@@ -40,7 +40,7 @@ def generated(tmp_path_factory):
     sys.path.remove(str(where))
 
 
-def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai_server):
+def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai_server, request):
     from orchestrator_client import AuthenticatedClient, Client
     from orchestrator_client.api.auth import auth_token
     from orchestrator_client.api.chat_sessions import chat_sessions_create, chat_sessions_messages_create
@@ -78,11 +78,15 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
     UserFactory(username="dev", password=PASSWORD, is_staff=True)
     ai_model_on(openai_server, name="agent", usage_type="task_execution")
     anonymous = Client(base_url=live_server.url, raise_on_unexpected_status=True)
+    # Closed with the test, not at exit: an open keep-alive outliving the live server's
+    # database sharing fails in its request thread.
+    request.addfinalizer(lambda: anonymous.get_httpx_client().close())
 
     token = auth_token.sync(client=anonymous, body=AuthTokenRequest(username="dev", password=PASSWORD))
     api = AuthenticatedClient(
         base_url=live_server.url, token=token.token, prefix="Token", raise_on_unexpected_status=True
     )
+    request.addfinalizer(lambda: api.get_httpx_client().close())
 
     project = projects_create.sync(client=api, body=ProjectRequest(name="Shop"))
     cart = tasks_create.sync(client=api, body=TaskRequest(project=project.id, title="Cart"))
