@@ -7,8 +7,8 @@ from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -54,6 +54,18 @@ AI_ACTION_PARAMETERS = [
         ),
     ),
 ]
+
+
+StreamedEventSerializer = inline_serializer(
+    name="JobStreamEvent",
+    fields={
+        "id": serializers.CharField(help_text="The event's id: resume after it with Last-Event-ID."),
+        "event": serializers.ChoiceField(choices=JobEvent.Type.choices),
+        "data": serializers.CharField(
+            help_text="A JSON object; its fields depend on the event (see the README)."
+        ),
+    },
+)
 
 
 def ai_action(request_serializer, *, description: str = ""):
@@ -174,7 +186,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         ],
         responses={
             (200, "text/event-stream"): OpenApiResponse(
-                OpenApiTypes.STR,
+                StreamedEventSerializer,
                 description=(
                     "Server-sent events, each with an `id:`: `status`, `token` (text as the model "
                     "writes it), `tool_call`, `tool_result`, then a final `done` or `error`."

@@ -105,7 +105,30 @@ def link_created_objects(result, generator, request, public):
                 }
         if links:
             created["links"] = links
+    _link_jobs(paths)
     return result
+
+
+JOB = {"$ref": "#/components/schemas/Job"}
+
+
+def _link_jobs(paths) -> None:
+    """An AI action's job (200 or 202) links to the job's own operations."""
+    links = {
+        operation["operationId"]: {
+            "operationId": operation["operationId"],
+            "parameters": {"id": "$response.body#/id"},
+        }
+        for path, operations in paths.items()
+        if path.startswith("/api/v1/jobs/{id}/")
+        for operation in operations.values()
+    }
+    for operations in paths.values():
+        for operation in operations.values():
+            for code in ("200", "202"):
+                response = operation.get("responses", {}).get(code, {})
+                if response.get("content", {}).get("application/json", {}).get("schema") == JOB:
+                    response["links"] = links
 
 
 BLANK_STRING = {"type": "string", "maxLength": 0}

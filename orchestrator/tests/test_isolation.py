@@ -3,6 +3,7 @@
 import pytest
 
 from chat.tests.factories import ToolCallFactory
+from jobs.models import Job
 from kanban.tests.factories import CommitFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 
@@ -20,6 +21,7 @@ def owned(owner):
         "tasks": session.task,
         "commits": CommitFactory(task=session.task),
         "chat-sessions": session,
+        "jobs": Job.objects.create(owner=owner, project=project, kind=Job.Kind.CHAT_MESSAGE),
     }
 
 
@@ -47,7 +49,13 @@ def test_another_users_object_is_not_found(outsider_client, owned, resource, ver
     assert type(obj).objects.filter(pk=obj.pk).values().get() == before
 
 
-@pytest.mark.parametrize("resource", RESOURCES)
+def test_another_users_job_is_not_found(outsider_client, owned):
+    response = outsider_client.get(f"/api/v1/jobs/{owned['jobs'].pk}/")
+
+    assert (response.status_code, list(response.json())) == (404, ["detail"])
+
+
+@pytest.mark.parametrize("resource", [*RESOURCES, "jobs"])
 def test_another_users_objects_are_absent_from_lists(outsider_client, owned, resource):
     response = outsider_client.get(f"/api/v1/{resource}/")
 
@@ -110,6 +118,8 @@ DETAIL_ACTIONS = [
     ("post", "prompts", "restore/", {}),
     ("post", "prompts", "render/", {}),
     ("get", "prompts", "diff/", None),
+    ("post", "jobs", "cancel/", {}),
+    ("get", "jobs", "events/", None),
 ]
 
 
