@@ -4,7 +4,7 @@ from django.utils import timezone
 from aimodels.models import AIModel
 from chat.models import ChatSession, Message
 from jobs.models import Job
-from jobs.services import job_submit
+from jobs.services import job_in_progress, job_submit
 from orchestrator.exceptions import Conflict
 
 
@@ -14,13 +14,7 @@ def _append_user_message(*, session: ChatSession, content: str, job: Job) -> Mes
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is {session.status}; it takes no new messages.")
-    answering = (
-        Job.objects.filter(
-            kind=Job.Kind.CHAT_MESSAGE, input__session=str(session.pk), status__in=Job.UNFINISHED
-        )
-        .exclude(pk=job.pk)
-        .first()
-    )
+    answering = job_in_progress(kind=Job.Kind.CHAT_MESSAGE, subject="session", key=str(session.pk), but=job)
     if answering is not None:
         raise Conflict(
             f"The agent is still answering the previous message (job {answering.pk}); wait for it."

@@ -124,6 +124,13 @@ def job_submit(
     return job
 
 
+def job_in_progress(*, kind: str, subject: str, key: str, but: Job) -> Job | None:
+    """Another queued or running job of `kind` on the same object (`input[subject] == key`):
+    an interview or a session answers one message at a time."""
+    unfinished = Job.objects.filter(kind=kind, status__in=Job.UNFINISHED, **{f"input__{subject}": key})
+    return unfinished.exclude(pk=but.pk).first()
+
+
 def _dispatch(job_id) -> None:
     """Inline (no CELERY_BROKER_URL): run it here once the transaction commits. Otherwise
     queue it for a worker, also after the commit, so the worker finds the job."""

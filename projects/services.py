@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from aimodels.gateway import AIProviderError
 from aimodels.models import AIModel
 from jobs.models import Job
-from jobs.services import job_submit
+from jobs.services import job_in_progress, job_submit
 from orchestrator.exceptions import Conflict
 from projects import composition
 from projects.models import Interview, Project, Prompt
@@ -141,12 +141,8 @@ def _append_user_turn(*, interview: Interview, content: str, job: Job) -> None:
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is {interview.status}; it takes no new messages.")
-    answering = (
-        Job.objects.filter(
-            kind=Job.Kind.INTERVIEW_MESSAGE, input__interview=str(interview.pk), status__in=Job.UNFINISHED
-        )
-        .exclude(pk=job.pk)
-        .first()
+    answering = job_in_progress(
+        kind=Job.Kind.INTERVIEW_MESSAGE, subject="interview", key=str(interview.pk), but=job
     )
     if answering is not None:
         raise Conflict(f"The interviewer is still answering the previous message (job {answering.pk}).")
