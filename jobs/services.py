@@ -13,11 +13,11 @@ lost, so it never repeats a step it has already recorded.
 import hashlib
 import json
 import logging
+import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -163,13 +163,20 @@ def execute(job_id, *, worker: str = "inline") -> None:
         return
     except APIException as exc:
         run.fail(code=_code_of(exc), detail=_detail_of(exc.detail), http_status=exc.status_code)
-    except SoftTimeLimitExceeded:
-        run.fail(code="job_time_limit", detail="The job ran past its time limit.", http_status=504)
-    except Exception:
+    except Exception as exc:
+        if _past_time_limit(exc):
+            run.fail(code="job_time_limit", detail="The job ran past its time limit.", http_status=504)
+            return
         logger.exception("Job %s (%s) failed", job.pk, job.kind)
         run.fail(code="internal_error", detail="The job failed unexpectedly.", http_status=500)
     else:
         run.fail_unfinished()
+
+
+def _past_time_limit(exc: Exception) -> bool:
+    """A worker's soft time limit (only a worker, which has Celery loaded, raises it)."""
+    celery_exceptions = sys.modules.get("celery.exceptions")
+    return celery_exceptions is not None and isinstance(exc, celery_exceptions.SoftTimeLimitExceeded)
 
 
 def _code_of(exc: APIException) -> str:

@@ -1,15 +1,14 @@
 """Provider adapters over the official SDKs: `openai` (Chat Completions, also for every
-OpenAI-compatible server) and `anthropic` (Messages)."""
+OpenAI-compatible server) and `anthropic` (Messages).
 
+The SDKs are imported on first use: together they are most of a process's memory and of
+its start-up time, and a web process may never call a model."""
+
+import importlib
 import itertools
 import json
 import time
 from collections.abc import Callable
-
-import anthropic
-import httpx2
-import openai
-from openai.lib.streaming.chat import ChatCompletionStreamState
 
 from aimodels.gateway.base import (
     DEFAULT_MAX_RETRIES,
@@ -64,15 +63,24 @@ def _parse_arguments(raw: str) -> dict | None:
     return arguments if isinstance(arguments, dict) else None
 
 
+def httpx2():
+    """The HTTP client both SDKs use: errors in the middle of a stream come from it."""
+    return importlib.import_module("httpx2")
+
+
 class StreamDeadline(Exception):
     """The answer was still streaming when the call's time ran out."""
 
 
 class Adapter:
-    sdk = None  # the SDK module, for its exception classes
+    sdk_name = ""  # the SDK's module, imported on first use
 
     def __init__(self, ai_model: AIModel):
         self.ai_model = ai_model
+
+    @property
+    def sdk(self):
+        return importlib.import_module(self.sdk_name)
 
     def client_options(self, *, timeout: float) -> dict:
         # The SDK's own retries would retry a timeout too, and wait past the deadline: ours do neither.
@@ -114,9 +122,9 @@ class Adapter:
                 raise self._timed_out()
             try:
                 return self.call(**request, max_tokens=max_tokens, timeout=remaining, on_token=receive)
-            except (self.sdk.APITimeoutError, httpx2.TimeoutException, StreamDeadline):
+            except (self.sdk.APITimeoutError, httpx2().TimeoutException, StreamDeadline):
                 raise self._timed_out() from None  # the server may still be generating: no second one
-            except (self.sdk.APIConnectionError, httpx2.TransportError):
+            except (self.sdk.APIConnectionError, httpx2().TransportError):
                 if attempt >= retries or streamed:
                     raise AIProviderTimeout(
                         f"AI model '{self.ai_model.name}' could not be reached."
@@ -154,10 +162,12 @@ class Adapter:
 
 
 class OpenAIAdapter(Adapter):
-    sdk = openai
+    sdk_name = "openai"
 
     def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token) -> Completion:
-        client = openai.OpenAI(**self.client_options(timeout=timeout))
+        from openai.lib.streaming.chat import ChatCompletionStreamState
+
+        client = self.sdk.OpenAI(**self.client_options(timeout=timeout))
         options = {"model": self.ai_model.model, "messages": [self.to_openai(m) for m in messages]}
         if tools:
             options["tools"] = [
@@ -230,10 +240,10 @@ class OpenAIAdapter(Adapter):
 
 
 class AnthropicAdapter(Adapter):
-    sdk = anthropic
+    sdk_name = "anthropic"
 
     def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token) -> Completion:
-        client = anthropic.Anthropic(**self.client_options(timeout=timeout))
+        client = self.sdk.Anthropic(**self.client_options(timeout=timeout))
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         options = {
             "model": self.ai_model.model,

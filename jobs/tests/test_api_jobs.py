@@ -246,3 +246,27 @@ def test_an_inline_job_shows_job_results_in_the_jobs_result(owner_client, owner,
 
     assert [(m["role"], m["content"]) for m in messages] == [("user", "Hi"), ("assistant", "Hello.")]
     assert set(Message.objects.values_list("job", flat=True)) == {Job.objects.get().pk}
+
+
+@pytest.mark.django_db
+def test_a_job_past_its_soft_time_limit_fails_with_job_time_limit(
+    monkeypatch, owner_client, owner, openai_server
+):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from jobs import services
+
+    ai_model_on(openai_server)
+
+    def too_long(run):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setitem(services.HANDLERS, Job.Kind.INTERVIEW_MESSAGE, too_long)
+
+    response = turn(owner_client, InterviewFactory(project__owner=owner))
+
+    assert finished_job(response)["error"] == {
+        "code": "job_time_limit",
+        "detail": "The job ran past its time limit.",
+        "http_status": 504,
+    }
