@@ -74,12 +74,15 @@ class StreamDeadline(Exception):
 
 class Adapter:
     sdk_name = ""  # the SDK's module, imported on first use
+    helpers: tuple[str, ...] = ()  # its modules the adapter uses besides
 
     def __init__(self, ai_model: AIModel):
         self.ai_model = ai_model
 
     @property
     def sdk(self):
+        for helper in self.helpers:
+            importlib.import_module(helper)
         return importlib.import_module(self.sdk_name)
 
     def client_options(self, *, timeout: float) -> dict:
@@ -104,6 +107,7 @@ class Adapter:
         """One streamed model call, retried on connection errors, 429 and 5xx (honouring
         Retry-After) up to `max_retries` times, never on a timeout, never once text has been
         streamed, and never past `timeout` in all."""
+        sdk, transport = self.sdk, httpx2()  # imported (the first time) before the clock starts
         retries = int(config.get("max_retries", DEFAULT_MAX_RETRIES))
         deadline = time.monotonic() + float(config.get("timeout", DEFAULT_TIMEOUT))
         streamed = False
@@ -122,19 +126,19 @@ class Adapter:
                 raise self._timed_out()
             try:
                 return self.call(**request, max_tokens=max_tokens, timeout=remaining, on_token=receive)
-            except (self.sdk.APITimeoutError, httpx2().TimeoutException, StreamDeadline):
+            except (sdk.APITimeoutError, transport.TimeoutException, StreamDeadline):
                 raise self._timed_out() from None  # the server may still be generating: no second one
-            except (self.sdk.APIConnectionError, httpx2().TransportError):
+            except (sdk.APIConnectionError, transport.TransportError):
                 if attempt >= retries or streamed:
                     raise AIProviderTimeout(
                         f"AI model '{self.ai_model.name}' could not be reached."
                     ) from None
                 wait = _backoff(attempt)
-            except self.sdk.APIStatusError as exc:
+            except sdk.APIStatusError as exc:
                 if attempt >= retries or streamed or not _retryable(exc.status_code):
                     raise self._provider_error(exc) from None
                 wait = _retry_after(exc.response) or _backoff(attempt)
-            except (self.sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):
+            except (sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):
                 raise AIProviderError(
                     f"AI model '{self.ai_model.name}' gave an answer that cannot be used."
                 ) from None
@@ -163,6 +167,7 @@ class Adapter:
 
 class OpenAIAdapter(Adapter):
     sdk_name = "openai"
+    helpers = ("openai.lib.streaming.chat",)
 
     def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token) -> Completion:
         from openai.lib.streaming.chat import ChatCompletionStreamState
