@@ -116,11 +116,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
     )
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+DATABASE_POOL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_POOL", default=True
+)
+# With the pool a health check would cost a round trip on every checkout; without it, a
+# persistent connection is checked before it is reused.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=not DATABASE_POOL)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
-    "DATABASE_POOL", default=False
-):
+if DATABASE_POOL:
     # psycopg 3's pool keeps connections per process; Django requires
     # CONN_MAX_AGE=0 with it because the pool owns connection lifetime.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

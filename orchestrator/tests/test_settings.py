@@ -76,10 +76,21 @@ def test_sqlite_waits_for_its_write_lock():
     assert result.stdout.strip() == "'IMMEDIATE'"
 
 
-def test_pool_is_off_unless_asked_for():
+def test_postgres_pools_by_default_without_a_health_check_round_trip():
     result = settings_in_subprocess(
         "s.DATABASES['default'].get('OPTIONS'), s.DATABASES['default']['CONN_HEALTH_CHECKS']",
         DATABASE_URL="postgres://app@db.example.com:5432/orchestrator",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "({'pool': {'min_size': 2, 'max_size': 10, 'timeout': 10.0}}, False)"
+
+
+def test_the_pool_is_off_by_setting():
+    result = settings_in_subprocess(
+        "s.DATABASES['default'].get('OPTIONS'), s.DATABASES['default']['CONN_HEALTH_CHECKS']",
+        DATABASE_URL="postgres://app@db.example.com:5432/orchestrator",
+        DATABASE_POOL="false",
     )
 
     assert result.returncode == 0, result.stderr
