@@ -5,7 +5,8 @@
 Creates a throwaway database (test_<name>), fills one column with 100, 1,000 and
 10,000 tasks, and reports per size: the median and p95 latency of a move (random
 task to a random position, within the column and across columns), the rows
-written per move (mean and worst), and the latency of GET /projects/{id}/board/.
+written per move (mean and worst), and the latency of GET /projects/{id}/board/; then the
+adversarial pattern: 2,000 moves of the last task to the middle of a 10,000-task column.
 It is a measurement, not a test: it asserts nothing and the numbers go in the README.
 """
 
@@ -65,6 +66,25 @@ def measure_moves(project, size, rng):
     return latencies, rows
 
 
+ADVERSARIAL_SIZE = 10_000
+ADVERSARIAL_MOVES = 2_000
+
+
+def measure_adversarial(owner):
+    """The last task of a 10,000-task column moved to its middle index, 2,000 times: every
+    move lands in the same gap, which halves until a window around it is relabelled."""
+    project = fill_column(owner, ADVERSARIAL_SIZE)
+    latencies, rows = [], []
+    for _ in range(ADVERSARIAL_MOVES):
+        last = Task.objects.in_column(project_id=project.pk, status="backlog").order_by("-order").first()
+        started = time.perf_counter()
+        with count_writes() as writes:
+            services.task_move(task=last, status="backlog", position=ADVERSARIAL_SIZE // 2)
+        latencies.append((time.perf_counter() - started) * 1000)
+        rows.append(writes.rows)
+    return latencies, rows
+
+
 def measure_board(client, project, params):
     latencies = []
     for _ in range(BOARD_REQUESTS):
@@ -100,6 +120,15 @@ def main():
                 f"| {statistics.mean(rows):.2f} | {max(rows)} "
                 f"| {statistics.median(board_limited):.1f} | {statistics.median(board_full):.1f} |"
             )
+        latencies, rows = measure_adversarial(owner)
+        print()
+        print("| pattern | moves | rows/move mean | rows/move max | median ms | worst ms |")
+        print("|---|---:|---:|---:|---:|---:|")
+        print(
+            f"| last task to the middle of {ADVERSARIAL_SIZE:,} | {ADVERSARIAL_MOVES:,} "
+            f"| {statistics.mean(rows):.3f} | {max(rows)} | {statistics.median(latencies):.2f} "
+            f"| {max(latencies):.1f} |"
+        )
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

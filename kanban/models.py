@@ -8,7 +8,7 @@ from projects.models import Project, ProjectScopedQuerySet, Prompt, SameProjectM
 # Distance between neighbouring order keys of a column: a task can be put
 # between two neighbours this many times (halving the gap) before the column
 # needs rebalancing.
-ORDER_GAP = 2**16
+ORDER_GAP = 2**32
 
 
 class TaskQuerySet(ProjectScopedQuerySet):

@@ -2,7 +2,7 @@
 row first: that serialises the writers of one board, so two of them can never
 pick the same free order key or both slip under a column's WIP limit."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
@@ -100,7 +100,7 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     elif after - before > 1:
         order = (before + after) // 2
     else:
-        return _rebalance_column(task=task, status=status, position=position)
+        return _relabel_window(task=task, status=status, position=position, others=others)
     now = timezone.now()
     Task.objects.filter(pk=task.pk).update(status=status, order=order, updated_at=now)
     task.status, task.order, task.updated_at = status, order, now
@@ -118,26 +118,61 @@ def _neighbours(others, position: int) -> tuple[int | None, int | None]:
     return window[0], (window[1] if len(window) > 1 else None)
 
 
-def _rebalance_column(*, task: Task, status: str, position: int) -> Task:
-    """Renumber column `status` with even gaps, placing `task` at `position`.
+# The fewest free keys a relabelled window leaves between neighbours.
+MIN_RELABEL_GAP = 2
 
-    Written in two passes so no statement ever holds two rows on one key: first
-    every row moves to a distinct key below both zero and the column's lowest
-    key, then to its final positive key.
+
+def _relabel_window(*, task: Task, status: str, position: int, others) -> Task:
+    """No free key at `position`: spread the smallest window of neighbours around it (k on
+    each side, k doubling) evenly over the keys that bound it, the task at its place.
+
+    A move thus writes a bounded neighbourhood, never the column, and the column's lock is
+    held for one move. Two set-based statements write it: the window and the task first go
+    below the column's lowest key, so no statement ever holds two rows on one key.
     """
-    column = Task.objects.in_column(project_id=task.project_id, status=status)
-    lowest = min(column.aggregate(lowest=Min("order"))["lowest"] or 0, task.order, 0)
-    rows = list(column.exclude(pk=task.pk).order_by("order").only("pk", "order", "status"))
-    task.status = status
-    task.updated_at = timezone.now()
-    rows.insert(min(position, len(rows)), task)
-    for index, row in enumerate(rows):
-        row.order = lowest - 1 - index
-    Task.objects.bulk_update(rows, ["order", "status"])
-    for index, row in enumerate(rows, start=1):
-        row.order = index * ORDER_GAP
-    Task.objects.bulk_update(rows, ["order"])
-    Task.objects.filter(pk=task.pk).update(updated_at=task.updated_at)
+    keys = others.order_by("order").values_list("pk", "order")
+    k = 1
+    while True:
+        start = max(position - k, 0)
+        # The window's rows plus the row bounding it on each side, where there is one.
+        rows = list(keys[max(start - 1, 0) : position + k + 1])
+        window = rows[1 if start > 0 else 0 :][: position + k - start]
+        lo = rows[0][1] if start > 0 else window[0][1] - ORDER_GAP * (len(window) + 1)
+        bounded_above = len(rows) > (1 if start > 0 else 0) + len(window)
+        hi = rows[-1][1] if bounded_above else window[-1][1] + ORDER_GAP * (len(window) + 1)
+        step = (hi - lo) // (len(window) + 2)
+        if step >= MIN_RELABEL_GAP:
+            break
+        k *= 2
+    as_stored = Task._meta.pk.get_db_prep_value  # raw SQL takes ids as the backend stores them
+    ids = [as_stored(pk, connection) for pk, _ in window]
+    place = position - start  # the task's index in the relabelled window
+    column_lowest = Task.objects.in_column(project_id=task.project_id, status=status).aggregate(
+        m=Min("order")
+    )
+    below = min(column_lowest["m"], lo, 0) - 1  # every key of the first pass lies below this
+    table, order = Task._meta.db_table, connection.ops.quote_name("order")
+    listed = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        # Out of the way, below every key the column has or will have: the window at
+        # `below - 2n` in its order, the task at the odd key after the first `place` of them.
+        cursor.execute(
+            f"UPDATE {table} SET {order} = %s - 2 * ranked.n FROM (SELECT id, ROW_NUMBER() "
+            f"OVER (ORDER BY {order}) AS n FROM {table} WHERE id IN ({listed})) AS ranked "
+            f"WHERE {table}.id = ranked.id",
+            [below, *ids],
+        )
+        Task.objects.filter(pk=task.pk).update(
+            status=status, order=below - 2 * place - 1, updated_at=timezone.now()
+        )
+        # Then `step` apart above `lo`: a row at below - r takes rank (r + 1) / 2, plus one
+        # after the task.
+        cursor.execute(
+            f"UPDATE {table} SET {order} = %s + %s * ((%s - {order} + 1) / 2 "
+            f"+ CASE WHEN %s - {order} > %s THEN 1 ELSE 0 END) WHERE id IN ({listed}, %s)",
+            [lo, step, below, below, 2 * place + 1, *ids, as_stored(task.pk, connection)],
+        )
+    task.refresh_from_db(fields=["status", "order", "updated_at"])
     return task
 
 

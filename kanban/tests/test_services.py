@@ -62,34 +62,55 @@ class TestTaskMove:
 
         assert (writes.statements, writes.rows) == (1, 1)
 
-    def test_when_the_gap_runs_out_only_that_column_is_renumbered(self, project):
+    def test_when_the_gap_runs_out_only_a_window_around_it_is_relabelled(self, project):
         other = TaskFactory(project=project, status="done", title="Z")
         moves = 0
         # Moving the last task between the first two halves their gap each time.
         while True:
+            before = dict(Task.objects.values_list("pk", "order"))
             last = Task.objects.in_column(project_id=project.pk, status="backlog").order_by("-order").first()
+            expected = [t for t in column(project) if t != last.title]
+            expected.insert(1, last.title)
             with count_writes() as writes:
                 services.task_move(task=last, status="backlog", position=1)
             moves += 1
+            assert column(project) == expected
             if writes.rows > 1:
                 break
 
-        keys = list(
-            Task.objects.in_column(project_id=project.pk, status="backlog")
-            .order_by("order")
-            .values_list("order", flat=True)
-        )
-        assert moves == 17  # log2(ORDER_GAP) halvings fit, the next one rebalances
-        assert keys == [ORDER_GAP * n for n in range(1, 6)]
+        assert moves == 33  # log2(ORDER_GAP) halvings fit, the next one relabels
+        changed = {pk for pk, order in Task.objects.values_list("pk", "order") if before[pk] != order}
+        assert len(changed) == 3  # the task and its two neighbours, not the column
+        assert writes.rows == 2 * len(changed)  # out of the way, then into place
         other.refresh_from_db()
         assert other.order == ORDER_GAP
 
-    def test_rebalancing_keeps_every_task_in_its_place(self, project):
-        for _ in range(40):
-            last = Task.objects.in_column(project_id=project.pk, status="backlog").order_by("-order").first()
-            services.task_move(task=last, status="backlog", position=1)
+    @pytest.mark.parametrize("take", ["last", "first"])
+    def test_moves_to_one_index_write_few_rows_and_keep_every_task_in_its_place(self, owner, take):
+        project = ProjectFactory(owner=owner)
+        Task.objects.bulk_create(
+            Task(project=project, title=f"{n:03}", order=(n + 1) * ORDER_GAP) for n in range(200)
+        )
+        expected, rows = column(project), []
+        for _ in range(300):
+            moved = expected.pop(-1 if take == "last" else 0)
+            expected.insert(100, moved)
+            with count_writes() as writes:
+                services.task_move(task=task(project, moved), status="backlog", position=100)
+            rows.append(writes.rows)
 
-        assert len(column(project)) == 5
+        assert column(project) == expected
+        assert sum(rows) / len(rows) <= 1.5
+        assert max(rows) <= 2 * 17  # a window of at most 16 neighbours, written twice
+
+    def test_a_relabel_at_either_end_of_the_column_keeps_the_order(self, project):
+        for position in (1, 3):  # the window reaches the column's first, then last, row
+            for _ in range(40):
+                expected = column(project)
+                moved = expected.pop(-1 if position == 0 else 0)
+                expected.insert(position, moved)
+                services.task_move(task=task(project, moved), status="backlog", position=position)
+                assert column(project) == expected
         assert len(set(Task.objects.values_list("order", flat=True))) == 5
 
 
