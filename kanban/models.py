@@ -1,3 +1,6 @@
+import functools
+import operator
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -16,12 +19,9 @@ class TaskQuerySet(ProjectScopedQuerySet):
         return self.filter(project_id=project_id, status=status)
 
     def in_board_order(self):
-        """Columns in workflow order (backlog first), then each column's order."""
-        column = models.Case(
-            *(models.When(status=status, then=index) for index, status in enumerate(TaskStatus.values)),
-            output_field=models.IntegerField(),
-        )
-        return self.alias(column=column).order_by("column", "order", "created_at")
+        """Columns in workflow order (backlog first), then each column's order: the order of
+        the indexes `task_board_order` and `task_project_board_order`, so no sort is needed."""
+        return self.order_by(*BOARD_ORDER)
 
 
 class TaskStatus(models.TextChoices):
@@ -30,6 +30,12 @@ class TaskStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "In progress"
     REVIEW = "review", "Review"
     DONE = "done", "Done"
+
+
+# A status's place in the workflow, stored on each task as `column`.
+COLUMN_OF = {status: index for index, status in enumerate(TaskStatus.values)}
+# The board order, unique: what the task list's cursor pages by.
+BOARD_ORDER = ("column", "order", "id")
 
 
 class Task(SameProjectMixin, TimeStampedModel):
@@ -45,6 +51,10 @@ class Task(SameProjectMixin, TimeStampedModel):
     order = models.BigIntegerField(
         editable=False, help_text="Sort key within the status column (sparse: gaps between neighbours)."
     )
+    column = models.PositiveSmallIntegerField(
+        editable=False,
+        help_text="The status's place in the workflow (backlog 0 ... done 4), for the board order.",
+    )
 
     objects = TaskQuerySet.as_manager()
 
@@ -56,6 +66,17 @@ class Task(SameProjectMixin, TimeStampedModel):
             models.UniqueConstraint(
                 fields=["project", "status", "order"], name="task_order_unique_in_column"
             ),
+            models.CheckConstraint(
+                condition=functools.reduce(
+                    operator.or_,
+                    (models.Q(status=status, column=index) for status, index in COLUMN_OF.items()),
+                ),
+                name="task_column_matches_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=list(BOARD_ORDER), name="task_board_order"),
+            models.Index(fields=["project", *BOARD_ORDER], name="task_project_board_order"),
         ]
 
     def __str__(self):
@@ -64,6 +85,9 @@ class Task(SameProjectMixin, TimeStampedModel):
     def save(self, *args, **kwargs):
         if self.order is None:
             self.order = self.next_order_in_column()
+        self.column = COLUMN_OF.get(self.status)
+        if kwargs.get("update_fields") is not None and "status" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "column"}
         super().save(*args, **kwargs)
 
     def next_order_in_column(self) -> int:

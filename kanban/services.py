@@ -9,7 +9,7 @@ from django.utils import timezone
 from aimodels.models import AIModel, SystemSettings
 from jobs.models import Job
 from jobs.services import job_submit
-from kanban.models import ORDER_GAP, Task
+from kanban.models import COLUMN_OF, ORDER_GAP, Task
 from orchestrator.exceptions import Conflict
 from projects.models import Project, Prompt
 
@@ -47,6 +47,7 @@ def task_create(
     _lock_board(project.pk)
     _check_wip_limit(project_id=project.pk, status=status)
     task = Task(project=project, title=title, description=description, status=status, prompt=prompt)
+    task.column = COLUMN_OF.get(status)
     task.order = _end_of_column(project_id=project.pk, status=status)
     task.full_clean(validate_constraints=False)  # the database enforces them
     task.save()
@@ -102,8 +103,10 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     else:
         return _relabel_window(task=task, status=status, position=position, others=others)
     now = timezone.now()
-    Task.objects.filter(pk=task.pk).update(status=status, order=order, updated_at=now)
-    task.status, task.order, task.updated_at = status, order, now
+    Task.objects.filter(pk=task.pk).update(
+        status=status, column=COLUMN_OF[status], order=order, updated_at=now
+    )
+    task.status, task.column, task.order, task.updated_at = status, COLUMN_OF[status], order, now
     return task
 
 
@@ -163,7 +166,7 @@ def _relabel_window(*, task: Task, status: str, position: int, others) -> Task:
             [below, *ids],
         )
         Task.objects.filter(pk=task.pk).update(
-            status=status, order=below - 2 * place - 1, updated_at=timezone.now()
+            status=status, column=COLUMN_OF[status], order=below - 2 * place - 1, updated_at=timezone.now()
         )
         # Then `step` apart above `lo`: a row at below - r takes rank (r + 1) / 2, plus one
         # after the task.
@@ -172,7 +175,7 @@ def _relabel_window(*, task: Task, status: str, position: int, others) -> Task:
             f"+ CASE WHEN %s - {order} > %s THEN 1 ELSE 0 END) WHERE id IN ({listed}, %s)",
             [lo, step, below, below, 2 * place + 1, *ids, as_stored(task.pk, connection)],
         )
-    task.refresh_from_db(fields=["status", "order", "updated_at"])
+    task.refresh_from_db(fields=["status", "column", "order", "updated_at"])
     return task
 
 

@@ -1,7 +1,9 @@
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics
 from rest_framework.decorators import action
+from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from aimodels.models import AIModel
@@ -9,7 +11,7 @@ from jobs.views import ai_action, idempotency_key, job_response
 from kanban import services
 from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
-from kanban.models import Commit, Task
+from kanban.models import BOARD_ORDER, Commit, Task
 from kanban.serializers import (
     BoardQuerySerializer,
     BoardSerializer,
@@ -18,6 +20,7 @@ from kanban.serializers import (
     TaskMoveSerializer,
     TaskSerializer,
 )
+from orchestrator.pagination import KeysetPagination
 from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
@@ -32,11 +35,15 @@ WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
     partial_update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
 )
 class TaskViewSet(ProjectScopedViewSet):
+    """Tasks in board order (column, then place in the column), paged by cursor."""
+
     queryset = Task.objects.in_board_order()
     serializer_class = TaskSerializer
     filterset_class = TaskFilter
+    filter_backends = [DjangoFilterBackend, SearchFilter]
     search_fields = ["title", "description"]
-    ordering_fields = ["created_at", "updated_at", "title", "order"]
+    pagination_class = KeysetPagination
+    keyset = BOARD_ORDER
 
     def perform_create(self, serializer):
         serializer.instance = services.task_create(**serializer.validated_data)

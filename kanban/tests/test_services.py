@@ -89,7 +89,7 @@ class TestTaskMove:
     def test_moves_to_one_index_write_few_rows_and_keep_every_task_in_its_place(self, owner, take):
         project = ProjectFactory(owner=owner)
         Task.objects.bulk_create(
-            Task(project=project, title=f"{n:03}", order=(n + 1) * ORDER_GAP) for n in range(200)
+            Task(project=project, title=f"{n:03}", column=0, order=(n + 1) * ORDER_GAP) for n in range(200)
         )
         expected, rows = column(project), []
         for _ in range(300):

@@ -60,7 +60,7 @@ def test_another_users_objects_are_absent_from_lists(outsider_client, owned, res
     response = outsider_client.get(f"/api/v1/{resource}/")
 
     assert response.status_code == 200
-    assert response.json()["count"] == 0
+    assert response.json()["results"] == []
 
 
 @pytest.mark.parametrize("nested", ["messages", "tool-calls"])

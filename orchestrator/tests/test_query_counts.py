@@ -33,7 +33,7 @@ QUERIES = {
     "projects": 2,  # count, page with the four count subqueries
     "interviews": 2,  # count, page
     "prompts": 2,  # count, page
-    "tasks": 2,  # count, page
+    "tasks": 1,  # the page (a cursor page has no count)
     "commits": 2,  # count, page
     "chat-sessions": 2,  # count, page
     "ai-models": 2,  # count, page
