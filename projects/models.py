@@ -37,7 +37,7 @@ class ProjectQuerySet(models.QuerySet):
             related._base_manager.filter(project=models.OuterRef("pk"))
             .order_by()
             .values("project")
-            .annotate(count=models.Count("pk"))
+            .annotate(count=models.Count("*"))
             .values("count")
         )
         return Coalesce(models.Subquery(counts, output_field=models.IntegerField()), 0)
