@@ -15,13 +15,6 @@ def turn(client, interview, content="We need a shop", **headers):
     return client.post(f"/api/v1/interviews/{interview.pk}/messages/", {"content": content}, headers=headers)
 
 
-@pytest.fixture
-def queued(settings):
-    """Jobs wait for a worker (none runs in these tests): the action answers 202."""
-    settings.JOBS_INLINE = False
-    settings.CELERY_BROKER_URL = "memory://"
-
-
 @pytest.mark.django_db
 class TestInline:
     def test_an_action_answers_the_finished_job_and_its_location(self, owner_client, owner, openai_server):

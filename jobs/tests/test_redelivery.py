@@ -21,12 +21,6 @@ class WorkerLost(BaseException):
     """What the job sees of a SIGKILL: nothing after this point runs."""
 
 
-@pytest.fixture
-def queued(settings):
-    settings.JOBS_INLINE = False
-    settings.CELERY_BROKER_URL = "memory://"
-
-
 def lose_the_worker_at(monkeypatch, owner, name):
     """Make `owner.name` kill the job once, as a worker lost at that moment would."""
     original = getattr(owner, name)
