@@ -1,0 +1,109 @@
+"""Benchmark: the lists at a million tasks, on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/orchestrator .venv/bin/python benchmarks/scale.py
+
+Builds a throwaway database (test_<name>) with 1,000,000 tasks: two users, 50 projects
+each, 10,000 tasks per project spread over the five columns (one INSERT ... SELECT from
+generate_series, then VACUUM ANALYZE). Then times, through the full API stack in this process
+(authentication forced, so no token query), the median and p95 of 30 requests each:
+an owner's task list on page 1 and 1,000 pages deep (a cursor 20,000 rows in), one
+project's tasks, and the projects list with its four counts. It asserts nothing; the
+numbers go in the README.
+"""
+
+import base64
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
+
+import django
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from kanban.models import BOARD_ORDER, ORDER_GAP, Task  # noqa: E402
+from projects.models import Project  # noqa: E402
+
+USERS = 2
+PROJECTS_PER_USER = 50
+TASKS_PER_PROJECT = 10_000
+REQUESTS = 30
+
+
+def build():
+    users = [get_user_model().objects.create_user(f"user{n}") for n in range(USERS)]
+    for user in users:
+        Project.objects.bulk_create(
+            Project(owner=user, name=f"{user.username} project {n}") for n in range(PROJECTS_PER_USER)
+        )
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO kanban_task
+                (id, created_at, updated_at, project_id, title, description, status, "column", "order")
+            SELECT gen_random_uuid(), now(), now(), p.id, 'Task ' || g, '',
+                   (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
+                   g %% 5, (g / 5 + 1) * %s
+            FROM projects_project p CROSS JOIN generate_series(0, %s - 1) AS g
+            """,
+            [ORDER_GAP, TASKS_PER_PROJECT],
+        )
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum would: index-only scans for the counts
+    print(f"Built {Task.objects.count():,} tasks in {time.perf_counter() - started:.0f} s.\n")
+    return users[0]
+
+
+def cursor_after(owner, rows: int) -> str:
+    """The cursor the list gives out after `rows` rows of the owner's board order."""
+    last = Task.objects.for_user(owner).in_board_order().values_list(*BOARD_ORDER)[rows - 1]
+    return base64.urlsafe_b64encode(json.dumps([str(value) for value in last]).encode()).decode()
+
+
+def timed(client, url, params):
+    latencies = []
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        response = client.get(url, params)
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.content
+    return statistics.median(latencies), statistics.quantiles(latencies, n=20)[-1]
+
+
+def main():
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: this benchmark measures PostgreSQL.")
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        owner = build()
+        client = APIClient()
+        client.force_authenticate(owner)
+        project = Project.objects.filter(owner=owner).first()
+        cases = [
+            ("owner's tasks, page 1", "/api/v1/tasks/", {}),
+            ("owner's tasks, 1,000 pages deep", "/api/v1/tasks/", {"cursor": cursor_after(owner, 20_000)}),
+            ("one project's tasks (?project=), page 1", "/api/v1/tasks/", {"project": str(project.pk)}),
+            ("projects with their four counts, page 1", "/api/v1/projects/", {}),
+        ]
+        print("| request (20 rows) | median ms | p95 ms |")
+        print("|---|---:|---:|")
+        for label, url, params in cases:
+            median, p95 = timed(client, url, params)
+            print(f"| {label} | {median:.2f} | {p95:.2f} |")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
