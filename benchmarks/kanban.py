@@ -24,9 +24,8 @@ import django
 
 django.setup()
 
+from database import throwaway_postgres_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from kanban import services  # noqa: E402
@@ -96,11 +95,7 @@ def measure_board(client, project, params):
 
 
 def main():
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database: this benchmark measures PostgreSQL.")
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_postgres_database():
         owner = get_user_model().objects.create_user("bench")
         client = APIClient()
         client.force_authenticate(owner)
@@ -129,8 +124,6 @@ def main():
             f"| {statistics.mean(rows):.3f} | {max(rows)} | {statistics.median(latencies):.2f} "
             f"| {max(latencies):.1f} |"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

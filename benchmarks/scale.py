@@ -26,9 +26,9 @@ import django
 
 django.setup()
 
+from database import throwaway_postgres_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from kanban.models import BOARD_ORDER, ORDER_GAP, Task  # noqa: E402
@@ -81,11 +81,7 @@ def timed(client, url, params):
 
 
 def main():
-    if connection.vendor != "postgresql":
-        sys.exit("Set DATABASE_URL to a PostgreSQL database: this benchmark measures PostgreSQL.")
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_postgres_database():
         owner = build()
         client = APIClient()
         client.force_authenticate(owner)
@@ -101,8 +97,6 @@ def main():
         for label, url, params in cases:
             median, p95 = timed(client, url, params)
             print(f"| {label} | {median:.2f} | {p95:.2f} |")
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -72,10 +72,6 @@ class AutoSchema(openapi.AutoSchema):
         return responses
 
 
-# What an AI action may answer besides its own result.
-AI_ERRORS = {409: ErrorSerializer, 502: ErrorSerializer, 504: ErrorSerializer}
-
-
 class TokenScheme(OpenApiAuthenticationExtension):
     target_class = "orchestrator.authentication.TokenAuthentication"
     name = "tokenAuth"
