@@ -1,9 +1,8 @@
-import django_filters
-
 from aimodels.models import AIModel
+from orchestrator.filters import FilterSet
 
 
-class AIModelFilter(django_filters.FilterSet):
+class AIModelFilter(FilterSet):
     class Meta:
         model = AIModel
         fields = ["provider", "usage_type", "is_active"]

@@ -1,9 +1,10 @@
 import django_filters
 
 from chat.models import ChatSession
+from orchestrator.filters import FilterSet
 
 
-class ChatSessionFilter(django_filters.FilterSet):
+class ChatSessionFilter(FilterSet):
     task = django_filters.UUIDFilter()
     project = django_filters.UUIDFilter(field_name="task__project")
 

@@ -1,9 +1,10 @@
 import django_filters
 
 from jobs.models import Job
+from orchestrator.filters import FilterSet
 
 
-class JobFilter(django_filters.FilterSet):
+class JobFilter(FilterSet):
     project = django_filters.UUIDFilter()
 
     class Meta:

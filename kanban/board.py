@@ -5,32 +5,40 @@ from django.db.models.functions import RowNumber
 
 from aimodels.models import SystemSettings
 from kanban.models import Task
+from kanban.serializers import task_rows
 from projects.models import Project
 
 
 def project_board(*, project: Project, limit_per_column: int | None = None) -> dict:
-    """`{"project", "columns": [{"status", "count", "wip_limit", "tasks"}]}`; counts stay exact."""
-    counts = dict(
-        Task.objects.filter(project=project).values_list("status").annotate(count=Count("pk")).order_by()
-    )
-    tasks = Task.objects.filter(project=project).in_board_order()
-    if limit_per_column is not None:
-        tasks = tasks.annotate(
-            rank=Window(RowNumber(), partition_by=F("status"), order_by=F("order").asc())
-        ).filter(rank__lte=limit_per_column)
-    by_status = {status: [] for status in Task.Status.values}
-    for task in tasks:
-        by_status[task.status].append(task)
+    """`{"project", "columns": [{"status", "count", "wip_limit", "tasks"}]}`, as BoardSerializer
+    writes it, the tasks as `task_rows`; counts stay exact whatever the limit.
+
+    One query reads the tasks: with a limit, each row carries its column's count (a window
+    over the whole column); without one, a column's count is its length. Only a limit of 0,
+    which lists nothing, counts apart.
+    """
     wip_limits = SystemSettings.objects.value_of("kanban.wip_limits") or {}
-    return {
-        "project": project.pk,
-        "columns": [
-            {
-                "status": status,
-                "count": counts.get(status, 0),
-                "wip_limit": wip_limits.get(status),
-                "tasks": by_status[status],
-            }
-            for status in Task.Status.values
-        ],
+    columns = {
+        status: {"status": status, "count": 0, "wip_limit": wip_limits.get(status), "tasks": []}
+        for status in Task.Status.values
     }
+    tasks = Task.objects.filter(project=project).in_board_order()
+    if limit_per_column == 0:
+        for status, count in tasks.values_list("status").annotate(count=Count("*")).order_by():
+            columns[status]["count"] = count
+    elif limit_per_column is None:
+        for task in task_rows(tasks):
+            columns[task["status"]]["tasks"].append(task)
+        for column in columns.values():
+            column["count"] = len(column["tasks"])
+    else:
+        in_column = {"partition_by": F("status")}
+        tasks = tasks.annotate(
+            rank=Window(RowNumber(), order_by=F("order").asc(), **in_column),
+            in_column=Window(Count("*"), **in_column),
+        ).filter(rank__lte=limit_per_column)
+        for task in task_rows(tasks, "in_column"):
+            column = columns[task["status"]]
+            column["count"] = task.pop("in_column")
+            column["tasks"].append(task)
+    return {"project": project.pk, "columns": list(columns.values())}

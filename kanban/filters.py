@@ -1,9 +1,10 @@
 import django_filters
 
 from kanban.models import Commit, Task
+from orchestrator.filters import FilterSet
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(FilterSet):
     project = django_filters.UUIDFilter()
     prompt = django_filters.UUIDFilter()
 
@@ -12,7 +13,7 @@ class TaskFilter(django_filters.FilterSet):
         fields = ["project", "status", "prompt"]
 
 
-class CommitFilter(django_filters.FilterSet):
+class CommitFilter(FilterSet):
     project = django_filters.UUIDFilter()
     task = django_filters.UUIDFilter()
 

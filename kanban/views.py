@@ -19,6 +19,7 @@ from kanban.serializers import (
     CommitSerializer,
     TaskMoveSerializer,
     TaskSerializer,
+    task_rows,
 )
 from orchestrator.pagination import KeysetPagination
 from orchestrator.schema import ErrorSerializer
@@ -44,6 +45,13 @@ class TaskViewSet(ProjectScopedViewSet):
     search_fields = ["title", "description"]
     pagination_class = KeysetPagination
     keyset = BOARD_ORDER
+
+    def list(self, request, *args, **kwargs):
+        tasks = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(task_rows(tasks, "column"))
+        for row in page:
+            del row["column"]  # read for the cursor only
+        return self.get_paginated_response(page)
 
     def perform_create(self, serializer):
         serializer.instance = services.task_create(**serializer.validated_data)
@@ -98,5 +106,4 @@ class BoardView(generics.GenericAPIView):
         query = BoardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
-        board = project_board(project=project, **query.validated_data)
-        return Response(BoardSerializer(board, context=self.get_serializer_context()).data)
+        return Response(project_board(project=project, **query.validated_data))

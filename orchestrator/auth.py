@@ -3,6 +3,7 @@ revoked by logout and by a change of the user's password."""
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_save
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views
 from knox.models import AuthToken
@@ -24,7 +25,8 @@ TokenSerializer = inline_serializer(
 
 
 class TokenView(views.LoginView):
-    """Exchange a username and password for an API token (`Authorization: Token <token>`)."""
+    """Exchange a username and password for an API token (`Authorization: Token <token>`);
+    the user's expired tokens go at the same time."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -40,6 +42,7 @@ class TokenView(views.LoginView):
         credentials = AuthTokenSerializer(data=request.data, context={"request": request})
         credentials.is_valid(raise_exception=True)
         request.user = credentials.validated_data["user"]
+        AuthToken.objects.filter(user=request.user, expiry__lt=timezone.now()).delete()
         return super().post(request, format)
 
 

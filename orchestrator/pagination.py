@@ -68,19 +68,23 @@ class KeysetPagination(pagination.BasePagination):
             lhs = Tuple(*(F(name) for name in self.keyset))
             queryset = queryset.filter(TupleGreaterThan(lhs, after))
         rows = list(queryset[: size + 1])
-        self.has_next = len(rows) > size
-        self.page = rows[:size]
-        return self.page
+        page = rows[:size]
+        self.last = self._keyset_of(page[-1]) if len(rows) > size else None
+        return page
 
     def get_paginated_response(self, data):
         return Response({"next": self._next_link(), "results": data})
 
+    def _keyset_of(self, row) -> list[str]:
+        """The keyset values of a row: a model instance, or a dict from `values()`."""
+        if isinstance(row, dict):
+            return [str(row[name]) for name in self.keyset]
+        return [str(getattr(row, name)) for name in self.keyset]
+
     def _next_link(self) -> str | None:
-        if not self.has_next:
+        if self.last is None:
             return None
-        last = self.page[-1]
-        values = [str(getattr(last, name)) for name in self.keyset]
-        cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
+        cursor = base64.urlsafe_b64encode(json.dumps(self.last).encode()).decode()
         return replace_query_param(self.request.build_absolute_uri(), self.cursor_query_param, cursor)
 
     def _decode(self, cursor: str | None):

@@ -1,9 +1,10 @@
 import django_filters
 
+from orchestrator.filters import FilterSet
 from projects.models import Interview, Prompt
 
 
-class InterviewFilter(django_filters.FilterSet):
+class InterviewFilter(FilterSet):
     project = django_filters.UUIDFilter()
 
     class Meta:
@@ -11,7 +12,7 @@ class InterviewFilter(django_filters.FilterSet):
         fields = ["project", "status"]
 
 
-class PromptFilter(django_filters.FilterSet):
+class PromptFilter(FilterSet):
     project = django_filters.UUIDFilter()
     parent = django_filters.UUIDFilter()
     created_from_interview = django_filters.UUIDFilter()

@@ -70,7 +70,10 @@ class ProjectScopedQuerySet(models.QuerySet):
     project_path = "project"
 
     def for_user(self, user):
-        return self.filter(**{f"{self.project_path}__in": Project.objects.for_user(user)})
+        """Rows of the projects `user` may see (those `Project.objects.for_user` answers)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(**{f"{self.project_path}__owner": user})
 
 
 class SameProjectMixin:

@@ -110,16 +110,21 @@ class TestBoard:
         assert list(response.json()) == ["limit_per_column"]
 
     @pytest.mark.parametrize("tasks_per_column", [1, 30])
-    def test_constant_queries(self, owner_client, owner, django_assert_num_queries, tasks_per_column):
+    @pytest.mark.parametrize("limit", [None, 0, 10])
+    def test_constant_queries(self, owner_client, owner, django_assert_num_queries, tasks_per_column, limit):
         project = ProjectFactory(owner=owner)
         for status in COLUMNS:
             TaskFactory.create_batch(tasks_per_column, project=project, status=status)
+        query = {} if limit is None else {"limit_per_column": limit}
 
-        # project, column counts, tasks, WIP limits setting
-        with django_assert_num_queries(4):
-            response = owner_client.get(f"/api/v1/projects/{project.pk}/board/")
+        # project, WIP limits setting, tasks with their column counts (or, at limit 0, the counts)
+        with django_assert_num_queries(3):
+            response = owner_client.get(f"/api/v1/projects/{project.pk}/board/", query)
 
-        assert sum(len(column["tasks"]) for column in response.json()["columns"]) == 5 * tasks_per_column
+        columns = response.json()["columns"]
+        assert [column["count"] for column in columns] == [tasks_per_column] * 5
+        listed = tasks_per_column if limit is None else min(limit, tasks_per_column)
+        assert [len(column["tasks"]) for column in columns] == [listed] * 5
 
     def test_another_users_board_is_not_found(self, outsider_client, project):
         assert outsider_client.get(f"/api/v1/projects/{project.pk}/board/").status_code == 404

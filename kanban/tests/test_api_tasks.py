@@ -1,6 +1,11 @@
+import json
+from datetime import UTC, datetime
+
 import pytest
+from rest_framework.renderers import JSONRenderer
 
 from kanban.models import ORDER_GAP, Task
+from kanban.serializers import TaskSerializer
 from kanban.tests.factories import TaskFactory
 from orchestrator.testing import iso
 from projects.tests.factories import ProjectFactory, PromptFactory
@@ -86,3 +91,25 @@ class TestTasksApi:
 
         assert [row["id"] for row in listed] == [str(t.pk) for t in (backlog_1, backlog_2, todo, done)]
         assert [row["title"] for row in searched] == ["Idea one", "Idea two"]
+
+
+@pytest.mark.django_db
+def test_the_list_and_the_board_write_a_task_as_its_serializer_does(owner_client, owner):
+    """They read rows with values() and leave the formatting to the JSON renderer."""
+    project = ProjectFactory(owner=owner)
+    prompt = PromptFactory(project=project)
+    TaskFactory(project=project, prompt=prompt, title='Ünïcode \u2028 \U0001f600 "quoted"', status="todo")
+    TaskFactory(project=project, prompt=None, description="multi\nline", status="done")
+    Task.objects.filter(status="done").update(created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    written = {
+        str(task.pk): json.loads(JSONRenderer().render(TaskSerializer(task).data))
+        for task in Task.objects.all()
+    }
+
+    listed = owner_client.get("/api/v1/tasks/", {"project": project.pk}).json()["results"]
+    board = owner_client.get(f"/api/v1/projects/{project.pk}/board/").json()
+    on_board = [task for column in board["columns"] for task in column["tasks"]]
+
+    assert listed == on_board == [written[task["id"]] for task in listed]
+    assert len(listed) == 2
+    assert [owner_client.get(f"/api/v1/tasks/{task['id']}/").json() for task in listed] == listed

@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 
@@ -27,6 +29,42 @@ def test_a_token_lasts_the_configured_days_and_not_a_second_more(owner):
     AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
     response = client.get("/api/v1/projects/")
     assert (response.status_code, response.json()) == (401, {"detail": "Invalid token."})
+
+
+def test_an_expired_token_is_deleted_when_used(owner):
+    client = token_client(owner)
+    AuthToken.objects.update(expiry=timezone.now() - timedelta(seconds=1))
+
+    assert client.get("/api/v1/projects/").status_code == 401
+    assert not AuthToken.objects.exists()
+
+
+def test_a_token_is_checked_in_one_query(owner):
+    for _ in range(3):  # the user's other tokens are not read
+        AuthToken.objects.create(user=owner)
+    client = token_client(owner)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/tasks/").status_code == 200
+
+    assert [query["sql"] for query in queries if "knox_authtoken" in query["sql"]] == [queries[0]["sql"]]
+    assert len(queries) == 2  # the token with its user, the page
+
+
+def test_signing_in_sweeps_the_users_expired_tokens(anonymous_client, owner, outsider):
+    owner.set_password("a passphrase of some length")
+    owner.save()
+    for user in (owner, outsider):
+        AuthToken.objects.create(user=user, expiry=timedelta(seconds=-1))
+    live, _ = AuthToken.objects.create(user=owner)
+
+    response = anonymous_client.post(
+        "/api/v1/auth/token/", {"username": owner.username, "password": "a passphrase of some length"}
+    )
+
+    assert response.status_code == 200
+    assert AuthToken.objects.filter(user=owner, expiry__lt=timezone.now()).count() == 0
+    assert AuthToken.objects.filter(user=outsider).count() == 1
 
 
 def test_use_does_not_extend_a_token(owner):

@@ -1,0 +1,188 @@
+"""Benchmark: CPU per read request against a floor, on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/orchestrator .venv/bin/python benchmarks/readpath.py
+
+Builds a throwaway database with one user (signed in by an API token, as clients are), a
+project of 10,000 tasks (2,000 per column) and 49 more projects. Every request goes through
+Django's WSGI handler in this process, as a server's worker runs it (middleware, URL
+routing, the token check, the view, the rendered body). The floor is the least a request
+for the same rows can do: a plain Django view, behind the same handler and middleware, that
+checks the token with one query and dumps the same rows from `values()` with orjson.
+
+CPU time (this process: Python, the driver; not PostgreSQL's) per request is the median of
+15 rounds, the API and its floor taking turns within each round, so both see the same
+machine. It prints the ratio of each; it asserts nothing; the numbers go in the README.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
+os.environ.setdefault("DEBUG", "false")  # as in production: no query log
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")
+
+import django
+
+django.setup()
+
+import orjson  # noqa: E402
+from database import throwaway_postgres_database  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.db.models import F, Window  # noqa: E402
+from django.db.models.functions import RowNumber  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import RequestFactory, override_settings  # noqa: E402
+from django.urls import include, path  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
+from knox.settings import CONSTANTS  # noqa: E402
+
+from kanban.models import BOARD_ORDER, ORDER_GAP, Task  # noqa: E402
+from projects.models import Project, ProjectQuerySet  # noqa: E402
+
+TASKS = 10_000
+OTHER_PROJECTS = 49
+ROUNDS = 15
+TASK_FIELDS = [
+    "id",
+    "project",
+    "prompt",
+    "title",
+    "description",
+    "status",
+    "order",
+    "created_at",
+    "updated_at",
+]
+PROJECT_FIELDS = [
+    "id",
+    "name",
+    "description",
+    "git_repository_info",
+    *ProjectQuerySet.COUNTED_RELATIONS,
+    "created_at",
+    "updated_at",
+]
+
+
+def token_user(request):
+    """The floor's token check: one query, the token's user or None."""
+    key = request.headers.get("Authorization", "").removeprefix("Token ")[: CONSTANTS.TOKEN_KEY_LENGTH]
+    token = AuthToken.objects.select_related("user").filter(token_key=key).first()
+    return token.user if token else None
+
+
+def dumped(payload) -> HttpResponse:
+    return HttpResponse(orjson.dumps(payload), content_type="application/json")
+
+
+def floor_tasks(request):
+    user = token_user(request)
+    rows = Task.objects.filter(project__owner=user, project=request.GET["project"]).order_by(*BOARD_ORDER)
+    return dumped({"next": None, "results": list(rows.values(*TASK_FIELDS)[:20])})
+
+
+def floor_board(request, pk):
+    user = token_user(request)
+    tasks = Task.objects.filter(project__owner=user, project=pk).order_by(*BOARD_ORDER)
+    if "limit_per_column" in request.GET:
+        rank = Window(RowNumber(), partition_by=F("status"), order_by=F("order").asc())
+        tasks = tasks.annotate(rank=rank).filter(rank__lte=int(request.GET["limit_per_column"]))
+    columns = {status: [] for status in Task.Status.values}
+    for row in tasks.values(*TASK_FIELDS):
+        columns[row["status"]].append(row)
+    return dumped({"project": pk, "columns": [{"status": s, "tasks": t} for s, t in columns.items()]})
+
+
+def floor_projects(request):
+    user = token_user(request)
+    rows = (
+        Project.objects.with_counts().filter(owner=user).order_by("-created_at").values(*PROJECT_FIELDS)[:20]
+    )
+    return dumped({"results": list(rows)})
+
+
+class Routes:
+    urlpatterns = [
+        path("floor/tasks/", floor_tasks),
+        path("floor/board/<uuid:pk>/", floor_board),
+        path("floor/projects/", floor_projects),
+        path("", include("orchestrator.urls")),
+    ]
+
+
+def build():
+    owner = get_user_model().objects.create_user("owner")
+    _, token = AuthToken.objects.create(owner)
+    project = Project.objects.create(owner=owner, name="Big board")
+    Project.objects.bulk_create(Project(owner=owner, name=f"Project {n}") for n in range(OTHER_PROJECTS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO kanban_task
+                (id, created_at, updated_at, project_id, title, description, status, "column", "order")
+            SELECT gen_random_uuid(), now(), now(), %s, 'Task ' || g, 'What to do for task ' || g,
+                   (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
+                   g %% 5, (g / 5 + 1) * %s
+            FROM generate_series(0, %s - 1) AS g
+            """,
+            [project.pk, ORDER_GAP, TASKS],
+        )
+        cursor.execute("VACUUM ANALYZE")
+    return project, token
+
+
+def cpu_ms(handler, environ, requests: int) -> float:
+    started = time.process_time()
+    statuses = []
+
+    def start_response(status, headers, *exc_info):
+        statuses.append(status)
+
+    for _ in range(requests):
+        body = b"".join(handler(dict(environ), start_response))
+        assert statuses[-1].startswith("200"), (statuses[-1], body[:500])
+    return (time.process_time() - started) * 1000 / requests
+
+
+def main():
+    with throwaway_postgres_database(), override_settings(ROOT_URLCONF=Routes):
+        project, token = build()
+        handler, factory = WSGIHandler(), RequestFactory(HTTP_AUTHORIZATION=f"Token {token}")
+        board = f"/api/v1/projects/{project.pk}/board/"
+        cases = [
+            (
+                "one project's tasks, page of 20",
+                f"/api/v1/tasks/?project={project.pk}",
+                f"/floor/tasks/?project={project.pk}",
+                40,
+            ),
+            (
+                "board, 50 per column",
+                f"{board}?limit_per_column=50",
+                f"/floor/board/{project.pk}/?limit_per_column=50",
+                10,
+            ),
+            ("projects, page of 20", "/api/v1/projects/", "/floor/projects/", 40),
+            ("whole board, 10,000 tasks", board, f"/floor/board/{project.pk}/", 1),
+        ]
+        print("| request | API CPU ms | floor CPU ms | ratio |")
+        print("|---|---:|---:|---:|")
+        for label, url, floor_url, requests in cases:
+            ours, floor = factory.get(url, secure=True).environ, factory.get(floor_url, secure=True).environ
+            cpu_ms(handler, ours, requests), cpu_ms(handler, floor, requests)  # warm up
+            rounds = [
+                (cpu_ms(handler, ours, requests), cpu_ms(handler, floor, requests)) for _ in range(ROUNDS)
+            ]
+            api, base = (statistics.median(column) for column in zip(*rounds, strict=True))
+            print(f"| {label} | {api:.2f} | {base:.2f} | {api / base:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
