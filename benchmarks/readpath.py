@@ -44,7 +44,7 @@ from knox.models import AuthToken  # noqa: E402
 from knox.settings import CONSTANTS  # noqa: E402
 
 from kanban.models import BOARD_ORDER, ORDER_GAP, Task  # noqa: E402
-from projects.models import Project, ProjectQuerySet  # noqa: E402
+from projects.models import Project  # noqa: E402
 
 TASKS = 10_000
 OTHER_PROJECTS = 49
@@ -65,7 +65,7 @@ PROJECT_FIELDS = [
     "name",
     "description",
     "git_repository_info",
-    *ProjectQuerySet.COUNTED_RELATIONS,
+    *Project.COUNTS,
     "created_at",
     "updated_at",
 ]
@@ -102,9 +102,7 @@ def floor_board(request, pk):
 
 def floor_projects(request):
     user = token_user(request)
-    rows = (
-        Project.objects.with_counts().filter(owner=user).order_by("-created_at").values(*PROJECT_FIELDS)[:20]
-    )
+    rows = Project.objects.filter(owner=user).order_by("-created_at").values(*PROJECT_FIELDS)[:20]
     return dumped({"results": list(rows)})
 
 

@@ -41,25 +41,6 @@ class ProjectAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "work", "created_at", "updated_at"]
     inlines = [InterviewInline]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).with_counts()
-
-    @admin.display(description="Interviews", ordering="interview_count")
-    def interview_count(self, project):
-        return project.interview_count
-
-    @admin.display(description="Prompts", ordering="prompt_count")
-    def prompt_count(self, project):
-        return project.prompt_count
-
-    @admin.display(description="Tasks", ordering="task_count")
-    def task_count(self, project):
-        return project.task_count
-
-    @admin.display(description="Commits", ordering="commit_count")
-    def commit_count(self, project):
-        return project.commit_count
-
     @admin.display(description="Work")
     def work(self, project):
         """Links to the project's tasks, prompts, interviews and commits, filtered to it."""

@@ -1,46 +1,17 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Coalesce
 
 from orchestrator.models import TimeStampedModel, choices_constraint
 from projects.validators import validate_components, validate_conversation, validate_json_object
 
 
 class ProjectQuerySet(models.QuerySet):
-    COUNTED_RELATIONS = {
-        "interview_count": "interviews",
-        "prompt_count": "prompts",
-        "task_count": "tasks",
-        "commit_count": "commits",
-    }
-
     def for_user(self, user):
         """Projects `user` may see: the ones they own."""
         if not user.is_authenticated:
             return self.none()
         return self.filter(owner=user)
-
-    def with_counts(self):
-        """Annotate interview_count, prompt_count, task_count and commit_count.
-
-        One correlated subquery per relation: joining all four and counting
-        would multiply the rows of each relation by the others.
-        """
-        return self.annotate(
-            **{name: self._count_of(relation) for name, relation in self.COUNTED_RELATIONS.items()}
-        )
-
-    def _count_of(self, relation: str):
-        related = self.model._meta.get_field(relation).related_model
-        counts = (
-            related._base_manager.filter(project=models.OuterRef("pk"))
-            .order_by()
-            .values("project")
-            .annotate(count=models.Count("*"))
-            .values("count")
-        )
-        return Coalesce(models.Subquery(counts, output_field=models.IntegerField()), 0)
 
 
 class Project(TimeStampedModel):
@@ -54,11 +25,31 @@ class Project(TimeStampedModel):
         help_text='Repository details, e.g. {"url": "...", "default_branch": "main"}.',
     )
 
+    # How many interviews, prompts, tasks and commits the project has, kept by database
+    # triggers (migration projects 0002) in the statement that inserts or deletes them, so
+    # every writer keeps them exact and the projects list reads them instead of counting.
+    # A save() leaves them alone: it would write back the counts it loaded.
+    interview_count = models.PositiveIntegerField("interviews", default=0, editable=False)
+    prompt_count = models.PositiveIntegerField("prompts", default=0, editable=False)
+    task_count = models.PositiveIntegerField("tasks", default=0, editable=False)
+    commit_count = models.PositiveIntegerField("commits", default=0, editable=False)
+
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.CheckConstraint(condition=~models.Q(name=""), name="project_name_not_blank")]
+
+    COUNTS = ("interview_count", "prompt_count", "task_count", "commit_count")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.COUNTS
+            ]
+        super().save(*args, **kwargs)
 
     def __str__(self):
         return self.name

@@ -7,11 +7,6 @@ from projects.validators import validate_components
 
 
 class ProjectSerializer(serializers.ModelSerializer):
-    interview_count = serializers.IntegerField(read_only=True)
-    prompt_count = serializers.IntegerField(read_only=True)
-    task_count = serializers.IntegerField(read_only=True)
-    commit_count = serializers.IntegerField(read_only=True)
-
     class Meta:
         model = Project
         fields = [

@@ -27,14 +27,13 @@ from projects.serializers import (
 
 
 class ProjectViewSet(ProjectScopedViewSet):
-    queryset = Project.objects.with_counts()
+    queryset = Project.objects.all()
     serializer_class = ProjectSerializer
     search_fields = ["name", "description"]
     ordering_fields = ["created_at", "updated_at", "name"]
 
     def perform_create(self, serializer):
-        project = serializer.save(owner=self.request.user)
-        serializer.instance = self.get_queryset().get(pk=project.pk)
+        serializer.save(owner=self.request.user)
 
 
 class InterviewViewSet(ProjectScopedViewSet):
