@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
 os.environ.setdefault("DEBUG", "false")  # as in production: no query log
 os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # no TLS in this process
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")
 
 import django
@@ -109,7 +110,7 @@ def timed(client, url, params):
 def main():
     with throwaway_postgres_database():
         owner = build()
-        client = APIClient(secure=True)
+        client = APIClient()
         client.force_authenticate(owner)
         project = Project.objects.filter(owner=owner).first()
         cases = [
