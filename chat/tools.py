@@ -16,6 +16,7 @@ from chat.models import ChatSession, Message, ToolCall
 from kanban import services
 from kanban.models import Task
 from kanban.serializers import TaskMoveSerializer, TaskSerializer
+from orchestrator.exceptions import refusal_message
 
 logger = logging.getLogger(__name__)
 
@@ -155,8 +156,8 @@ class AgentTools:
             return getattr(self, call.name)(**call.arguments)
         except DRFValidationError as exc:
             raise ToolRefused(_errors(exc.detail)) from None
-        except APIException as exc:  # a WIP limit, for one
-            raise ToolRefused(str(exc.detail)) from None
+        except APIException as exc:  # a WIP limit, a blocked task
+            raise ToolRefused(refusal_message(exc)) from None
         except TypeError:
             raise ToolRefused(
                 f"Missing arguments; {call.name} needs {spec.parameters['required']}."

@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import ManyToManyRawIdWidget
 
 from kanban import services
 from kanban.conventional import CommitMessageError, commit_fields
 from kanban.models import Commit, Task
 from orchestrator.admin import ServiceAdmin
-from orchestrator.exceptions import Conflict
+from orchestrator.exceptions import Conflict, refusal_message
 from projects.admin import by_owner, by_project
 
 
@@ -18,7 +19,7 @@ def move_action(status: str, label: str):
             try:
                 services.task_move(task=task, status=status)
             except Conflict as exc:
-                model_admin.message_user(request, f"Stopped: {exc.detail}", level=messages.ERROR)
+                model_admin.message_user(request, f"Stopped: {refusal_message(exc)}", level=messages.ERROR)
                 break
             moved += 1
         model_admin.message_user(request, f"Moved {moved} task(s) to {label}.")
@@ -39,33 +40,74 @@ class CommitInline(admin.TabularInline):
         return False
 
 
+class TaskAdminForm(forms.ModelForm):
+    """`dependencies` by id (a raw-id field: a board may hold a million tasks), written by the
+    service with its rules (same project, no cycle)."""
+
+    dependencies = forms.ModelMultipleChoiceField(
+        queryset=Task.objects.all(),
+        required=False,
+        widget=ManyToManyRawIdWidget(Task._meta.get_field("dependencies").remote_field, admin.site),
+        help_text="Tasks of the same project this one waits for: their ids, comma-separated.",
+    )
+
+    class Meta:
+        model = Task
+        fields = [
+            "project",
+            "prompt",
+            "parent",
+            "title",
+            "description",
+            "details",
+            "test_strategy",
+            "status",
+            "priority",
+            "complexity",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["dependencies"] = [task.pk for task in self.instance.dependencies.all()]
+
+
+class SubtaskInline(admin.TabularInline):
+    model = Task
+    fk_name = "parent"
+    fields = ["title", "status", "priority", "complexity"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "subtasks"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Task)
 class TaskAdmin(ServiceAdmin):
-    """A status change is a move to the end of that column, through `task_move` and its WIP limit."""
+    """A status change is a move to the end of that column, through `task_move` and its WIP
+    limit and dependency rules."""
 
-    list_display = ["title", "project", "status", "order", "prompt", "updated_at"]
-    list_filter = ["status", by_project, by_owner]
+    form = TaskAdminForm
+    list_display = ["title", "project", "status", "priority", "complexity", "order", "parent", "updated_at"]
+    list_filter = ["status", "priority", by_project, by_owner]
     search_fields = ["title", "description", "project__name"]
-    list_select_related = ["project", "prompt"]
-    raw_id_fields = ["project", "prompt"]
+    list_select_related = ["project", "parent"]
+    raw_id_fields = ["project", "prompt", "parent"]
     readonly_fields = ["id", "order", "created_at", "updated_at"]
-    inlines = [CommitInline]
+    inlines = [SubtaskInline, CommitInline]
     actions = [move_action(status, label) for status, label in Task.Status.choices]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project"] if obj else self.readonly_fields
 
     def service_write(self, form, *, change):
-        data = form.cleaned_data
         if change:
             return services.task_update(task=form.instance, **self.changed(form))
-        return services.task_create(
-            project=data["project"],
-            title=data["title"],
-            description=data["description"],
-            status=data["status"],
-            prompt=data["prompt"],
-        )
+        return services.task_create(**form.cleaned_data)
 
 
 class CommitAdminForm(forms.ModelForm):

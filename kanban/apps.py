@@ -14,6 +14,11 @@ def validate_wip_limits(value):
             raise ValidationError(f"The limit of {status!r} must be a positive integer or null.")
 
 
+def validate_boolean(value):
+    if not isinstance(value, bool):
+        raise ValidationError("Must be true or false.")
+
+
 class KanbanConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "kanban"
@@ -26,4 +31,10 @@ class KanbanConfig(AppConfig):
             description='Most tasks each board column may hold, e.g. {"in_progress": 3}.',
             default={},
             validate=validate_wip_limits,
+        )
+        register_setting(
+            key="kanban.enforce_dependencies",
+            description="Whether a task waiting for unfinished tasks is kept from starting (true or false).",
+            default=True,
+            validate=validate_boolean,
         )

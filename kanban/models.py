@@ -2,6 +2,7 @@ import functools
 import operator
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -32,6 +33,17 @@ class TaskStatus(models.TextChoices):
     DONE = "done", "Done"
 
 
+class TaskPriority(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+# The statuses a task may not enter while a task it depends on is not done.
+STARTED = (TaskStatus.IN_PROGRESS, TaskStatus.REVIEW, TaskStatus.DONE)
+# Most levels of subtasks: a task's subtasks have no subtasks of their own.
+MAX_SUBTASK_DEPTH = 1
 # A status's place in the workflow, stored on each task as `column`.
 COLUMN_OF = {status: index for index, status in enumerate(TaskStatus.values)}
 # The board order, unique: what the task list's cursor pages by.
@@ -40,8 +52,9 @@ BOARD_ORDER = ("column", "order", "id")
 
 class Task(SameProjectMixin, TimeStampedModel):
     Status = TaskStatus
+    Priority = TaskPriority
 
-    same_project_fields = ("prompt",)
+    same_project_fields = ("prompt", "parent")
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
     prompt = models.ForeignKey(Prompt, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")
@@ -55,14 +68,49 @@ class Task(SameProjectMixin, TimeStampedModel):
         editable=False,
         help_text="The status's place in the workflow (backlog 0 ... done 4), for the board order.",
     )
+    priority = models.CharField(
+        max_length=8, choices=Priority.choices, default=Priority.MEDIUM, db_index=True
+    )
+    complexity = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="1 (trivial) to 10 (very complex); empty when unscored.",
+    )
+    details = models.TextField(blank=True, help_text="How to do it: the implementation notes.")
+    test_strategy = models.TextField(blank=True, help_text="How to know it is done.")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="subtasks",
+        help_text="The task this one is a subtask of (same project; subtasks have no subtasks).",
+    )
+    dependencies = models.ManyToManyField(
+        "self",
+        through="TaskDependency",
+        symmetrical=False,
+        related_name="dependents",
+        blank=True,
+        help_text="Tasks of the same project this one waits for.",
+    )
 
     objects = TaskQuerySet.as_manager()
 
     class Meta:
-        ordering = ["project", "status", "order"]
+        ordering = list(BOARD_ORDER)
         constraints = [
             choices_constraint(field="status", choices=TaskStatus, name="task_status_valid"),
             models.CheckConstraint(condition=~models.Q(title=""), name="task_title_not_blank"),
+            choices_constraint(field="priority", choices=TaskPriority, name="task_priority_valid"),
+            models.CheckConstraint(
+                condition=models.Q(complexity__isnull=True) | models.Q(complexity__range=(1, 10)),
+                name="task_complexity_1_to_10",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("id")), name="task_not_its_own_parent"
+            ),
             models.UniqueConstraint(
                 fields=["project", "status", "order"], name="task_order_unique_in_column"
             ),
@@ -82,6 +130,22 @@ class Task(SameProjectMixin, TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def clean(self):
+        super().clean()
+        if self.parent_id is None:
+            return
+        if self.parent_id == self.pk:
+            raise ValidationError({"parent": "A task cannot be its own subtask."})
+        if self.parent.parent_id is not None or (self.pk is not None and self.subtasks.exists()):
+            raise ValidationError(
+                {"parent": f"Subtasks go {MAX_SUBTASK_DEPTH} level deep: no subtasks of subtasks."}
+            )
+
+    @property
+    def is_blocked(self) -> bool:
+        """Whether a task this one depends on is not done."""
+        return self.dependencies.exclude(status=TaskStatus.DONE).exists()
+
     def save(self, *args, **kwargs):
         if self.order is None:
             self.order = self.next_order_in_column()
@@ -96,6 +160,27 @@ class Task(SameProjectMixin, TimeStampedModel):
             last=models.Max("order")
         )["last"]
         return ORDER_GAP if last is None else last + ORDER_GAP
+
+
+class TaskDependency(models.Model):
+    """`task` waits for `depends_on` (both of one project; the graph stays acyclic, checked
+    by `kanban.services` under the board lock)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="dependency_edges")
+    depends_on = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="dependent_edges")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "depends_on"], name="task_dependency_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(task=models.F("depends_on")), name="task_dependency_not_self"
+            ),
+        ]
+        indexes = [models.Index(fields=["depends_on", "task"], name="task_dependency_reverse")]
+
+    def __str__(self):
+        return f"{self.task_id} waits for {self.depends_on_id}"
 
 
 class CommitType(models.TextChoices):

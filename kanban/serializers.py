@@ -1,9 +1,11 @@
+from collections import defaultdict
+
 from django.db.models import QuerySet
 from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
 from kanban.conventional import CommitMessageError, commit_fields, normalised
-from kanban.models import Commit, Task
+from kanban.models import BOARD_ORDER, Commit, Task, TaskDependency
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Project, Prompt
 
@@ -15,6 +17,22 @@ MAX_LIMIT_PER_COLUMN = 1000
 class TaskSerializer(ProjectScopedSerializer):
     project = OwnedRelatedField(queryset=Project.objects.all())
     prompt = OwnedRelatedField(queryset=Prompt.objects.all(), required=False, allow_null=True)
+    parent = OwnedRelatedField(
+        queryset=Task.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The task this one is a subtask of (same project; subtasks have no subtasks).",
+    )
+    dependencies = OwnedRelatedField(
+        queryset=Task.objects.all(),
+        many=True,
+        required=False,
+        help_text="Tasks of the same project this one waits for (no cycles), in board order; "
+        "a write replaces the list.",
+    )
+    blocked = serializers.BooleanField(
+        source="is_blocked", read_only=True, help_text="Whether a task it depends on is not done."
+    )
 
     class Meta:
         model = Task
@@ -22,10 +40,17 @@ class TaskSerializer(ProjectScopedSerializer):
             "id",
             "project",
             "prompt",
+            "parent",
             "title",
             "description",
+            "details",
+            "test_strategy",
             "status",
+            "priority",
+            "complexity",
             "order",
+            "dependencies",
+            "blocked",
             "created_at",
             "updated_at",
         ]
@@ -33,12 +58,50 @@ class TaskSerializer(ProjectScopedSerializer):
         create_only = ["project"]
 
 
+# What `task_rows` reads with values(): every field but the two it adds.
+STORED_TASK_FIELDS = [name for name in TaskSerializer.Meta.fields if name not in ("dependencies", "blocked")]
+
+
 def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
-    """`tasks` as dicts in TaskSerializer's shape (plus the `extra` columns), read with
+    """`tasks` as dicts of TaskSerializer's stored fields (plus the `extra` columns), read with
     `values()`: the lists of many tasks (the task list, the board) build neither model
-    instances nor a serializer call per field. The JSON renderer writes each value as the
-    serializer would (UUIDs, UTC datetimes ending in "Z"); a test holds the two equal."""
-    return tasks.values(*TaskSerializer.Meta.fields, *extra)
+    instances nor a serializer call per field. `with_dependencies` adds the rest. The JSON
+    renderer writes each value as the serializer would (UUIDs, UTC datetimes ending in "Z");
+    a test holds the two equal."""
+    return tasks.values(*STORED_TASK_FIELDS, *extra)
+
+
+def with_dependencies(rows: list[dict], edges: QuerySet | None = None) -> list[dict]:
+    """Give each row its `dependencies` (in board order) and `blocked`, in one query: over
+    `edges` (TaskDependency rows covering the rows' tasks), else over the rows' ids."""
+    if edges is None:
+        edges = TaskDependency.objects.filter(task__in=[row["id"] for row in rows])
+    waits_for = defaultdict(list)
+    blocked = set()
+    edges = edges.order_by(*(f"depends_on__{name}" for name in BOARD_ORDER))
+    for task, awaited, status in edges.values_list("task_id", "depends_on_id", "depends_on__status"):
+        waits_for[task].append(awaited)
+        if status != Task.Status.DONE:
+            blocked.add(task)
+    for row in rows:
+        row["dependencies"] = waits_for.get(row["id"], [])
+        row["blocked"] = row["id"] in blocked
+    return rows
+
+
+class RemovedDependencySerializer(serializers.Serializer):
+    task = serializers.UUIDField(help_text="The task that remains, no longer waiting.")
+    depends_on = serializers.UUIDField(help_text="The deleted task it waited for.")
+
+
+class TaskDeletedSerializer(serializers.Serializer):
+    deleted = serializers.ListField(child=serializers.UUIDField(), help_text="The task and its subtasks.")
+    dependencies_removed = RemovedDependencySerializer(many=True)
+
+
+class NextTaskSerializer(serializers.Serializer):
+    task = TaskSerializer()
+    reason = serializers.CharField(help_text="Why this task comes next.")
 
 
 class TaskMoveSerializer(serializers.Serializer):

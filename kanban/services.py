@@ -2,16 +2,19 @@
 row first: that serialises the writers of one board, so two of them can never
 pick the same free order key or both slip under a column's WIP limit."""
 
+from collections import defaultdict
+
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Value, When
 from django.utils import timezone
 
 from aimodels.models import AIModel, SystemSettings
 from jobs.models import Job
 from jobs.services import job_submit
-from kanban.models import COLUMN_OF, ORDER_GAP, Task
+from kanban.models import BOARD_ORDER, COLUMN_OF, ORDER_GAP, STARTED, Task, TaskDependency
 from orchestrator.exceptions import Conflict
-from projects.models import Project, Prompt
+from projects.models import Project
 
 
 def _lock_board(project_id) -> None:
@@ -29,6 +32,149 @@ def _check_wip_limit(*, project_id, status: str) -> None:
         raise Conflict(f"Column '{status}' is at its WIP limit of {limit}; finish or move a task first.")
 
 
+def dependencies_enforced() -> bool:
+    return SystemSettings.objects.value_of("kanban.enforce_dependencies") is not False
+
+
+def _check_may_enter(task: Task, status: str) -> None:
+    """A task waiting for unfinished tasks cannot start (409 naming them, unless the setting
+    `kanban.enforce_dependencies` is off); a task with open subtasks cannot be done."""
+    if status in STARTED and task.pk is not None and dependencies_enforced():
+        blockers = list(task.dependencies.exclude(status=Task.Status.DONE).values_list("pk", "title"))
+        if blockers:
+            names = ", ".join(f"'{title}'" for _, title in blockers)
+            raise Conflict(
+                {
+                    "detail": f"Blocked: waits for {names}, not done yet.",
+                    "blockers": [str(pk) for pk, _ in blockers],
+                }
+            )
+    if status == Task.Status.DONE and task.pk is not None:
+        open_subtasks = list(task.subtasks.exclude(status=Task.Status.DONE).values_list("pk", flat=True))
+        if open_subtasks:
+            raise Conflict(
+                {
+                    "detail": f"{len(open_subtasks)} subtask(s) are not done; finish them first.",
+                    "subtasks": [str(pk) for pk in open_subtasks],
+                }
+            )
+
+
+def _set_dependencies(task: Task, depends_on) -> None:
+    """Make `task` wait for exactly `depends_on` (tasks of its project), refusing a cycle.
+
+    Runs under the board lock, so two writers cannot each add half of a cycle.
+    """
+    depends_on = {dependency.pk: dependency for dependency in depends_on}
+    if any(dependency.project_id != task.project_id for dependency in depends_on.values()):
+        raise ValidationError({"dependencies": "Must be tasks of the same project."})
+    if task.pk in depends_on:
+        raise ValidationError({"dependencies": "A task cannot depend on itself."})
+    waits_for = defaultdict(set)
+    edges = TaskDependency.objects.filter(task__project_id=task.project_id).exclude(task=task)
+    for waiting, awaited in edges.values_list("task_id", "depends_on_id"):
+        waits_for[waiting].add(awaited)
+    for dependency in depends_on.values():
+        if task.pk in _reachable(dependency.pk, waits_for):
+            raise ValidationError(
+                {"dependencies": f"'{dependency.title}' already waits for this task: that would be a cycle."}
+            )
+    TaskDependency.objects.filter(task=task).exclude(depends_on__in=depends_on).delete()
+    existing = set(TaskDependency.objects.filter(task=task).values_list("depends_on_id", flat=True))
+    TaskDependency.objects.bulk_create(
+        TaskDependency(task=task, depends_on_id=pk) for pk in depends_on if pk not in existing
+    )
+
+
+def _reachable(start, waits_for) -> set:
+    """Every task `start` waits for, directly or not."""
+    seen, stack = set(), [start]
+    while stack:
+        for awaited in waits_for[stack.pop()]:
+            if awaited not in seen:
+                seen.add(awaited)
+                stack.append(awaited)
+    return seen
+
+
+@transaction.atomic
+def dependency_add(*, task: Task, depends_on: Task) -> Task:
+    _lock_board(task.project_id)
+    current = list(task.dependencies.all())
+    _set_dependencies(task, [*current, depends_on])
+    return task
+
+
+@transaction.atomic
+def dependency_remove(*, task: Task, depends_on: Task) -> bool:
+    """Whether there was such a dependency."""
+    _lock_board(task.project_id)
+    deleted, _ = TaskDependency.objects.filter(task=task, depends_on=depends_on).delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def task_delete(*, task: Task) -> dict:
+    """Delete the task with its subtasks; the tasks that waited for them stop waiting.
+
+    Answers what went: `{"deleted": [ids], "dependencies_removed": [{"task", "depends_on"}]}`,
+    the removed dependencies being those of the tasks that remain.
+    """
+    _lock_board(task.project_id)
+    going = [task.pk, *task.subtasks.values_list("pk", flat=True)]
+    released = (
+        TaskDependency.objects.filter(depends_on__in=going)
+        .exclude(task__in=going)
+        .values_list("task_id", "depends_on_id")
+    )
+    removed = [{"task": str(waiting), "depends_on": str(awaited)} for waiting, awaited in released]
+    Task.objects.filter(pk__in=going).delete()
+    return {"deleted": [str(pk) for pk in going], "dependencies_removed": removed}
+
+
+PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Task.Priority.values)}
+NOT_STARTED = (Task.Status.BACKLOG, Task.Status.TODO)
+
+
+def next_task(*, project: Project) -> tuple[Task, str] | None:
+    """The task to do next, and why: of the project's unblocked, not-started tasks, the one
+    with the highest priority, then the fewest dependencies, then first in board order."""
+    waiting = TaskDependency.objects.filter(task=OuterRef("pk")).exclude(depends_on__status=Task.Status.DONE)
+    candidates = (
+        Task.objects.filter(project=project, status__in=NOT_STARTED)
+        .exclude(Exists(waiting))
+        .annotate(
+            priority_rank=Case(
+                *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
+                output_field=IntegerField(),
+            ),
+            dependency_count=Count("dependency_edges"),
+        )
+        .order_by("-priority_rank", "dependency_count", *BOARD_ORDER)
+    )
+    ranked = list(candidates[:2])
+    if not ranked:
+        return None
+    task = ranked[0]
+    reason = f"Priority {task.priority}"
+    if len(ranked) > 1:
+        runner_up = ranked[1]
+        if runner_up.priority_rank == task.priority_rank:
+            if runner_up.dependency_count != task.dependency_count:
+                reason += f", and fewer dependencies ({task.dependency_count}) than the next candidate"
+            else:
+                reason += ", same as the next candidate, and earlier on the board"
+        else:
+            reason += f", above the next candidate ({runner_up.priority})"
+    waits = task.dependency_count
+    reason += (
+        "; nothing blocks it"
+        if not waits
+        else f"; its {waits} dependenc{'y is' if waits == 1 else 'ies are'} done"
+    )
+    return task, reason + f"; it is in {task.get_status_display().lower()}."
+
+
 def _end_of_column(*, project_id, status: str) -> int:
     last = Task.objects.in_column(project_id=project_id, status=status).aggregate(last=Max("order"))["last"]
     return ORDER_GAP if last is None else last + ORDER_GAP
@@ -39,24 +185,29 @@ def task_create(
     *,
     project: Project,
     title: str,
-    description: str = "",
     status: str = Task.Status.BACKLOG,
-    prompt: Prompt | None = None,
+    dependencies=(),
+    **fields,
 ) -> Task:
-    """A new task at the end of its column."""
+    """A new task at the end of its column; `fields` are the task's other fields
+    (description, prompt, priority, complexity, details, test_strategy, parent)."""
     _lock_board(project.pk)
     _check_wip_limit(project_id=project.pk, status=status)
-    task = Task(project=project, title=title, description=description, status=status, prompt=prompt)
+    task = Task(project=project, title=title, status=status, **fields)
     task.column = COLUMN_OF.get(status)
     task.order = _end_of_column(project_id=project.pk, status=status)
     task.full_clean(validate_constraints=False)  # the database enforces them
     task.save()
+    if dependencies:
+        _set_dependencies(task, dependencies)
+        _check_may_enter(task, status)
     return task
 
 
 @transaction.atomic
 def task_update(*, task: Task, **fields) -> Task:
-    """Change a task's fields; a new status moves it to the end of that column.
+    """Change a task's fields; a new status moves it to the end of that column, and
+    `dependencies`, if given, replaces what it waits for.
 
     Locks in the order every board write uses (board, then task) so it cannot deadlock
     with a move, re-reads the task under its lock, and writes only the fields that change:
@@ -65,6 +216,8 @@ def task_update(*, task: Task, **fields) -> Task:
     _lock_board(task.project_id)
     task = Task.objects.select_for_update().get(pk=task.pk)
     status = fields.pop("status", task.status)
+    if "dependencies" in fields:
+        _set_dependencies(task, fields.pop("dependencies"))
     changed = [name for name, value in fields.items() if getattr(task, name) != value]
     for name in changed:
         setattr(task, name, fields[name])
@@ -88,6 +241,7 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     _lock_board(task.project_id)
     task = Task.objects.select_for_update().get(pk=task.pk)
     if status != task.status:
+        _check_may_enter(task, status)
         _check_wip_limit(project_id=task.project_id, status=status)
     others = Task.objects.in_column(project_id=task.project_id, status=status).exclude(pk=task.pk)
     position = others.count() if position is None else position

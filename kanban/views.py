@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import generics
+from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
@@ -17,9 +17,12 @@ from kanban.serializers import (
     BoardSerializer,
     CommitGenerateSerializer,
     CommitSerializer,
+    NextTaskSerializer,
+    TaskDeletedSerializer,
     TaskMoveSerializer,
     TaskSerializer,
     task_rows,
+    with_dependencies,
 )
 from orchestrator.pagination import KeysetPagination
 from orchestrator.schema import ErrorSerializer
@@ -51,7 +54,13 @@ class TaskViewSet(ProjectScopedViewSet):
         page = self.paginate_queryset(task_rows(tasks, "column"))
         for row in page:
             del row["column"]  # read for the cursor only
-        return self.get_paginated_response(page)
+        return self.get_paginated_response(with_dependencies(page))
+
+    @extend_schema(responses={200: TaskDeletedSerializer})
+    def destroy(self, request, *args, **kwargs):
+        """Delete the task and its subtasks; tasks that waited for them stop waiting, and the
+        answer lists those dependencies."""
+        return Response(services.task_delete(task=self.get_object()))
 
     def perform_create(self, serializer):
         serializer.instance = services.task_create(**serializer.validated_data)
@@ -107,3 +116,23 @@ class BoardView(generics.GenericAPIView):
         query.is_valid(raise_exception=True)
         project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
         return Response(project_board(project=project, **query.validated_data))
+
+
+class NextTaskView(generics.GenericAPIView):
+    """The task to do next in a project: of its unblocked tasks not started yet (backlog or
+    to do), the one with the highest priority, then the fewest dependencies, then first in
+    board order; 204 when there is none."""
+
+    serializer_class = NextTaskSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(responses={200: NextTaskSerializer, 204: None})
+    def get(self, request, pk):
+        project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+        chosen = services.next_task(project=project)
+        if chosen is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        task, reason = chosen
+        context = self.get_serializer_context()
+        return Response({"task": TaskSerializer(task, context=context).data, "reason": reason})

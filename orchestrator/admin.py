@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from orchestrator.exceptions import refusal_message
+
 
 class ServiceAdmin(admin.ModelAdmin):
     """Saves through `service_write(form, change=...)` at the end of form validation.
@@ -43,7 +45,7 @@ class ServiceAdmin(admin.ModelAdmin):
         except DRFValidationError as exc:
             _add_errors(form, exc.detail)
         except APIException as exc:  # a conflict with the object's state
-            form.add_error(None, str(exc.detail))
+            form.add_error(None, refusal_message(exc))
 
     def save_model(self, request, obj, form, change):
         """Already written by `service_write` during validation."""

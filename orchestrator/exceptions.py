@@ -14,6 +14,14 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+def refusal_message(exc: exceptions.APIException) -> str:
+    """An API refusal as one line of text: its `detail` (a conflict may carry more fields)."""
+    detail = exc.detail
+    if isinstance(detail, dict) and "detail" in detail:
+        return str(detail["detail"])
+    return str(detail)
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."

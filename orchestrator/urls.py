@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from kanban.views import BoardView
+from kanban.views import BoardView, NextTaskView
 from orchestrator import auth, errors
 from orchestrator.api import router
 from orchestrator.throttling import login_throttled
@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("api/v1/auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("api/v1/projects/<uuid:pk>/board/", BoardView.as_view(), name="project-board"),
+    path("api/v1/projects/<uuid:pk>/next-task/", NextTaskView.as_view(), name="project-next-task"),
     path("api/v1/", include(router.urls)),
     path("api/auth/", include("orchestrator.session_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

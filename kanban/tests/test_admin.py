@@ -18,10 +18,21 @@ def board(db):
     }
 
 
+NO_INLINE_FORMS = {
+    f"{inline}-{count}_FORMS": 0 for inline in ("subtasks", "commits") for count in ("TOTAL", "INITIAL")
+}
+
+
 def change(client, task, **fields):
-    data = {"title": task.title, "description": task.description, "status": task.status, "prompt": ""}
+    data = {
+        "title": task.title,
+        "description": task.description,
+        "status": task.status,
+        "priority": task.priority,
+        "prompt": "",
+    }
     url = reverse("admin:kanban_task_change", args=[task.pk])
-    return client.post(url, {**data, **fields, "commits-TOTAL_FORMS": 0, "commits-INITIAL_FORMS": 0})
+    return client.post(url, {**data, **fields, **NO_INLINE_FORMS})
 
 
 def test_a_status_change_moves_the_task_to_the_end_of_the_column(client, staff, board):
@@ -60,9 +71,9 @@ def test_add_puts_the_task_at_the_end_of_its_column(client, staff, board):
             "title": "New",
             "description": "",
             "status": "todo",
+            "priority": "medium",
             "prompt": "",
-            "commits-TOTAL_FORMS": 0,
-            "commits-INITIAL_FORMS": 0,
+            **NO_INLINE_FORMS,
         },
     )
 

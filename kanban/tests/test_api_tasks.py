@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 import pytest
 from rest_framework.renderers import JSONRenderer
 
+from kanban import services
 from kanban.models import ORDER_GAP, Task
 from kanban.serializers import TaskSerializer
 from kanban.tests.factories import TaskFactory
@@ -29,10 +30,17 @@ class TestTasksApi:
             "id": str(task.pk),
             "project": str(project.pk),
             "prompt": str(prompt.pk),
+            "parent": None,
             "title": "Checkout",
             "description": "",
+            "details": "",
+            "test_strategy": "",
             "status": "todo",
+            "priority": "medium",
+            "complexity": None,
             "order": 2 * ORDER_GAP,
+            "dependencies": [],
+            "blocked": False,
             "created_at": iso(task.created_at),
             "updated_at": iso(task.updated_at),
         }
@@ -63,7 +71,8 @@ class TestTasksApi:
 
         assert (put.status_code, put.json()["title"]) == (200, "New")
         assert (patch.status_code, patch.json()["description"]) == (200, "Details")
-        assert delete.status_code == 204
+        assert delete.status_code == 200
+        assert delete.json() == {"deleted": [str(task.pk)], "dependencies_removed": []}
         assert not Task.objects.exists()
 
     def test_patching_status_moves_the_task_to_the_end_of_the_new_column(self, owner_client, owner):
@@ -98,8 +107,13 @@ def test_the_list_and_the_board_write_a_task_as_its_serializer_does(owner_client
     """They read rows with values() and leave the formatting to the JSON renderer."""
     project = ProjectFactory(owner=owner)
     prompt = PromptFactory(project=project)
-    TaskFactory(project=project, prompt=prompt, title='Ünïcode \u2028 \U0001f600 "quoted"', status="todo")
-    TaskFactory(project=project, prompt=None, description="multi\nline", status="done")
+    first = TaskFactory(
+        project=project, prompt=prompt, title='Ünïcode \u2028 \U0001f600 "quoted"', status="todo"
+    )
+    second = TaskFactory(project=project, prompt=None, description="multi\nline", status="done", parent=first)
+    third = TaskFactory(project=project, priority="urgent", complexity=7, details="d", test_strategy="t")
+    services.dependency_add(task=third, depends_on=first)
+    services.dependency_add(task=third, depends_on=second)
     Task.objects.filter(status="done").update(created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
     written = {
         str(task.pk): json.loads(JSONRenderer().render(TaskSerializer(task).data))
@@ -111,5 +125,7 @@ def test_the_list_and_the_board_write_a_task_as_its_serializer_does(owner_client
     on_board = [task for column in board["columns"] for task in column["tasks"]]
 
     assert listed == on_board == [written[task["id"]] for task in listed]
-    assert len(listed) == 2
+    assert len(listed) == 3
+    assert listed[0]["dependencies"] == [str(first.pk), str(second.pk)]
+    assert listed[0]["blocked"] is True
     assert [owner_client.get(f"/api/v1/tasks/{task['id']}/").json() for task in listed] == listed

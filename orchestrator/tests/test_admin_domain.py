@@ -56,7 +56,7 @@ def valid_add(world) -> dict:
         "projects.Project": {"name": "New", "owner": project.owner_id, "git_repository_info": "{}"},
         "projects.Interview": {"project": project.pk},
         "projects.Prompt": {"project": project.pk, "content": "Hi", "type": "t", "components": "[]"},
-        "kanban.Task": {"project": project.pk, "title": "New", "status": "todo"},
+        "kanban.Task": {"project": project.pk, "title": "New", "status": "todo", "priority": "high"},
         "kanban.Commit": {
             "task": task.pk,
             "message": "docs(readme): explain",

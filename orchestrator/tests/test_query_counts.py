@@ -4,8 +4,17 @@ import pytest
 
 from aimodels.tests.factories import AIModelFactory, SystemSettingsFactory
 from chat.tests.factories import ChatSessionFactory, MessageFactory, ToolCallFactory
+from kanban.models import TaskDependency
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+
+
+def waiting_tasks(n, project):
+    """n tasks, each but the first waiting for the one before."""
+    tasks = TaskFactory.create_batch(n, project=project)
+    TaskDependency.objects.bulk_create(
+        TaskDependency(task=task, depends_on=before) for before, task in zip(tasks, tasks[1:], strict=False)
+    )
 
 
 def rows_for(resource, n, project, session):
@@ -14,7 +23,7 @@ def rows_for(resource, n, project, session):
         "projects": lambda: ProjectFactory.create_batch(n, owner=project.owner),
         "interviews": lambda: InterviewFactory.create_batch(n, project=project),
         "prompts": lambda: PromptFactory.create_batch(n, project=project),
-        "tasks": lambda: TaskFactory.create_batch(n, project=project),
+        "tasks": lambda: waiting_tasks(n, project),
         "commits": lambda: CommitFactory.create_batch(n, task__project=project),
         "chat-sessions": lambda: ChatSessionFactory.create_batch(n, task__project=project),
         "ai-models": lambda: AIModelFactory.create_batch(n),
@@ -30,10 +39,10 @@ def rows_for(resource, n, project, session):
 
 # What each list runs, by name:
 QUERIES = {
-    "projects": 2,  # count, page with the four count subqueries
+    "projects": 2,  # count, page
     "interviews": 2,  # count, page
     "prompts": 2,  # count, page
-    "tasks": 1,  # the page (a cursor page has no count)
+    "tasks": 2,  # the page (a cursor page has no count), the page's dependencies
     "commits": 2,  # count, page
     "chat-sessions": 2,  # count, page
     "ai-models": 2,  # count, page

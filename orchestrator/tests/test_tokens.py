@@ -48,7 +48,7 @@ def test_a_token_is_checked_in_one_query(owner):
         assert client.get("/api/v1/tasks/").status_code == 200
 
     assert [query["sql"] for query in queries if "knox_authtoken" in query["sql"]] == [queries[0]["sql"]]
-    assert len(queries) == 2  # the token with its user, the page
+    assert len(queries) == 2  # the token with its user, the page (no tasks: no dependencies)
 
 
 def test_signing_in_sweeps_the_users_expired_tokens(anonymous_client, owner, outsider):
