@@ -152,27 +152,18 @@ def next_task(*, project: Project) -> tuple[Task, str] | None:
         )
         .order_by("-priority_rank", "dependency_count", *BOARD_ORDER)
     )
-    ranked = list(candidates[:2])
-    if not ranked:
+    task = candidates.first()
+    if task is None:
         return None
-    task = ranked[0]
-    reason = f"Priority {task.priority}"
-    if len(ranked) > 1:
-        runner_up = ranked[1]
-        if runner_up.priority_rank == task.priority_rank:
-            if runner_up.dependency_count != task.dependency_count:
-                reason += f", and fewer dependencies ({task.dependency_count}) than the next candidate"
-            else:
-                reason += ", same as the next candidate, and earlier on the board"
-        else:
-            reason += f", above the next candidate ({runner_up.priority})"
-    waits = task.dependency_count
-    reason += (
-        "; nothing blocks it"
-        if not waits
-        else f"; its {waits} dependenc{'y is' if waits == 1 else 'ies are'} done"
-    )
-    return task, reason + f"; it is in {task.get_status_display().lower()}."
+    same_priority = candidates.filter(priority=task.priority)
+    reason = f"Priority {task.priority}, the highest of {candidates.count()} unblocked task(s) not started"
+    if (rivals := same_priority.count()) > 1:
+        reason += (
+            f"; of the {rivals} at that priority, it has the fewest dependencies ({task.dependency_count})"
+        )
+        if (tied := same_priority.filter(dependency_count=task.dependency_count).count()) > 1:
+            reason += f", and of the {tied} with as few, it comes first on the board"
+    return task, reason + "."
 
 
 def _end_of_column(*, project_id, status: str) -> int:
