@@ -47,7 +47,7 @@ class ToolCallInline(ReadOnlyInlineMixin, admin.TabularInline):
 class ChatSessionAdmin(admin.ModelAdmin):
     """Status changes by the agent or the complete action; the trail is read-only."""
 
-    list_display = ["id", "task", "status", "ai_model_used", "created_at", "updated_at"]
+    list_display = ["id", "task", "status", "allow_destructive", "ai_model_used", "created_at", "updated_at"]
     list_filter = [
         "status",
         ("task__project", admin.RelatedOnlyFieldListFilter),
@@ -57,7 +57,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
     search_fields = ["task__title", "task__project__name", "ai_model_used"]
     list_select_related = ["task"]
     raw_id_fields = ["task"]
-    fields = ["id", "task", "status", "ai_model_used", "created_at", "updated_at"]
+    fields = ["id", "task", "status", "allow_destructive", "ai_model_used", "created_at", "updated_at"]
     readonly_fields = ["id", "status", "ai_model_used", "created_at", "updated_at"]
     inlines = [MessageInline]
     actions = ["complete"]

@@ -34,6 +34,11 @@ class ChatSession(TimeStampedModel):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="chat_sessions")
     ai_model_used = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    allow_destructive = models.BooleanField(
+        default=False,
+        help_text="Whether the agent may call destructive tools (delete_task); otherwise they are "
+        "refused and recorded as errors.",
+    )
 
     objects = ChatSessionQuerySet.as_manager()
 

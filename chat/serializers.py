@@ -11,7 +11,7 @@ class ChatSessionSerializer(ProjectScopedSerializer):
 
     class Meta:
         model = ChatSession
-        fields = ["id", "task", "ai_model_used", "status", "created_at", "updated_at"]
+        fields = ["id", "task", "ai_model_used", "status", "allow_destructive", "created_at", "updated_at"]
         action_only = {"status": "use the complete action."}
         read_only_fields = ["ai_model_used", *action_only]
         create_only = ["task"]

@@ -7,6 +7,7 @@ import time
 import uuid
 from types import SimpleNamespace
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -15,17 +16,34 @@ from aimodels.gateway import ToolCallRequest, ToolSpec
 from chat.models import ChatSession, Message, ToolCall
 from kanban import services
 from kanban.models import Task
-from kanban.serializers import TaskMoveSerializer, TaskSerializer
+from kanban.serializers import TaskMoveSerializer, TaskSerializer, with_dependencies
 from orchestrator.exceptions import refusal_message
 
 logger = logging.getLogger(__name__)
 
 STATUS = {"type": "string", "enum": Task.Status.values}
 TASK_ID = {"type": "string", "description": "The task's id."}
+PLANNING = {
+    "priority": {"type": "string", "enum": Task.Priority.values},
+    "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
+    "details": {"type": "string", "description": "How to do it."},
+    "test_strategy": {"type": "string", "description": "How to know it is done."},
+}
+DEPENDENCY = {
+    "type": "object",
+    "properties": {
+        "task_id": TASK_ID,
+        "depends_on_id": {"type": "string", "description": "The awaited task's id."},
+    },
+    "required": ["task_id", "depends_on_id"],
+}
+# Tools that destroy work: refused unless the session allows them.
+DESTRUCTIVE = {"delete_task"}
 SPECS = [
     ToolSpec(
         "list_tasks",
-        "List the project's tasks in board order, optionally of one column.",
+        "List the project's tasks in board order (with priority and whether each is blocked), "
+        "optionally of one column.",
         {"type": "object", "properties": {"status": STATUS}},
     ),
     ToolSpec(
@@ -33,19 +51,25 @@ SPECS = [
         "Create a task at the end of a column (backlog unless given).",
         {
             "type": "object",
-            "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "status": STATUS},
+            "properties": {
+                "title": {"type": "string"},
+                "description": {"type": "string"},
+                "status": STATUS,
+                **PLANNING,
+            },
             "required": ["title"],
         },
     ),
     ToolSpec(
         "update_task",
-        "Change a task's title or description.",
+        "Change a task's title, description, priority, complexity, details or test strategy.",
         {
             "type": "object",
             "properties": {
                 "task_id": TASK_ID,
                 "title": {"type": "string"},
                 "description": {"type": "string"},
+                **PLANNING,
             },
             "required": ["task_id"],
         },
@@ -67,6 +91,23 @@ SPECS = [
         "complete_task",
         "Move a task to the end of the done column.",
         {"type": "object", "properties": {"task_id": TASK_ID}, "required": ["task_id"]},
+    ),
+    ToolSpec(
+        "get_task",
+        "Read one task whole: its fields, dependencies, whether it is blocked, its subtasks.",
+        {"type": "object", "properties": {"task_id": TASK_ID}, "required": ["task_id"]},
+    ),
+    ToolSpec(
+        "delete_task",
+        "Delete a task and its subtasks (destructive: only where the session allows it).",
+        {"type": "object", "properties": {"task_id": TASK_ID}, "required": ["task_id"]},
+    ),
+    ToolSpec("add_dependency", "Make a task wait for another task of the project.", DEPENDENCY),
+    ToolSpec("remove_dependency", "Stop a task waiting for another.", DEPENDENCY),
+    ToolSpec(
+        "next_task",
+        "The task to do next: unblocked, not started, highest priority, fewest dependencies.",
+        {"type": "object", "properties": {}},
     ),
 ]
 
@@ -152,10 +193,19 @@ class AgentTools:
         unexpected = set(call.arguments) - set(spec.parameters["properties"])
         if unexpected:
             raise ToolRefused(f"Unexpected arguments: {', '.join(sorted(unexpected))}.")
+        if call.name in DESTRUCTIVE and not self.session.allow_destructive:
+            raise ToolRefused(
+                f"{call.name} is destructive and this session does not allow destructive tools; "
+                "ask the user to allow them (the session's allow_destructive)."
+            )
         try:
             return getattr(self, call.name)(**call.arguments)
         except DRFValidationError as exc:
             raise ToolRefused(_errors(exc.detail)) from None
+        except DjangoValidationError as exc:  # a service's rule: a cycle, another project
+            raise ToolRefused(
+                _errors(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+            ) from None
         except APIException as exc:  # a WIP limit, a blocked task
             raise ToolRefused(refusal_message(exc)) from None
         except TypeError:
@@ -181,15 +231,11 @@ class AgentTools:
         tasks = Task.objects.filter(project=self.project).in_board_order()
         if status is not None:
             tasks = tasks.filter(status=status)
+        rows = with_dependencies(list(tasks.values("id", "title", "status", "priority", "description")[:200]))
         return {
             "tasks": [
-                {
-                    "id": str(task.pk),
-                    "title": task.title,
-                    "status": task.status,
-                    "description": task.description,
-                }
-                for task in tasks[:200]
+                {**row, "id": str(row["id"]), "dependencies": [str(pk) for pk in row["dependencies"]]}
+                for row in rows
             ]
         }
 
@@ -212,3 +258,31 @@ class AgentTools:
 
     def complete_task(self, task_id):
         return self._serialized(services.task_move(task=self._task(task_id), status=Task.Status.DONE))
+
+    def get_task(self, task_id):
+        task = self._task(task_id)
+        subtasks = task.subtasks.in_board_order().values_list("pk", "title", "status")
+        return {
+            **self._serialized(task),
+            "subtasks": [{"id": str(pk), "title": title, "status": status} for pk, title, status in subtasks],
+        }
+
+    def delete_task(self, task_id):
+        return services.task_delete(task=self._task(task_id))
+
+    def add_dependency(self, task_id, depends_on_id):
+        task = services.dependency_add(task=self._task(task_id), depends_on=self._task(depends_on_id))
+        return self._serialized(task)
+
+    def remove_dependency(self, task_id, depends_on_id):
+        task, awaited = self._task(task_id), self._task(depends_on_id)
+        if not services.dependency_remove(task=task, depends_on=awaited):
+            raise ToolRefused(f"Task {task_id} does not depend on {depends_on_id}.")
+        return self._serialized(task)
+
+    def next_task(self):
+        chosen = services.next_task(project=self.project)
+        if chosen is None:
+            return {"task": None, "reason": "No unblocked task is waiting to be started."}
+        task, reason = chosen
+        return {**self._serialized(task), "reason": reason}
