@@ -30,6 +30,8 @@ class ServiceAdmin(admin.ModelAdmin):
         model_admin = self
 
         class ServiceForm(base):
+            acting_user = request.user  # who the service records as the actor
+
             def _post_clean(self):
                 super()._post_clean()
                 if not self._errors:

@@ -1,11 +1,12 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html_join
 
 from orchestrator.admin import ServiceAdmin
 from orchestrator.exceptions import Conflict
 from projects import services
-from projects.models import Interview, Project, Prompt
+from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
 
 by_project = ("project", admin.RelatedOnlyFieldListFilter)
 by_owner = ("project__owner", admin.RelatedOnlyFieldListFilter)
@@ -112,11 +113,25 @@ class InterviewAdmin(admin.ModelAdmin):
         self._finish(request, queryset, Interview.Status.CANCELLED)
 
 
+class LabelInline(admin.TabularInline):
+    model = PromptLabel
+    fields = ["name", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "labels on this version (move them under Prompt labels)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Prompt)
 class PromptAdmin(ServiceAdmin):
     """Adding with a parent makes the next version of its lineage; a version with newer
     versions is history: its content and components cannot change."""
 
+    inlines = [LabelInline]
     list_display = ["__str__", "project", "type", "version", "is_reusable", "created_at"]
     list_filter = ["type", "is_reusable", by_project, by_owner]
     search_fields = ["content", "type", "project__name"]
@@ -144,3 +159,57 @@ class PromptAdmin(ServiceAdmin):
             parent=data["parent"],
             created_from_interview=data["created_from_interview"],
         )
+
+
+@admin.register(PromptLabel)
+class PromptLabelAdmin(ServiceAdmin):
+    """A label points at one version of a lineage; moving it to another version of the same
+    lineage goes through the service, which records the move. `latest` is implicit."""
+
+    list_display = ["name", "lineage", "prompt", "version", "project", "updated_at"]
+    list_filter = ["name", by_project, by_owner]
+    search_fields = ["name", "lineage"]
+    list_select_related = ["prompt", "project"]
+    raw_id_fields = ["prompt"]
+    fields = ["name", "prompt", "lineage", "project", "updated_at"]
+    readonly_fields = ["lineage", "project", "updated_at"]
+
+    @admin.display(description="Version", ordering="prompt__version")
+    def version(self, label):
+        return label.prompt.version
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "name"] if obj else self.readonly_fields
+
+    def service_write(self, form, *, change):
+        prompt = form.cleaned_data["prompt"]
+        if change and prompt.lineage != form.instance.lineage:
+            raise ValidationError({"prompt": "Must be a version of the label's lineage."})
+        name = form.instance.name if change else form.cleaned_data["name"]
+        return services.prompt_label_move(prompt=prompt, name=name, user=form.acting_user)
+
+    def delete_model(self, request, obj):
+        services.prompt_label_remove(lineage=obj.lineage, name=obj.name, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for label in queryset:
+            self.delete_model(request, label)
+
+
+@admin.register(PromptLabelMove)
+class PromptLabelMoveAdmin(admin.ModelAdmin):
+    """The label history: append-only."""
+
+    list_display = ["name", "lineage", "from_version", "to_version", "moved_by", "moved_at"]
+    list_filter = ["name", by_project]
+    search_fields = ["name", "lineage"]
+    list_select_related = ["moved_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

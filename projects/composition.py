@@ -2,8 +2,10 @@
 blank lines, with `{{name}}` variables replaced.
 
 A `{"prompt": <id>}` component renders that reusable prompt of the same project,
-recursively. Cycles, references to foreign or non-reusable prompts, and nesting
-deeper than MAX_DEPTH are refused, when rendering and when components are written.
+recursively; `{"prompt": <lineage>, "label": "production"}` renders the version of that
+lineage the label points at (`latest`: its highest version). Cycles, references to foreign
+or non-reusable prompts, and nesting deeper than MAX_DEPTH are refused, when rendering and
+when components are written.
 
 The work is bounded: one render expands at most `PROMPT_MAX_COMPONENT_REFERENCES`
 references and yields at most `PROMPT_MAX_RENDERED_CHARS` characters (settings). Both
@@ -18,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
 from projects.models import Prompt
@@ -27,8 +30,18 @@ VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
 SEPARATOR = "\n\n"
 
 
-def referenced_ids(components: list) -> set[uuid.UUID]:
-    return {uuid.UUID(str(component["prompt"])) for component in components if "prompt" in component}
+def reference(component: dict):
+    """What a prompt component points at: a prompt id, or a (lineage, label) pair."""
+    target = uuid.UUID(str(component["prompt"]))
+    return (target, component["label"]) if "label" in component else target
+
+
+def references(components: list) -> set:
+    return {reference(component) for component in components if "prompt" in component}
+
+
+def _described(ref) -> str:
+    return f"{ref[0]} labelled {ref[1]!r}" if isinstance(ref, tuple) else str(ref)
 
 
 def _too_long(field: str):
@@ -61,18 +74,39 @@ class _Budget:
         return text
 
 
-def _load_graph(root: Prompt) -> dict[uuid.UUID, Prompt]:
-    """Every prompt reachable from `root` within MAX_DEPTH + 1 levels: one query per level."""
+def _load_graph(root: Prompt) -> dict:
+    """Every prompt reachable from `root` within MAX_DEPTH + 1 levels, by reference: a few
+    queries per level (the ids, the labels, the latest versions)."""
     graph = {root.pk: root}
-    frontier = referenced_ids(root.components)
+    frontier = references(root.components)
     for _ in range(MAX_DEPTH + 1):
         frontier -= graph.keys()
         if not frontier:
             break
-        level = {prompt.pk: prompt for prompt in Prompt.objects.filter(pk__in=frontier)}
+        level = _resolve(frontier)
         graph.update(level)
-        frontier = set().union(*(referenced_ids(prompt.components) for prompt in level.values()))
+        frontier = set().union(*(references(prompt.components) for prompt in level.values()))
     return graph
+
+
+def _resolve(refs: set) -> dict:
+    """The prompts `refs` point at (those that exist)."""
+    from projects.models import LATEST, PromptLabel
+
+    ids = {ref for ref in refs if not isinstance(ref, tuple)}
+    labelled = {ref for ref in refs if isinstance(ref, tuple) and ref[1] != LATEST}
+    latest = {ref[0] for ref in refs if isinstance(ref, tuple) and ref[1] == LATEST}
+    found = {prompt.pk: prompt for prompt in Prompt.objects.filter(pk__in=ids)} if ids else {}
+    if labelled:
+        wanted = Q()
+        for lineage, name in labelled:
+            wanted |= Q(lineage=lineage, name=name)
+        for label in PromptLabel.objects.filter(wanted).select_related("prompt"):
+            found[(label.lineage, label.name)] = label.prompt
+    if latest:
+        for prompt in Prompt.objects.filter(lineage__in=latest).order_by("lineage", "version"):
+            found[(prompt.lineage, LATEST)] = prompt  # the last one seen is the highest
+    return found
 
 
 def _compose(prompt: Prompt, graph: dict, path: list[uuid.UUID], project_id, budget: _Budget) -> str:
@@ -83,16 +117,16 @@ def _compose(prompt: Prompt, graph: dict, path: list[uuid.UUID], project_id, bud
         if "text" in component:
             parts.append(budget.spend_text(component["text"]))
             continue
-        ref_id = uuid.UUID(str(component["prompt"]))
-        ref = graph.get(ref_id)
+        ref = graph.get(reference(component))
+        named = _described(reference(component))
         if ref is None or ref.project_id != project_id:
-            raise ValidationError({"components": [f"Prompt {ref_id} does not exist in this project."]})
+            raise ValidationError({"components": [f"Prompt {named} does not exist in this project."]})
         if not ref.is_reusable:
-            raise ValidationError({"components": [f"Prompt {ref_id} is not reusable."]})
-        if ref_id in path:
-            raise ValidationError({"components": [f"Components form a cycle through prompt {ref_id}."]})
+            raise ValidationError({"components": [f"Prompt {named} is not reusable."]})
+        if ref.pk in path:
+            raise ValidationError({"components": [f"Components form a cycle through prompt {named}."]})
         budget.spend_reference()
-        parts.append(_compose(ref, graph, [*path, ref_id], project_id, budget))
+        parts.append(_compose(ref, graph, [*path, ref.pk], project_id, budget))
     if prompt.content:
         parts.append(budget.spend_text(prompt.content))
     return SEPARATOR.join(parts)

@@ -178,3 +178,55 @@ class Prompt(SameProjectMixin, TimeStampedModel):
 
     def has_newer_versions(self) -> bool:
         return Prompt.objects.filter(lineage=self.lineage, version__gt=self.version).exists()
+
+
+# The label every lineage has without storing it: its highest version.
+LATEST = "latest"
+
+
+class PromptLabel(models.Model):
+    """A name (`production`, `staging`, any slug) pointing at one version of a lineage;
+    moved only through `projects.services.prompt_label_move`, which records each move."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="prompt_labels")
+    lineage = models.UUIDField(db_index=True)
+    name = models.SlugField(max_length=50)
+    prompt = models.ForeignKey(Prompt, on_delete=models.CASCADE, related_name="labels")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["lineage", "name"], name="prompt_label_unique_in_lineage"),
+            models.CheckConstraint(condition=~models.Q(name=LATEST), name="prompt_label_not_latest"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} → v{self.prompt.version}"
+
+
+class PromptLabelMove(models.Model):
+    """One move of a label, append-only: who moved it, when, from which version to which."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="prompt_label_moves")
+    lineage = models.UUIDField()
+    name = models.SlugField(max_length=50)
+    from_prompt = models.ForeignKey(Prompt, on_delete=models.SET_NULL, null=True, related_name="+")
+    from_version = models.PositiveIntegerField(null=True, help_text="Empty when the label was new.")
+    to_prompt = models.ForeignKey(Prompt, on_delete=models.SET_NULL, null=True, related_name="+")
+    to_version = models.PositiveIntegerField(null=True, help_text="Empty when the label was removed.")
+    moved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    moved_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-moved_at", "-id"]
+        indexes = [models.Index(fields=["lineage", "name", "-moved_at"], name="prompt_label_move_history")]
+
+    def __str__(self):
+        return f"{self.name}: v{self.from_version} → v{self.to_version}"

@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
-from projects.models import Interview, Project, Prompt
+from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, PromptLabelMove
 from projects.validators import validate_components
 
 
@@ -44,6 +44,12 @@ class PromptSerializer(ProjectScopedSerializer):
     created_from_interview = OwnedRelatedField(
         queryset=Interview.objects.all(), required=False, allow_null=True
     )
+    labels = serializers.SlugRelatedField(
+        many=True,
+        read_only=True,
+        slug_field="name",
+        help_text="The labels pointing at this version (`latest` is implicit: the highest version).",
+    )
 
     class Meta:
         model = Prompt
@@ -58,6 +64,7 @@ class PromptSerializer(ProjectScopedSerializer):
             "is_reusable",
             "components",
             "version",
+            "labels",
             "created_at",
             "updated_at",
         ]
@@ -88,6 +95,36 @@ class PromptDiffSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
         return fields
+
+
+class PromptLabelSerializer(serializers.ModelSerializer):
+    label = serializers.SlugField(source="name", max_length=50)
+    version = serializers.IntegerField(source="prompt.version", read_only=True)
+
+    class Meta:
+        model = PromptLabel
+        fields = ["lineage", "label", "prompt", "version", "updated_at"]
+        read_only_fields = ["lineage", "prompt", "updated_at"]
+
+
+class PromptLabelWriteSerializer(serializers.Serializer):
+    label = serializers.SlugField(max_length=50, help_text="e.g. production, staging; not `latest`.")
+
+
+class PromptLabelMoveSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="name")
+    moved_by = serializers.CharField(source="moved_by.username", allow_null=True, default=None)
+
+    class Meta:
+        model = PromptLabelMove
+        fields = ["label", "from_prompt", "from_version", "to_prompt", "to_version", "moved_by", "moved_at"]
+
+
+class PromptResolveQuerySerializer(serializers.Serializer):
+    lineage = serializers.UUIDField(help_text="The lineage: the id of its first version.")
+    label = serializers.SlugField(
+        max_length=50, default=LATEST, help_text="A label, or `latest` (the default)."
+    )
 
 
 class PromptRenderSerializer(serializers.Serializer):

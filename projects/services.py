@@ -11,7 +11,7 @@ from jobs.models import Job
 from jobs.services import job_in_progress, job_submit
 from orchestrator.exceptions import Conflict
 from projects import composition
-from projects.models import Interview, Project, Prompt
+from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, PromptLabelMove
 
 
 def _lock_lineage(lineage) -> None:
@@ -89,6 +89,63 @@ def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
     composition.check_components(prompt=prompt)
     prompt.save()
     return prompt
+
+
+def _refuse_latest(name: str) -> None:
+    if name == LATEST:
+        raise ValidationError({"label": [f"'{LATEST}' always means the highest version; it is not moved."]})
+
+
+@transaction.atomic
+def prompt_label_move(*, prompt: Prompt, name: str, user=None) -> PromptLabel:
+    """Point label `name` of the prompt's lineage at `prompt`, recording the move (who, when,
+    from, to) in the same transaction. Writers of one lineage's labels take turns."""
+    _refuse_latest(name)
+    _lock_lineage(prompt.lineage)
+    label = PromptLabel.objects.filter(lineage=prompt.lineage, name=name).select_related("prompt").first()
+    before = label.prompt if label is not None else None
+    if before == prompt:
+        return label
+    if label is None:
+        label = PromptLabel(project=prompt.project, lineage=prompt.lineage, name=name, prompt=prompt)
+    label.prompt = prompt
+    label.save()
+    _record_move(prompt.project, prompt.lineage, name, before, prompt, user)
+    return label
+
+
+@transaction.atomic
+def prompt_label_remove(*, lineage, name: str, user=None) -> bool:
+    """Remove label `name` from a lineage, recording it; whether there was one."""
+    _refuse_latest(name)
+    _lock_lineage(lineage)
+    label = PromptLabel.objects.filter(lineage=lineage, name=name).select_related("prompt", "project").first()
+    if label is None:
+        return False
+    label.delete()
+    _record_move(label.project, lineage, name, label.prompt, None, user)
+    return True
+
+
+def _record_move(project, lineage, name, before: Prompt | None, after: Prompt | None, user) -> None:
+    PromptLabelMove.objects.create(
+        project=project,
+        lineage=lineage,
+        name=name,
+        from_prompt=before,
+        from_version=before.version if before else None,
+        to_prompt=after,
+        to_version=after.version if after else None,
+        moved_by=user if user is not None and user.is_authenticated else None,
+    )
+
+
+def prompt_resolve(prompts, *, lineage, label: str = LATEST) -> Prompt | None:
+    """The version of `lineage` that `label` points at, among `prompts` (a user's, say)."""
+    versions = prompts.filter(lineage=lineage)
+    if label == LATEST:
+        return versions.order_by("-version").first()
+    return versions.filter(labels__name=label).first()
 
 
 NO_NEWLINE = "\\ No newline at end of file\n"

@@ -1,5 +1,6 @@
 """Shape checks for the JSON fields of this app, used by models and serializers."""
 
+import re
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -26,13 +27,26 @@ def validate_conversation(value):
             raise ValidationError(f"Item {index}: created_at must be an ISO 8601 string.")
 
 
+LABEL = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
 def validate_components(value):
-    """A list of `{"prompt": "<uuid>"}` references and `{"text": "..."}` blocks."""
+    """A list of `{"prompt": "<uuid>"}` references (or `{"prompt": "<lineage>", "label": "<slug>"}`)
+    and `{"text": "..."}` blocks."""
     if not isinstance(value, list):
         raise ValidationError("Must be a JSON list of components.")
     for index, component in enumerate(value):
-        if not isinstance(component, dict) or len(component) != 1:
-            raise ValidationError(f'Item {index} must be {{"prompt": <id>}} or {{"text": "..."}}.')
+        if not isinstance(component, dict) or not (
+            len(component) == 1 or (set(component) == {"prompt", "label"})
+        ):
+            raise ValidationError(
+                f'Item {index} must be {{"prompt": <id>}}, {{"prompt": <lineage>, "label": <label>}} '
+                'or {"text": "..."}.'
+            )
+        if "label" in component and not (
+            isinstance(component["label"], str) and LABEL.fullmatch(component["label"])
+        ):
+            raise ValidationError(f"Item {index}: label must be a slug of at most 50 characters.")
         if "text" in component:
             if not isinstance(component["text"], str):
                 raise ValidationError(f"Item {index}: text must be a string.")

@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from aimodels.models import AIModel
@@ -11,7 +11,7 @@ from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
 from projects import composition, services
 from projects.filters import InterviewFilter, PromptFilter
-from projects.models import Interview, Project, Prompt
+from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
 from projects.serializers import (
     InterviewMessageSerializer,
     InterviewSerializer,
@@ -19,7 +19,11 @@ from projects.serializers import (
     PromptDiffQuerySerializer,
     PromptDiffSerializer,
     PromptGenerateSerializer,
+    PromptLabelMoveSerializer,
+    PromptLabelSerializer,
+    PromptLabelWriteSerializer,
     PromptRenderSerializer,
+    PromptResolveQuerySerializer,
     PromptSerializer,
     PromptVersionSerializer,
     RenderedPromptSerializer,
@@ -85,7 +89,7 @@ HISTORY_CONFLICT = {409: ErrorSerializer}
     partial_update=extend_schema(responses={200: PromptSerializer, **HISTORY_CONFLICT}),
 )
 class PromptViewSet(ProjectScopedViewSet):
-    queryset = Prompt.objects.all()
+    queryset = Prompt.objects.prefetch_related("labels")
     serializer_class = PromptSerializer
     filterset_class = PromptFilter
     search_fields = ["content"]
@@ -107,7 +111,7 @@ class PromptViewSet(ProjectScopedViewSet):
         """GET: the whole lineage ordered by version. POST: a new latest version derived from this one."""
         prompt = self.get_object()
         if request.method == "GET":
-            lineage = Prompt.objects.filter(lineage=prompt.lineage).order_by("version")
+            lineage = self.get_queryset().filter(lineage=prompt.lineage).order_by("version")
             return Response(self.get_serializer(lineage, many=True).data)
         version = PromptVersionSerializer(data=request.data)
         version.is_valid(raise_exception=True)
@@ -148,6 +152,54 @@ class PromptViewSet(ProjectScopedViewSet):
     def restore(self, request, pk=None):
         """A new latest version of the lineage carrying this version's content and components."""
         return self._created(services.prompt_restore(prompt=self.get_object()))
+
+    @extend_schema(methods=["get"], responses=PromptLabelSerializer(many=True), filters=False)
+    @extend_schema(methods=["post"], request=PromptLabelWriteSerializer, responses=PromptLabelSerializer)
+    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    def labels(self, request, pk=None):
+        """GET: the labels of this prompt's lineage. POST: point `label` at this version (a new
+        label, or moved from another version; recorded in the label history)."""
+        prompt = self.get_object()
+        if request.method == "GET":
+            labels = PromptLabel.objects.filter(lineage=prompt.lineage).select_related("prompt")
+            return Response(PromptLabelSerializer(labels, many=True).data)
+        body = PromptLabelWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        label = services.prompt_label_move(
+            prompt=prompt, name=body.validated_data["label"], user=request.user
+        )
+        return Response(PromptLabelSerializer(label).data)
+
+    @extend_schema(request=None, responses={204: None, 404: ErrorSerializer})
+    @action(detail=True, methods=["delete"], url_path=r"labels/(?P<label>[-a-zA-Z0-9_]+)", filter_backends=[])
+    def remove_label(self, request, pk=None, label=None):
+        """Remove a label from this prompt's lineage (recorded in the label history)."""
+        prompt = self.get_object()
+        if not services.prompt_label_remove(lineage=prompt.lineage, name=label, user=request.user):
+            raise NotFound(f"The lineage has no label {label!r}.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=PromptLabelMoveSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], url_path="label-history", filter_backends=[])
+    def label_history(self, request, pk=None):
+        """Every move of the lineage's labels, newest first: who, when, from and to which version."""
+        prompt = self.get_object()
+        moves = PromptLabelMove.objects.filter(lineage=prompt.lineage).select_related("moved_by")
+        page = self.paginate_queryset(moves)
+        return self.get_paginated_response(PromptLabelMoveSerializer(page, many=True).data)
+
+    @extend_schema(
+        parameters=[PromptResolveQuerySerializer], responses={200: PromptSerializer, 404: ErrorSerializer}
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def resolve(self, request):
+        """The version of a lineage a label points at (`latest`, the default: the highest)."""
+        query = PromptResolveQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        prompt = services.prompt_resolve(self.get_queryset(), **query.validated_data)
+        if prompt is None:
+            raise NotFound("No version of that lineage has that label.")
+        return Response(self.get_serializer(prompt).data)
 
     @extend_schema(request=PromptRenderSerializer, responses=RenderedPromptSerializer)
     @action(detail=True, methods=["post"])

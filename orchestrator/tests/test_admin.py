@@ -6,6 +6,7 @@ from aimodels.models import AIModel, SystemSettings
 from aimodels.tests.factories import AIModelFactory, SystemSettingsFactory
 from chat.tests.factories import ToolCallFactory
 from kanban.tests.factories import CommitFactory
+from projects.services import prompt_label_move
 from projects.tests.factories import InterviewFactory, PromptFactory
 
 SECRET = "sk-admin-0123456789wxyz"
@@ -17,7 +18,8 @@ def every_model_has_a_row(db):
     call = ToolCallFactory()
     project = call.message.session.task.project
     InterviewFactory(project=project)
-    PromptFactory(project=project)
+    prompt = PromptFactory(project=project)
+    prompt_label_move(prompt=prompt, name="production")
     CommitFactory(task=call.message.session.task)
     AIModelFactory(api_key=SECRET)
     SystemSettingsFactory()

@@ -56,6 +56,7 @@ def valid_add(world) -> dict:
         "projects.Project": {"name": "New", "owner": project.owner_id, "git_repository_info": "{}"},
         "projects.Interview": {"project": project.pk},
         "projects.Prompt": {"project": project.pk, "content": "Hi", "type": "t", "components": "[]"},
+        "projects.PromptLabel": {"name": "production", "prompt": world["prompt"].pk},
         "kanban.Task": {"project": project.pk, "title": "New", "status": "todo", "priority": "high"},
         "kanban.Commit": {
             "task": task.pk,

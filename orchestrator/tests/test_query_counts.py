@@ -41,7 +41,7 @@ def rows_for(resource, n, project, session):
 QUERIES = {
     "projects": 2,  # count, page
     "interviews": 2,  # count, page
-    "prompts": 2,  # count, page
+    "prompts": 3,  # count, page, the page's labels
     "tasks": 2,  # the page (a cursor page has no count), the page's dependencies
     "commits": 2,  # count, page
     "chat-sessions": 2,  # count, page

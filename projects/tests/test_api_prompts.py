@@ -36,6 +36,7 @@ class TestPromptsApi:
             "is_reusable": False,
             "components": [{"prompt": str(reusable.pk)}, {"text": "Be brief."}],
             "version": 1,
+            "labels": [],
             "created_at": iso(prompt.created_at),
             "updated_at": iso(prompt.updated_at),
         }
