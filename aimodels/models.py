@@ -27,6 +27,7 @@ class AIUsageType(models.TextChoices):
     PROMPT_GENERATION = "prompt_generation", "Prompt generation"
     COMMIT_GENERATION = "commit_generation", "Commit generation"
     TASK_EXECUTION = "task_execution", "Task execution"
+    TASK_PLANNING = "task_planning", "Task planning"
     GENERAL = "general", "General"
 
 

@@ -13,6 +13,9 @@ class JobKind(models.TextChoices):
     COMMIT_GENERATE = "commit_generate", "Commit generation"
     CHAT_MESSAGE = "chat_message", "Agent turn"
     AI_MODEL_TEST = "ai_model_test", "Model test"
+    TASK_PLAN = "task_plan", "Task planning"
+    TASK_EXPAND = "task_expand", "Task expansion"
+    COMPLEXITY_ANALYZE = "complexity_analyze", "Complexity analysis"
 
 
 class JobStatus(models.TextChoices):

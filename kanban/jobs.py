@@ -1,13 +1,16 @@
-"""The commit writer's model calls, run as a job."""
+"""The model calls of kanban's AI actions, run as jobs: the commit writer and the planner."""
 
 import json
 
 from aimodels.gateway import AIProviderError
 from jobs.models import Job
 from jobs.services import JobRun, handler
+from kanban import planning, services
 from kanban.conventional import CommitMessageError, commit_fields, unwrap
 from kanban.models import Commit, Task
-from kanban.serializers import CommitSerializer
+from kanban.serializers import CommitSerializer, TaskSerializer
+from projects import composition
+from projects.models import Project, Prompt
 
 COMMIT_WRITER_INSTRUCTIONS = (
     "You write git commit messages that follow Conventional Commits 1.0: "
@@ -67,3 +70,132 @@ def commit_write(run: JobRun) -> None:
     raise AIProviderError(
         f"AI model '{ai_model.name}' did not write a valid Conventional Commit in two tries: {complaint}"
     )
+
+
+def _planning_context(project) -> str:
+    return f"Project: {project.name}\n{project.description}".strip()
+
+
+@handler(Job.Kind.TASK_PLAN)
+def task_plan(run: JobRun) -> None:
+    """Tasks in backlog for a prompt (rendered with its components), linked to it. Tasks
+    already planned from the prompt's lineage (same title) are kept, not written again."""
+    prompt = Prompt.objects.select_related("project").get(pk=run.job.input["prompt"])
+    existing = list(Task.objects.filter(prompt__lineage=prompt.lineage).in_board_order())
+    already = "\n".join(f"- {task.title}" for task in existing)
+    messages = [
+        {"role": "system", "content": planning.PLANNER_INSTRUCTIONS.format(tool=planning.PLAN_TOOL.name)},
+        {
+            "role": "user",
+            "content": f"{_planning_context(prompt.project)}\n\nRequirements:\n{composition.compose(prompt)}"
+            + (
+                f"\n\nThese tasks were planned from an earlier version; keep the title of each one "
+                f"still needed, and add only what is new:\n{already}"
+                if existing
+                else ""
+            ),
+        },
+    ]
+    plan = planning.answer_with_tool(
+        run,
+        run.ai_model,
+        messages=messages,
+        tool=planning.PLAN_TOOL,
+        serializer_class=planning.PlanSerializer,
+    )
+
+    def create(**fields):
+        return services.task_create(project=prompt.project, prompt=prompt, **fields)
+
+    with run.step():
+        created, kept = planning.write_planned(plan["tasks"], existing=existing, create=create)
+        run.finish(_written(created, kept))
+
+
+@handler(Job.Kind.TASK_EXPAND)
+def task_expand(run: JobRun) -> None:
+    """Subtasks in backlog for one task; subtasks it already has (same title) are kept."""
+    task = Task.objects.select_related("project").get(pk=run.job.input["task"])
+    existing = list(task.subtasks.in_board_order())
+    count = run.job.input.get("count")
+    messages = [
+        {
+            "role": "system",
+            "content": planning.PLANNER_INSTRUCTIONS.format(tool=planning.SUBTASKS_TOOL.name)
+            + " Here you break one task into its subtasks.",
+        },
+        {
+            "role": "user",
+            "content": f"{_planning_context(task.project)}\n\nTask: {task.title}\n{task.description}\n\n"
+            f"Details: {task.details}\nTest strategy: {task.test_strategy}"
+            + (f"\n\nWrite about {count} subtasks." if count else "")
+            + (
+                "\n\nIts subtasks so far (keep their titles if still needed):\n"
+                + "\n".join(f"- {subtask.title}" for subtask in existing)
+                if existing
+                else ""
+            ),
+        },
+    ]
+    plan = planning.answer_with_tool(
+        run,
+        run.ai_model,
+        messages=messages,
+        tool=planning.SUBTASKS_TOOL,
+        serializer_class=planning.PlanSerializer,
+    )
+
+    def create(**fields):
+        return services.task_create(project=task.project, prompt=task.prompt, parent=task, **fields)
+
+    with run.step():
+        created, kept = planning.write_planned(plan["tasks"], existing=existing, create=create)
+        run.finish(_written(created, kept))
+
+
+@handler(Job.Kind.COMPLEXITY_ANALYZE)
+def complexity_analyze(run: JobRun) -> None:
+    """Every open task of the project scored 1-10 with a one-line reason; the scores are
+    stored on the tasks, and the answer recommends which to expand."""
+    project = Project.objects.get(pk=run.job.input["project"])
+    open_tasks = list(Task.objects.filter(project=project).exclude(status=Task.Status.DONE).in_board_order())
+    if not open_tasks:
+        with run.step():
+            run.finish({"tasks": [], "recommended": []})
+        return
+    listing = "\n\n".join(
+        f"id: {task.pk}\ntitle: {task.title}\ndescription: {task.description}\ndetails: {task.details}"
+        for task in open_tasks
+    )
+    messages = [
+        {
+            "role": "system",
+            "content": "You estimate the complexity of software tasks, 1 (trivial) to 10 (very complex), "
+            "with a one-line reason each, and say which should be split into subtasks. Answer by "
+            f"calling {planning.COMPLEXITY_TOOL.name} once with every task.",
+        },
+        {"role": "user", "content": f"{_planning_context(project)}\n\nTasks:\n\n{listing}"},
+    ]
+    answer = planning.answer_with_tool(
+        run,
+        run.ai_model,
+        messages=messages,
+        tool=planning.COMPLEXITY_TOOL,
+        serializer_class=planning.scores_serializer(open_tasks),
+    )
+    by_id = {task.pk: task for task in open_tasks}
+    with run.step():
+        scored = []
+        for score in answer["tasks"]:
+            task = services.task_update(task=by_id[score["task_id"]], complexity=score["complexity"])
+            scored.append({"task": str(task.pk), "title": task.title, **score, "task_id": None})
+        for row in scored:
+            del row["task_id"]
+        run.finish({"tasks": scored, "recommended": [row["task"] for row in scored if row["expand"]]})
+
+
+def _written(created: list[Task], kept: list[Task]) -> dict:
+    return {
+        "created": TaskSerializer(created, many=True).data,
+        "kept": TaskSerializer(kept, many=True).data,
+    }

@@ -186,3 +186,9 @@ class BoardQuerySerializer(serializers.Serializer):
 class CommitGenerateSerializer(AIActionSerializer):
     task = OwnedRelatedField(queryset=Task.objects.all())
     changes = serializers.JSONField(help_text="What changed: files, diff, summary...")
+
+
+class TaskExpandSerializer(AIActionSerializer):
+    count = serializers.IntegerField(
+        min_value=1, max_value=20, required=False, help_text="About how many subtasks to write."
+    )

@@ -14,7 +14,7 @@ from jobs.models import Job
 from jobs.services import job_submit
 from kanban.models import BOARD_ORDER, COLUMN_OF, ORDER_GAP, STARTED, Task, TaskDependency
 from orchestrator.exceptions import Conflict
-from projects.models import Project
+from projects.models import Project, Prompt
 
 
 def _lock_board(project_id) -> None:
@@ -334,5 +334,48 @@ def commit_generate(*, task: Task, changes, ai_model: AIModel, owner, idempotenc
         ai_model=ai_model,
         input={"task": str(task.pk), "changes": changes},
         fingerprint={"task": str(task.pk), "changes": changes},
+        idempotency_key=idempotency_key,
+    )
+
+
+def task_plan(*, prompt: Prompt, ai_model: AIModel, owner, idempotency_key: str = "") -> Job:
+    """Start the job in which the model breaks `prompt` into tasks (`kanban.jobs.task_plan`)."""
+    return job_submit(
+        owner=owner,
+        kind=Job.Kind.TASK_PLAN,
+        project=prompt.project,
+        ai_model=ai_model,
+        input={"prompt": str(prompt.pk)},
+        fingerprint={"prompt": str(prompt.pk)},
+        idempotency_key=idempotency_key,
+    )
+
+
+def task_expand(
+    *, task: Task, ai_model: AIModel, owner, count: int | None = None, idempotency_key: str = ""
+) -> Job:
+    """Start the job in which the model writes `task`'s subtasks (`kanban.jobs.task_expand`)."""
+    if task.parent_id is not None:
+        raise Conflict("This task is a subtask, and subtasks have no subtasks: expand its parent instead.")
+    return job_submit(
+        owner=owner,
+        kind=Job.Kind.TASK_EXPAND,
+        project=task.project,
+        ai_model=ai_model,
+        input={"task": str(task.pk), "count": count},
+        fingerprint={"task": str(task.pk), "count": count},
+        idempotency_key=idempotency_key,
+    )
+
+
+def complexity_analyze(*, project: Project, ai_model: AIModel, owner, idempotency_key: str = "") -> Job:
+    """Start the job in which the model scores every open task (`kanban.jobs.complexity_analyze`)."""
+    return job_submit(
+        owner=owner,
+        kind=Job.Kind.COMPLEXITY_ANALYZE,
+        project=project,
+        ai_model=ai_model,
+        input={"project": str(project.pk)},
+        fingerprint={"project": str(project.pk)},
         idempotency_key=idempotency_key,
     )

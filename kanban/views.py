@@ -7,6 +7,7 @@ from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
 from aimodels.models import AIModel
+from aimodels.serializers import AIActionSerializer
 from jobs.views import ai_action, idempotency_key, job_response
 from kanban import services
 from kanban.board import project_board
@@ -19,6 +20,7 @@ from kanban.serializers import (
     CommitSerializer,
     NextTaskSerializer,
     TaskDeletedSerializer,
+    TaskExpandSerializer,
     TaskMoveSerializer,
     TaskSerializer,
     task_rows,
@@ -67,6 +69,25 @@ class TaskViewSet(ProjectScopedViewSet):
 
     def perform_update(self, serializer):
         serializer.instance = services.task_update(task=serializer.instance, **serializer.validated_data)
+
+    @ai_action(TaskExpandSerializer)
+    @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
+    def expand(self, request, pk=None):
+        """Ask an AI model to break the task into subtasks (backlog), as a job whose result
+        lists the subtasks `created` and those it already had and `kept`. A subtask is a 409:
+        subtasks go one level deep."""
+        key = idempotency_key(request)
+        task = self.get_object()
+        body = TaskExpandSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        job = services.task_expand(
+            task=task,
+            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_PLANNING),
+            owner=request.user,
+            count=body.validated_data.get("count"),
+            idempotency_key=key,
+        )
+        return job_response(request, job)
 
     @extend_schema(request=TaskMoveSerializer, responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE})
     @action(detail=True, methods=["post"])
@@ -136,3 +157,26 @@ class NextTaskView(generics.GenericAPIView):
         task, reason = chosen
         context = self.get_serializer_context()
         return Response({"task": TaskSerializer(task, context=context).data, "reason": reason})
+
+
+class AnalyzeComplexityView(generics.GenericAPIView):
+    serializer_class = AIActionSerializer
+    throttle_classes = [AIActionRateThrottle]
+    pagination_class = None
+    filter_backends = []
+
+    @ai_action(AIActionSerializer)
+    def post(self, request, pk):
+        """Ask an AI model to score every open task of the project 1-10 with a one-line reason,
+        as a job: the scores are stored on the tasks, and the result recommends which to expand."""
+        key = idempotency_key(request)
+        project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+        body = AIActionSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        job = services.complexity_analyze(
+            project=project,
+            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_PLANNING),
+            owner=request.user,
+            idempotency_key=key,
+        )
+        return job_response(request, job)

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from kanban.views import BoardView, NextTaskView
+from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView
 from orchestrator import auth, errors
 from orchestrator.api import router
 from orchestrator.throttling import login_throttled
@@ -17,6 +17,11 @@ urlpatterns = [
     path("api/v1/auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("api/v1/projects/<uuid:pk>/board/", BoardView.as_view(), name="project-board"),
     path("api/v1/projects/<uuid:pk>/next-task/", NextTaskView.as_view(), name="project-next-task"),
+    path(
+        "api/v1/projects/<uuid:pk>/analyze-complexity/",
+        AnalyzeComplexityView.as_view(),
+        name="project-analyze-complexity",
+    ),
     path("api/v1/", include(router.urls)),
     path("api/auth/", include("orchestrator.session_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -5,7 +5,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from aimodels.models import AIModel
+from aimodels.serializers import AIActionSerializer
 from jobs.views import ai_action, idempotency_key, job_response
+from kanban import services as kanban_services
 from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
 from orchestrator.viewsets import ProjectScopedViewSet
@@ -152,6 +154,24 @@ class PromptViewSet(ProjectScopedViewSet):
     def restore(self, request, pk=None):
         """A new latest version of the lineage carrying this version's content and components."""
         return self._created(services.prompt_restore(prompt=self.get_object()))
+
+    @ai_action(AIActionSerializer)
+    @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
+    def plan(self, request, pk=None):
+        """Ask an AI model to break this prompt (with its components) into tasks in backlog,
+        linked to it, as a job whose result lists the tasks `created` and, for a newer version
+        of a lineage already planned, those `kept` (matched by title, not written again)."""
+        key = idempotency_key(request)
+        prompt = self.get_object()
+        body = AIActionSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        job = kanban_services.task_plan(
+            prompt=prompt,
+            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_PLANNING),
+            owner=request.user,
+            idempotency_key=key,
+        )
+        return job_response(request, job)
 
     @extend_schema(methods=["get"], responses=PromptLabelSerializer(many=True), filters=False)
     @extend_schema(methods=["post"], request=PromptLabelWriteSerializer, responses=PromptLabelSerializer)

@@ -1,0 +1,236 @@
+"""AI planning: a prompt broken into tasks, a task expanded into subtasks, every open task
+scored for complexity. Each runs as a job (handlers in `kanban.jobs`).
+
+The model answers through a tool call whose arguments follow a JSON schema; the arguments
+are validated by a serializer here. An answer that fails validation is sent back once with
+the complaint; a second failure fails the job, and nothing is written.
+"""
+
+import re
+from collections.abc import Callable
+
+from rest_framework import serializers
+
+from aimodels.gateway import AIProviderError, ToolSpec
+from kanban.models import Task
+
+# Most tasks one plan (or one expansion) may write.
+MAX_PLANNED_TASKS = 50
+
+PLANNER_INSTRUCTIONS = (
+    "You plan software work. Break the requirements you are given into concrete, independently "
+    "testable tasks, in the order they should be done. For each: a short imperative title, a "
+    "description, implementation details, a test strategy, a priority (low, medium, high, "
+    "urgent), a complexity from 1 (trivial) to 10 (very complex), and the ids of the tasks of "
+    "your plan it depends on. Answer by calling {tool} once with the whole plan."
+)
+
+_PLANNED_TASK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer", "minimum": 1, "description": "This task's number in your plan."},
+        "title": {"type": "string", "maxLength": 255},
+        "description": {"type": "string"},
+        "details": {"type": "string"},
+        "test_strategy": {"type": "string"},
+        "priority": {"type": "string", "enum": Task.Priority.values},
+        "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
+        "dependencies": {
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "The ids of tasks of this plan that must be done first.",
+        },
+    },
+    "required": ["id", "title", "priority", "complexity"],
+}
+
+PLAN_TOOL = ToolSpec(
+    "submit_plan",
+    "Submit the plan: the tasks, in the order to do them.",
+    {
+        "type": "object",
+        "properties": {
+            "tasks": {"type": "array", "items": _PLANNED_TASK_SCHEMA, "maxItems": MAX_PLANNED_TASKS}
+        },
+        "required": ["tasks"],
+    },
+)
+SUBTASKS_TOOL = ToolSpec(
+    "submit_subtasks",
+    "Submit the subtasks of the task, in the order to do them.",
+    {
+        "type": "object",
+        "properties": {
+            "tasks": {"type": "array", "items": _PLANNED_TASK_SCHEMA, "maxItems": MAX_PLANNED_TASKS}
+        },
+        "required": ["tasks"],
+    },
+)
+COMPLEXITY_TOOL = ToolSpec(
+    "submit_complexity",
+    "Submit a complexity score for every task you were given.",
+    {
+        "type": "object",
+        "properties": {
+            "tasks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "task_id": {"type": "string"},
+                        "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
+                        "reason": {"type": "string", "description": "One line: why this score."},
+                        "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
+                    },
+                    "required": ["task_id", "complexity", "reason", "expand"],
+                },
+            }
+        },
+        "required": ["tasks"],
+    },
+)
+
+
+class PlannedTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+    title = serializers.CharField(max_length=255)
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    details = serializers.CharField(allow_blank=True, required=False, default="")
+    test_strategy = serializers.CharField(allow_blank=True, required=False, default="")
+    priority = serializers.ChoiceField(choices=Task.Priority.choices)
+    complexity = serializers.IntegerField(min_value=1, max_value=10)
+    dependencies = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class PlanSerializer(serializers.Serializer):
+    """A plan: tasks with unique ids, depending only on other tasks of the plan, without a
+    cycle. `validated_data["tasks"]` comes in an order where dependencies go first."""
+
+    tasks = PlannedTaskSerializer(many=True, allow_empty=False, max_length=MAX_PLANNED_TASKS)
+
+    def validate_tasks(self, tasks):
+        by_id = {task["id"]: task for task in tasks}
+        if len(by_id) != len(tasks):
+            raise serializers.ValidationError("Each task needs its own id.")
+        for task in tasks:
+            unknown = set(task["dependencies"]) - by_id.keys()
+            if unknown:
+                raise serializers.ValidationError(
+                    f"Task {task['id']} depends on {sorted(unknown)}, which the plan does not have."
+                )
+            if task["id"] in task["dependencies"]:
+                raise serializers.ValidationError(f"Task {task['id']} depends on itself.")
+        ordered, placed = [], set()
+        while len(ordered) < len(tasks):
+            ready = [t for t in tasks if t["id"] not in placed and placed.issuperset(t["dependencies"])]
+            if not ready:
+                raise serializers.ValidationError("The dependencies form a cycle.")
+            ordered += ready
+            placed.update(t["id"] for t in ready)
+        return ordered
+
+
+class ScoreSerializer(serializers.Serializer):
+    task_id = serializers.UUIDField()
+    complexity = serializers.IntegerField(min_value=1, max_value=10)
+    reason = serializers.CharField(max_length=500)
+    expand = serializers.BooleanField()
+
+
+def scores_serializer(open_tasks: list[Task]) -> type[serializers.Serializer]:
+    """Validates a complexity answer: each of `open_tasks` scored exactly once."""
+    wanted = {task.pk for task in open_tasks}
+
+    class ScoresSerializer(serializers.Serializer):
+        tasks = ScoreSerializer(many=True)
+
+        def validate_tasks(self, scores):
+            given = [score["task_id"] for score in scores]
+            if len(set(given)) != len(given):
+                raise serializers.ValidationError("Score each task once.")
+            if missing := wanted - set(given):
+                raise serializers.ValidationError(
+                    f"Tasks not scored: {', '.join(map(str, sorted(missing)))}."
+                )
+            if unknown := set(given) - wanted:
+                raise serializers.ValidationError(
+                    f"Not tasks you were given: {', '.join(map(str, unknown))}."
+                )
+            return scores
+
+    return ScoresSerializer
+
+
+def answer_with_tool(run, ai_model, *, messages: list[dict], tool: ToolSpec, serializer_class) -> dict:
+    """The validated arguments of the model's call of `tool`; an invalid answer goes back once
+    with the complaint, a second one raises AIProviderError (the job fails, nothing written)."""
+    messages = list(messages)
+    for _attempt in range(2):
+        completion = run.complete(ai_model, messages=messages, tools=[tool])
+        call = next((call for call in completion.tool_calls if call.name == tool.name), None)
+        if call is None:
+            complaint = f"Answer by calling {tool.name}."
+            messages += [
+                {"role": "assistant", "content": completion.text},
+                {"role": "user", "content": complaint},
+            ]
+            continue
+        answer = serializer_class(data=call.arguments if call.arguments is not None else [])
+        if answer.is_valid():
+            return answer.validated_data
+        complaint = _complaint(answer.errors)
+        messages += [
+            {"role": "assistant", "content": completion.text, "tool_calls": [call]},
+            {
+                "role": "tool",
+                "tool_call_id": call.id,
+                "content": f"Invalid: {complaint} Call {tool.name} again.",
+            },
+        ]
+    raise AIProviderError(
+        f"AI model '{ai_model.name}' did not give a valid {tool.name} in two tries: {complaint}"
+    )
+
+
+def _complaint(errors, path: str = "") -> str:
+    """Serializer errors as one line the model can act on."""
+    if isinstance(errors, dict):
+        return " ".join(_complaint(value, f"{path}{key}: ") for key, value in errors.items())
+    if isinstance(errors, list):
+        if all(isinstance(item, str) for item in errors):
+            return f"{path}{' '.join(errors)}"
+        return " ".join(_complaint(item, f"{path}[{n}] ") for n, item in enumerate(errors) if item)
+    return f"{path}{errors}"
+
+
+def normalised_title(title: str) -> str:
+    """What makes two titles the same task: case and spacing aside."""
+    return re.sub(r"\s+", " ", title).strip().casefold()
+
+
+def write_planned(
+    planned: list[dict], *, existing: list[Task], create: Callable[..., Task]
+) -> tuple[list, list]:
+    """Create the planned tasks that `existing` does not already have (same title), in
+    dependency order, their dependencies pointing at created or existing tasks.
+    Answers `(created, kept)`."""
+    known = {normalised_title(task.title): task for task in existing}
+    by_plan_id, created, kept = {}, [], []
+    for task in planned:
+        match = known.get(normalised_title(task["title"]))
+        if match is not None:
+            by_plan_id[task["id"]] = match
+            if match not in created and match not in kept:
+                kept.append(match)
+            continue
+        fields = {
+            name: task[name] for name in ("title", "description", "details", "test_strategy", "priority")
+        }
+        new = create(
+            **fields,
+            complexity=task["complexity"],
+            dependencies=[by_plan_id[dependency] for dependency in task["dependencies"]],
+        )
+        by_plan_id[task["id"]] = known[normalised_title(new.title)] = new
+        created.append(new)
+    return created, kept
