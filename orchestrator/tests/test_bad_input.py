@@ -62,6 +62,9 @@ ENDPOINTS = [
     ("patch", "prompts/{prompt}/", "type", lambda w: {}),
     ("post", "prompts/{prompt}/render/", "variables", lambda w: {}),
     ("post", "prompts/{prompt}/versions/", "content", lambda w: {}),
+    ("post", "prompts/{prompt}/labels/", "label", lambda w: {}),
+    ("post", "prompts/{prompt}/plan/", "ai_model", lambda w: {}),
+    ("post", "projects/{project}/analyze-complexity/", "ai_model", lambda w: {}),
     ("post", "prompts/generate/", "type", lambda w: {"interview": str(w["interview"].pk)}),
     ("post", "settings/", "value", lambda w: {"key": "custom.other"}),
     ("put", "settings/{setting}/", "value", lambda w: {}),
@@ -70,7 +73,9 @@ ENDPOINTS = [
     ("post", "tasks/", "title", lambda w: {"project": str(w["project"].pk)}),
     ("put", "tasks/{task}/", "description", lambda w: {"project": str(w["project"].pk), "title": "T"}),
     ("patch", "tasks/{task}/", "status", lambda w: {}),
+    ("patch", "tasks/{task}/", "dependencies", lambda w: {}),
     ("post", "tasks/{task}/move/", "status", lambda w: {}),
+    ("post", "tasks/{task}/expand/", "count", lambda w: {}),
 ]
 each_endpoint = pytest.mark.parametrize(
     ("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]

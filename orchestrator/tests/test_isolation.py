@@ -112,7 +112,15 @@ DETAIL_ACTIONS = [
     ("post", "interviews", "complete/", {}),
     ("post", "interviews", "cancel/", {}),
     ("post", "tasks", "move/", {"status": "done"}),
+    ("post", "tasks", "expand/", {}),
     ("get", "projects", "board/", None),
+    ("get", "projects", "next-task/", None),
+    ("post", "projects", "analyze-complexity/", {}),
+    ("post", "prompts", "plan/", {}),
+    ("get", "prompts", "labels/", None),
+    ("post", "prompts", "labels/", {"label": "production"}),
+    ("delete", "prompts", "labels/production/", None),
+    ("get", "prompts", "label-history/", None),
     ("get", "prompts", "versions/", None),
     ("post", "prompts", "versions/", {"content": "mine"}),
     ("post", "prompts", "restore/", {}),
@@ -134,3 +142,23 @@ def test_every_action_on_another_users_object_is_not_found(
 
     assert (response.status_code, list(response.json())) == (404, ["detail"])
     assert type(obj).objects.filter(pk=obj.pk).values().get() == before
+
+
+def test_resolving_another_users_lineage_is_not_found(outsider_client, owned):
+    prompt = owned["prompts"]
+
+    response = outsider_client.get("/api/v1/prompts/resolve/", {"lineage": str(prompt.lineage)})
+
+    assert (response.status_code, list(response.json())) == (404, ["detail"])
+
+
+def test_a_dependency_or_parent_of_another_user_is_refused(outsider_client, outsider, owned):
+    own_task = ProjectFactory(owner=outsider).tasks.create(title="mine", column=0, order=1)
+    theirs = str(owned["tasks"].pk)
+
+    as_dependency = outsider_client.patch(f"/api/v1/tasks/{own_task.pk}/", {"dependencies": [theirs]})
+    as_parent = outsider_client.patch(f"/api/v1/tasks/{own_task.pk}/", {"parent": theirs})
+
+    assert (as_dependency.status_code, list(as_dependency.json())) == (400, ["dependencies"])
+    assert (as_parent.status_code, list(as_parent.json())) == (400, ["parent"])
+    assert not own_task.dependencies.exists()
