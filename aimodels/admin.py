@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from aimodels.gateway import AIModelUnavailable
-from aimodels.models import AIModel, SystemSettings
+from aimodels.models import AIModel, AIModelFallback, SystemSettings
 from aimodels.registry import CUSTOM_PREFIX, known_setting, known_settings
 from aimodels.services import ai_model_test
 
@@ -34,6 +34,9 @@ class AIModelAdminForm(forms.ModelForm):
             "usage_type",
             "is_active",
             "config",
+            "price_input_per_mtok",
+            "price_cached_input_per_mtok",
+            "price_output_per_mtok",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -53,9 +56,20 @@ class AIModelAdminForm(forms.ModelForm):
         return cleaned
 
 
+class FallbackInline(admin.TabularInline):
+    """The models that answer, by position, when this one fails (timeout, connection, 429, 5xx)."""
+
+    model = AIModelFallback
+    fk_name = "ai_model"
+    fields = ["position", "fallback"]
+    extra = 0
+    verbose_name_plural = "fallbacks, in order"
+
+
 @admin.register(AIModel)
 class AIModelAdmin(admin.ModelAdmin):
     form = AIModelAdminForm
+    inlines = [FallbackInline]
     list_display = ["name", "provider", "model", "usage_type", "is_active", "api_key_hint", "updated_at"]
     list_filter = ["provider", "usage_type", "is_active"]
     search_fields = ["name", "model", "base_url"]
@@ -64,6 +78,10 @@ class AIModelAdmin(admin.ModelAdmin):
         (None, {"fields": ["name", "provider", "model", "base_url", "usage_type", "is_active"]}),
         ("API key", {"fields": ["api_key_hint", "api_key", "clear_api_key"]}),
         ("Configuration", {"fields": ["config"]}),
+        (
+            "Prices per million tokens (empty: genai-prices' published price)",
+            {"fields": ["price_input_per_mtok", "price_cached_input_per_mtok", "price_output_per_mtok"]},
+        ),
         ("Timestamps", {"fields": ["created_at", "updated_at"]}),
     ]
 

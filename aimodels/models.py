@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from aimodels import crypto
@@ -58,6 +59,33 @@ class AIModel(TimeStampedModel):
         validators=[validate_ai_config],
         help_text="temperature, top_p, max_tokens, timeout (seconds), max_retries, system_prompt.",
     )
+    # Prices per million tokens, overriding genai-prices' (0 for a model that costs nothing).
+    price_input_per_mtok = models.DecimalField(
+        "input price per million tokens",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Overrides the published price; empty: genai-prices' price for this model.",
+    )
+    price_cached_input_per_mtok = models.DecimalField(
+        "cached input price per million tokens",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Empty: the input price.",
+    )
+    price_output_per_mtok = models.DecimalField(
+        "output price per million tokens",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
 
     objects = AIModelQuerySet.as_manager()
 
@@ -76,6 +104,11 @@ class AIModel(TimeStampedModel):
     def __repr__(self):
         return f"<AIModel {self.id} {self.name!r} provider={self.provider!r} model={self.model!r}>"
 
+    def fallback_chain(self) -> list["AIModel"]:
+        """This model, then its active fallbacks in order (a fallback's own are not followed)."""
+        links = self.fallback_links.select_related("fallback").filter(fallback__is_active=True)
+        return [self, *(link.fallback for link in links)]
+
     @property
     def api_key_hint(self) -> str | None:
         return crypto.mask_secret(self.api_key)
@@ -87,6 +120,28 @@ class AIModel(TimeStampedModel):
     @property
     def api_key_undecryptable(self) -> bool:
         return isinstance(self.api_key, crypto.UndecryptableSecret)
+
+
+class AIModelFallback(models.Model):
+    """`fallback` answers, in `position` order, when `ai_model` fails with a timeout, a
+    connection error, a 429 or a 5xx after its retries."""
+
+    ai_model = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="fallback_links")
+    fallback = models.ForeignKey(AIModel, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name = "fallback"
+        constraints = [
+            models.UniqueConstraint(fields=["ai_model", "fallback"], name="aimodel_fallback_once"),
+            models.CheckConstraint(
+                condition=~models.Q(ai_model=models.F("fallback")), name="aimodel_not_own_fallback"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.position}: {self.fallback_id}"
 
 
 class SystemSettingsQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@ from django.db import transaction
 from rest_framework import serializers
 
 from aimodels.gateway import resolve_ai_model
-from aimodels.models import AIModel, SystemSettings
+from aimodels.models import AIModel, AIModelFallback, SystemSettings
 from aimodels.registry import validate_setting_key, validate_setting_value
 
 
@@ -23,6 +23,13 @@ class AIModelSerializer(serializers.ModelSerializer):
     )
     api_key_hint = serializers.CharField(read_only=True, allow_null=True)
     has_api_key = serializers.BooleanField(read_only=True)
+    fallbacks = serializers.PrimaryKeyRelatedField(
+        queryset=AIModel.objects.all(),
+        many=True,
+        required=False,
+        help_text="Models that answer in this order when this one times out, cannot be reached, "
+        "or answers 429 or 5xx after its retries. A write replaces the list.",
+    )
 
     class Meta:
         model = AIModel
@@ -38,9 +45,49 @@ class AIModelSerializer(serializers.ModelSerializer):
             "usage_type",
             "is_active",
             "config",
+            "price_input_per_mtok",
+            "price_cached_input_per_mtok",
+            "price_output_per_mtok",
+            "fallbacks",
             "created_at",
             "updated_at",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["fallbacks"] = [link.fallback_id for link in instance.fallback_links.all()]
+        return data
+
+    def validate_fallbacks(self, fallbacks):
+        if len(set(fallbacks)) != len(fallbacks):
+            raise serializers.ValidationError("Each fallback once.")
+        if self.instance is not None and self.instance in fallbacks:
+            raise serializers.ValidationError("A model cannot be its own fallback.")
+        return fallbacks
+
+    @transaction.atomic
+    def create(self, validated_data):
+        fallbacks = validated_data.pop("fallbacks", None)
+        ai_model = super().create(validated_data)
+        if fallbacks is not None:
+            _set_fallbacks(ai_model, fallbacks)
+        return ai_model
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        fallbacks = validated_data.pop("fallbacks", None)
+        ai_model = super().update(instance, validated_data)
+        if fallbacks is not None:
+            _set_fallbacks(ai_model, fallbacks)
+        return ai_model
+
+
+def _set_fallbacks(ai_model: AIModel, fallbacks: list[AIModel]) -> None:
+    AIModelFallback.objects.filter(ai_model=ai_model).delete()
+    AIModelFallback.objects.bulk_create(
+        AIModelFallback(ai_model=ai_model, fallback=fallback, position=position)
+        for position, fallback in enumerate(fallbacks)
+    )
 
 
 def _known_key(key: str) -> str:

@@ -20,7 +20,7 @@ from orchestrator.throttling import AIActionRateThrottle
 class AIModelViewSet(viewsets.ModelViewSet):
     """AI model configurations: any signed-in user reads, staff write."""
 
-    queryset = AIModel.objects.all()
+    queryset = AIModel.objects.prefetch_related("fallback_links")
     serializer_class = AIModelSerializer
     permission_classes = [IsStaffOrReadOnly]
     filterset_class = AIModelFilter

@@ -3,11 +3,13 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/orchestrator .venv/bin/python benchmarks/readpath.py
 
 Builds a throwaway database with one user (signed in by an API token, as clients are), a
-project of 10,000 tasks (2,000 per column) and 49 more projects. Every request goes through
+project of 10,000 tasks (2,000 per column, every tenth waiting for the one before it) and
+49 more projects. Every request goes through
 Django's WSGI handler in this process, as a server's worker runs it (middleware, URL
 routing, the token check, the view, the rendered body). The floor is the least a request
 for the same rows can do: a plain Django view, behind the same handler and middleware, that
-checks the token with one query and dumps the same rows from `values()` with orjson.
+checks the token with one query and dumps the same rows (with their dependencies, read in
+one more query) from `values()` with orjson.
 
 CPU time (this process: Python, the driver; not PostgreSQL's) per request is the median of
 15 rounds, the API and its floor taking turns within each round, so both see the same
@@ -43,23 +45,14 @@ from django.urls import include, path  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 from knox.settings import CONSTANTS  # noqa: E402
 
-from kanban.models import BOARD_ORDER, ORDER_GAP, Task  # noqa: E402
+from kanban.models import BOARD_ORDER, ORDER_GAP, Task, TaskDependency  # noqa: E402
+from kanban.serializers import STORED_TASK_FIELDS  # noqa: E402
 from projects.models import Project  # noqa: E402
 
 TASKS = 10_000
 OTHER_PROJECTS = 49
 ROUNDS = 15
-TASK_FIELDS = [
-    "id",
-    "project",
-    "prompt",
-    "title",
-    "description",
-    "status",
-    "order",
-    "created_at",
-    "updated_at",
-]
+TASK_FIELDS = STORED_TASK_FIELDS  # the task's columns; its dependencies come from one more query
 PROJECT_FIELDS = [
     "id",
     "name",
@@ -82,10 +75,24 @@ def dumped(payload) -> HttpResponse:
     return HttpResponse(orjson.dumps(payload), content_type="application/json")
 
 
+def with_edges(rows: list[dict], edges) -> list[dict]:
+    """The floor's dependencies: what each row waits for, and whether one is not done."""
+    waits_for, blocked = {}, set()
+    for task, awaited, status in edges.values_list("task_id", "depends_on_id", "depends_on__status"):
+        waits_for.setdefault(task, []).append(awaited)
+        if status != "done":
+            blocked.add(task)
+    for row in rows:
+        row["dependencies"], row["blocked"] = waits_for.get(row["id"], []), row["id"] in blocked
+    return rows
+
+
 def floor_tasks(request):
     user = token_user(request)
-    rows = Task.objects.filter(project__owner=user, project=request.GET["project"]).order_by(*BOARD_ORDER)
-    return dumped({"next": None, "results": list(rows.values(*TASK_FIELDS)[:20])})
+    tasks = Task.objects.filter(project__owner=user, project=request.GET["project"]).order_by(*BOARD_ORDER)
+    rows = list(tasks.values(*TASK_FIELDS)[:20])
+    edges = TaskDependency.objects.filter(task__in=[row["id"] for row in rows])
+    return dumped({"next": None, "results": with_edges(rows, edges)})
 
 
 def floor_board(request, pk):
@@ -95,7 +102,7 @@ def floor_board(request, pk):
         rank = Window(RowNumber(), partition_by=F("status"), order_by=F("order").asc())
         tasks = tasks.annotate(rank=rank).filter(rank__lte=int(request.GET["limit_per_column"]))
     columns = {status: [] for status in Task.Status.values}
-    for row in tasks.values(*TASK_FIELDS):
+    for row in with_edges(list(tasks.values(*TASK_FIELDS)), TaskDependency.objects.filter(task__project=pk)):
         columns[row["status"]].append(row)
     return dumped({"project": pk, "columns": [{"status": s, "tasks": t} for s, t in columns.items()]})
 
@@ -131,6 +138,15 @@ def build():
             FROM generate_series(0, %s - 1) AS g
             """,
             [project.pk, ORDER_GAP, TASKS],
+        )
+        cursor.execute(  # every tenth task of a column waits for the one before it
+            """
+            INSERT INTO kanban_taskdependency (task_id, depends_on_id, created_at)
+            SELECT t.id, d.id, now() FROM kanban_task t JOIN kanban_task d
+                ON d.project_id = t.project_id AND d.status = t.status AND d."order" = t."order" - %s
+            WHERE t.project_id = %s AND (t."order" / %s) %% 10 = 0
+            """,
+            [ORDER_GAP, project.pk, ORDER_GAP],
         )
         cursor.execute("VACUUM ANALYZE")
     return project, token

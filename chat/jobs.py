@@ -97,6 +97,7 @@ class AgentTurn:
             **options,
         )
         with self.run.step():
+            ChatSession.objects.filter(pk=self.session.pk).update(ai_model_used=self.run.answered_by.name)
             message = Message.objects.create(
                 session=self.session,
                 job=self.job,
@@ -149,7 +150,6 @@ class AgentTurn:
         arguments in one turn is not run again, and ends the loop; so does the limit. Either
         way a last call, with the tools withheld (tool_choice "none"), gives the user a
         summary in words. Each step is committed as it happens."""
-        ChatSession.objects.filter(pk=self.session.pk).update(ai_model_used=self.run.ai_model.name)
         limit = SystemSettings.objects.value_of("ai.max_tool_iterations")
         made: set[tuple[str, str]] = set()
         for _ in range(limit):

@@ -58,6 +58,13 @@ class Job(UUIDModel):
     finished_at = models.DateTimeField(null=True, blank=True)
     result = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
     error = models.JSONField(null=True, blank=True)
+    cost = models.DecimalField(
+        max_digits=14,
+        decimal_places=8,
+        null=True,
+        blank=True,
+        help_text="What its model calls cost, in US dollars (calls without a known price count 0).",
+    )
     usage = models.JSONField(default=dict, blank=True, help_text="Token counts summed over the job's calls.")
     idempotency_key = models.CharField(max_length=255, blank=True)
     request_digest = models.CharField(
@@ -112,3 +119,43 @@ class JobEvent(models.Model):
 
     def __str__(self):
         return f"{self.type} #{self.pk}"
+
+
+class ModelCall(models.Model):
+    """One provider call of a job (every attempt, a failed one or a fallback's too): the
+    tokens in one vocabulary, the provider's own usage, the latency, and what it cost."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="model_calls")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="model_calls"
+    )
+    ai_model = models.ForeignKey(
+        "aimodels.AIModel", on_delete=models.SET_NULL, null=True, blank=True, related_name="calls"
+    )
+    model = models.CharField(
+        max_length=200, blank=True, help_text="The model that answered, as named by its provider."
+    )
+    provider = models.CharField(max_length=32, blank=True)
+    input_tokens = models.PositiveIntegerField(
+        default=0, help_text="Every input token, cached ones included."
+    )
+    cached_input_tokens = models.PositiveIntegerField(default=0)
+    cache_write_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0, help_text="Reasoning tokens included.")
+    reasoning_tokens = models.PositiveIntegerField(default=0)
+    raw_usage = models.JSONField(default=dict, blank=True, help_text="The usage as the provider reported it.")
+    latency_ms = models.PositiveIntegerField(default=0)
+    finish_reason = models.CharField(max_length=32, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=8, null=True, blank=True)
+    price_source = models.CharField(
+        max_length=64, blank=True, help_text="override, local, genai-prices <version>, or unknown."
+    )
+    error = models.JSONField(null=True, blank=True, help_text="{code, detail} when the call failed.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["project", "created_at"], name="modelcall_project_time")]
+
+    def __str__(self):
+        return f"{self.model or self.ai_model_id} for job {self.job_id}"

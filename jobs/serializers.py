@@ -83,5 +83,6 @@ class JobSerializer(serializers.ModelSerializer):
             "result",
             "error",
             "usage",
+            "cost",
         ]
         read_only_fields = fields

@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -25,10 +26,10 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
-from aimodels import gateway
-from aimodels.gateway import AIModelUnavailable
+from aimodels import gateway, pricing
+from aimodels.gateway import AIModelUnavailable, AIProviderError, AIProviderTimeout
 from aimodels.gateway.client import refuse_uncallable
-from jobs.models import Job, JobEvent
+from jobs.models import Job, JobEvent, ModelCall
 from orchestrator.db import in_transaction, release_connection
 from orchestrator.exceptions import Conflict
 
@@ -179,6 +180,24 @@ def _past_time_limit(exc: Exception) -> bool:
     return celery_exceptions is not None and isinstance(exc, celery_exceptions.SoftTimeLimitExceeded)
 
 
+# The normalised token counts a ModelCall stores (see `gateway.Completion.usage`).
+TOKEN_COUNTS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
+
+
+def _falls_back(exc) -> bool:
+    """A failure another model may answer: a timeout or no connection, a 429, a 5xx."""
+    if isinstance(exc, AIProviderTimeout):
+        return True
+    status = getattr(exc, "provider_status", None)
+    return status is not None and (status == 429 or status >= 500)
+
+
 def _code_of(exc: APIException) -> str:
     codes = exc.get_codes()
     return codes if isinstance(codes, str) else exc.default_code
@@ -198,6 +217,7 @@ class JobRun:
     def __init__(self, job: Job):
         self.job = job
         self.usage: dict[str, int] = dict(job.usage)
+        self.answered_by = job.ai_model  # the model that answered the last call
         self._tokens: list[str] = []
         self._flushed_at = time.monotonic()
 
@@ -211,15 +231,66 @@ class JobRun:
         JobEvent.objects.create(job_id=self.job.pk, type=type, data=data)
 
     def complete(self, ai_model, **options) -> gateway.Completion:
-        """One model call (see `gateway.complete`), its text streamed into `token` events
-        and its usage added to the job's."""
-        completion = gateway.complete(ai_model, on_token=self._token, **options)
-        self._flush_tokens()
+        """One model call (see `gateway.complete`), its text streamed into `token` events.
+
+        When `ai_model` times out, cannot be reached, or answers 429 or 5xx after its
+        retries, its fallbacks answer in turn (a `status` event says so). Every attempt is
+        recorded as a ModelCall with its tokens, latency and cost (or its error); the job's
+        `usage` and `cost` add them up, and `answered_by` is the model that answered.
+        """
+        chain = ai_model.fallback_chain()
+        for position, model in enumerate(chain):
+            try:
+                completion = gateway.complete(model, on_token=self._token, **options)
+            except (AIProviderError, AIProviderTimeout) as exc:
+                self._flush_tokens()
+                self._record_failure(model, exc)
+                if position + 1 == len(chain) or not _falls_back(exc):
+                    raise
+                self.event(
+                    JobEvent.Type.STATUS,
+                    status=Job.Status.RUNNING,
+                    fallback={"from": model.name, "to": chain[position + 1].name, "error": _code_of(exc)},
+                )
+                continue
+            self._flush_tokens()
+            self._record_success(model, completion)
+            self.answered_by = model
+            return completion
+        raise AssertionError("unreachable: a chain has at least its own model")
+
+    def _record_success(self, ai_model, completion: gateway.Completion) -> None:
+        cost, source = pricing.cost_of(ai_model, completion.usage, answered_by=completion.model)
+        usage = {name: completion.usage.get(name, 0) for name in TOKEN_COUNTS}
+        ModelCall.objects.create(
+            job_id=self.job.pk,
+            project_id=self.job.project_id,
+            ai_model=ai_model,
+            model=completion.model or ai_model.model,
+            provider=ai_model.provider,
+            raw_usage=completion.raw_usage,
+            latency_ms=completion.latency_ms,
+            finish_reason=completion.finish_reason,
+            cost=cost,
+            price_source=source,
+            **usage,
+        )
         for name, count in completion.usage.items():
             self.usage[name] = self.usage.get(name, 0) + count
         self.usage["calls"] = self.usage.get("calls", 0) + 1
-        Job.objects.filter(pk=self.job.pk).update(usage=self.usage)
-        return completion
+        Job.objects.filter(pk=self.job.pk).update(
+            usage=self.usage, cost=Coalesce(F("cost"), Decimal(0)) + (cost or Decimal(0))
+        )
+
+    def _record_failure(self, ai_model, exc) -> None:
+        ModelCall.objects.create(
+            job_id=self.job.pk,
+            project_id=self.job.project_id,
+            ai_model=ai_model,
+            model=ai_model.model,
+            provider=ai_model.provider,
+            error={"code": _code_of(exc), "detail": _detail_of(exc.detail)},
+        )
 
     def _token(self, text: str) -> None:
         self._tokens.append(text)

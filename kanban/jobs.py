@@ -63,7 +63,11 @@ def commit_write(run: JobRun) -> None:
             continue
         with run.step():
             commit = Commit.objects.create(
-                task=task, message=message, changes=changes, created_by_ai_model=ai_model.name, **fields
+                task=task,
+                message=message,
+                changes=changes,
+                created_by_ai_model=run.answered_by.name,
+                **fields,
             )
             run.finish({"commit": CommitSerializer(commit).data})
         return

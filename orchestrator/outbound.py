@@ -60,3 +60,10 @@ def _refusal(address) -> str | None:
     if not address.is_global:
         return None if settings.OUTBOUND_ALLOW_PRIVATE else "a private address"
     return None
+
+
+def is_local(url: str) -> bool:
+    """Whether `url` names this machine or a private network (a local model server)."""
+    host = urlsplit(url).hostname
+    addresses = _addresses(host) if host else set()
+    return bool(addresses) and all(address.is_loopback or not address.is_global for address in addresses)

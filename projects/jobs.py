@@ -33,7 +33,7 @@ def interview_reply(run: JobRun) -> None:
     reply = services.required_text(ai_model, completion.text)
     with run.step():
         interview = services.interview_reply_append(
-            interview=interview, job=run.job, content=reply, completion=completion, ai_model=ai_model
+            interview=interview, job=run.job, content=reply, completion=completion, ai_model=run.answered_by
         )
         run.finish({"interview": InterviewSerializer(interview).data})
 
@@ -58,5 +58,6 @@ def prompt_write(run: JobRun) -> None:
             content=content,
             type=run.job.input.get("type") or "generated",
             created_from_interview=interview,
+            generated_by_ai_model=run.answered_by.name,
         )
         run.finish({"prompt": PromptSerializer(prompt).data})

@@ -158,6 +158,9 @@ class Prompt(SameProjectMixin, TimeStampedModel):
         help_text='Composed in order: {"prompt": <id>} references and {"text": "..."} blocks.',
     )
     version = models.PositiveIntegerField(default=1)
+    generated_by_ai_model = models.CharField(
+        max_length=100, blank=True, editable=False, help_text="The AI model that wrote it, if one did."
+    )
 
     objects = ProjectScopedQuerySet.as_manager()
 

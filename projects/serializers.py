@@ -65,10 +65,11 @@ class PromptSerializer(ProjectScopedSerializer):
             "components",
             "version",
             "labels",
+            "generated_by_ai_model",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["lineage", "version"]
+        read_only_fields = ["lineage", "version", "generated_by_ai_model"]
         create_only = ["project", "parent"]
         extra_kwargs = {"content": {"trim_whitespace": False}}  # a prompt's text is kept exactly
 

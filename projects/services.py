@@ -31,6 +31,7 @@ def prompt_create(
     components: list | None = None,
     parent: Prompt | None = None,
     created_from_interview: Interview | None = None,
+    generated_by_ai_model: str = "",
 ) -> Prompt:
     """A new prompt; with a `parent`, the next version of the parent's lineage."""
     version = 1
@@ -45,6 +46,7 @@ def prompt_create(
         components=components or [],
         parent=parent,
         created_from_interview=created_from_interview,
+        generated_by_ai_model=generated_by_ai_model,
         version=version,
     )
     prompt.full_clean(validate_constraints=False)  # the database enforces them

@@ -208,21 +208,33 @@ class OpenAIAdapter(Adapter):
             )
             for call in message.tool_calls or []
         ]
-        usage = response.usage
         return Completion(
             text=message.content or "",
             tool_calls=calls,
             finish_reason="tool_calls"
             if choice.finish_reason == "function_call"
             else choice.finish_reason or "",
-            usage={
-                "input_tokens": usage.prompt_tokens,
-                "output_tokens": usage.completion_tokens,
-                "total_tokens": usage.total_tokens,
-            }
-            if usage
-            else {},
+            usage=self.openai_usage(response.usage),
+            raw_usage=response.usage.model_dump(mode="json") if response.usage else {},
+            model=response.model or "",
         )
+
+    @staticmethod
+    def openai_usage(usage) -> dict[str, int]:
+        """Chat Completions usage in the neutral shape: `input_tokens` counts the cached ones
+        too (`cached_input_tokens` of them), `output_tokens` the reasoning ones too."""
+        if usage is None:
+            return {}
+        prompt_details = getattr(usage, "prompt_tokens_details", None)
+        completion_details = getattr(usage, "completion_tokens_details", None)
+        return {
+            "input_tokens": usage.prompt_tokens,
+            "cached_input_tokens": getattr(prompt_details, "cached_tokens", None) or 0,
+            "cache_write_tokens": 0,
+            "output_tokens": usage.completion_tokens,
+            "reasoning_tokens": getattr(completion_details, "reasoning_tokens", None) or 0,
+            "total_tokens": usage.total_tokens,
+        }
 
     @staticmethod
     def to_openai(message: dict) -> dict:
@@ -281,17 +293,31 @@ class AnthropicAdapter(Adapter):
             for block in response.content
             if block.type == "tool_use"
         ]
-        usage = response.usage
         return Completion(
             text=text,
             tool_calls=calls,
             finish_reason=ANTHROPIC_FINISH.get(response.stop_reason, response.stop_reason or ""),
-            usage={
-                "input_tokens": usage.input_tokens,
-                "output_tokens": usage.output_tokens,
-                "total_tokens": usage.input_tokens + usage.output_tokens,
-            },
+            usage=self.anthropic_usage(response.usage),
+            raw_usage=response.usage.model_dump(mode="json"),
+            model=response.model or "",
         )
+
+    @staticmethod
+    def anthropic_usage(usage) -> dict[str, int]:
+        """Messages usage in the neutral shape. Anthropic counts cache reads and writes apart
+        from `input_tokens`; here `input_tokens` is every input token, cache ones included,
+        and the total counts them too."""
+        cached = getattr(usage, "cache_read_input_tokens", None) or 0
+        written = getattr(usage, "cache_creation_input_tokens", None) or 0
+        input_tokens = usage.input_tokens + cached + written
+        return {
+            "input_tokens": input_tokens,
+            "cached_input_tokens": cached,
+            "cache_write_tokens": written,
+            "output_tokens": usage.output_tokens,
+            "reasoning_tokens": 0,  # thinking is billed, and counted, as output
+            "total_tokens": input_tokens + usage.output_tokens,
+        }
 
     @staticmethod
     def to_anthropic(messages: list[dict]) -> list[dict]:

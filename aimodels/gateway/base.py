@@ -65,9 +65,13 @@ class ToolCallRequest:
 class Completion:
     text: str
     tool_calls: list[ToolCallRequest] = field(default_factory=list)
+    # input_tokens (every one, cached included), cached_input_tokens, cache_write_tokens,
+    # output_tokens (reasoning included), reasoning_tokens, total_tokens
     usage: dict[str, int] = field(default_factory=dict)
     latency_ms: int = 0
     finish_reason: str = ""  # stop, length, tool_calls, content_filter (or the provider's own word)
+    raw_usage: dict = field(default_factory=dict)  # as the provider reported it
+    model: str = ""  # the model that answered, as the provider names it
 
     @property
     def truncated(self) -> bool:

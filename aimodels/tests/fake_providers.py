@@ -10,6 +10,16 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# What a scripted reply's usage reads as, in the gateway's vocabulary, by default.
+USAGE = {
+    "input_tokens": 12,
+    "cached_input_tokens": 0,
+    "cache_write_tokens": 0,
+    "output_tokens": 7,
+    "reasoning_tokens": 0,
+    "total_tokens": 19,
+}
+
 
 @dataclass
 class Reply:
@@ -17,7 +27,11 @@ class Reply:
     tool_calls: list[dict] = field(default_factory=list)  # {"name", "arguments": dict or raw str}
     status: int = 200
     delay: float = 0.0
-    usage: tuple[int, int] = (12, 7)
+    usage: tuple[int, int] = (12, 7)  # input (uncached, for Anthropic) and output tokens
+    cached: int = 0  # input tokens read from the cache (OpenAI: part of the input count)
+    cache_write: int = 0  # input tokens written to the cache (Anthropic)
+    reasoning: int = 0  # output tokens spent reasoning (OpenAI: part of the output count)
+    model: str = ""  # the model the answer says answered (default: the one asked for)
     error: str = "the model is on fire"
     retry_after: float | None = None  # seconds, sent as Retry-After with an error status
     finish: str | None = None  # "length": the answer was cut off at max_tokens
@@ -76,7 +90,7 @@ class FakeProvider:
         calls = [
             (f"call_{index}", call["name"], call["arguments"]) for index, call in enumerate(reply.tool_calls)
         ]
-        model = request.get("model", "")
+        model = reply.model or request.get("model", "")
         if self.protocol == "openai":
             yield from self._openai_chunks(request, reply, pieces, calls, model)
         else:
@@ -123,6 +137,8 @@ class FakeProvider:
                 "prompt_tokens": reply.usage[0],
                 "completion_tokens": reply.usage[1],
                 "total_tokens": sum(reply.usage),
+                "prompt_tokens_details": {"cached_tokens": reply.cached},
+                "completion_tokens_details": {"reasoning_tokens": reply.reasoning},
             }
             yield None, last
 
@@ -141,7 +157,12 @@ class FakeProvider:
                 "content": [],
                 "stop_reason": None,
                 "stop_sequence": None,
-                "usage": {"input_tokens": reply.usage[0], "output_tokens": 1},
+                "usage": {
+                    "input_tokens": reply.usage[0],
+                    "output_tokens": 1,
+                    "cache_read_input_tokens": reply.cached,
+                    "cache_creation_input_tokens": reply.cache_write,
+                },
             },
         )
         index = 0

@@ -38,6 +38,10 @@ class TestAIModelsApi:
             "usage_type": "interview",
             "is_active": True,
             "config": {"temperature": 0.2, "max_tokens": 800},
+            "price_input_per_mtok": None,
+            "price_cached_input_per_mtok": None,
+            "price_output_per_mtok": None,
+            "fallbacks": [],
             "created_at": iso(model.created_at),
             "updated_at": iso(model.updated_at),
         }

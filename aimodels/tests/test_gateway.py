@@ -6,6 +6,7 @@ from aimodels.gateway import AIProviderError, AIProviderTimeout, ToolSpec, compl
 from aimodels.gateway.base import AIModelUnavailable
 from aimodels.models import SystemSettings
 from aimodels.tests.factories import AIModelFactory
+from aimodels.tests.fake_providers import USAGE
 from conftest import ai_model_on
 
 LIST_TASKS = ToolSpec(
@@ -25,7 +26,7 @@ class TestComplete:
 
         assert completion.text == "Hello there"
         assert completion.tool_calls == []
-        assert completion.usage == {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19}
+        assert completion.usage == USAGE
         sent = provider_server.requests[0]
         assert sent["temperature"] == 0.1
         if provider_server.protocol == "openai":

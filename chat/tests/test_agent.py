@@ -3,6 +3,7 @@
 import pytest
 
 from aimodels.tests.factories import SystemSettingsFactory
+from aimodels.tests.fake_providers import USAGE
 from chat.models import ChatSession, Message, ToolCall
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, job_error, job_result
@@ -47,7 +48,7 @@ class TestAgent:
         assert create["duration_ms"] >= 0
         listing = messages[2]["tool_calls"][0]["result"]["tasks"]
         assert [task["title"] for task in listing] == ["Plan the shop", "Checkout"]
-        assert messages[1]["usage"] == {"input_tokens": 12, "output_tokens": 7, "total_tokens": 19}
+        assert messages[1]["usage"] == USAGE
         assert ChatSession.objects.get().ai_model_used == "agent"
         # The tool result went back to the model with the call's id.
         third = provider_server.requests[2]["messages"]

@@ -44,6 +44,9 @@ def test_staff_can_open_every_admin_page(client, staff, model):
     assert SECRET not in changelist.content.decode() + change.content.decode()
 
 
+NO_FALLBACKS = {"fallback_links-TOTAL_FORMS": 0, "fallback_links-INITIAL_FORMS": 0}
+
+
 @pytest.mark.django_db
 class TestAIModelAdmin:
     def post_change(self, client, ai_model, **fields):
@@ -56,6 +59,7 @@ class TestAIModelAdmin:
             "usage_type": ai_model.usage_type,
             "is_active": "on",
             "config": "{}",
+            **NO_FALLBACKS,
             **fields,
         }
         return client.post(reverse("admin:aimodels_aimodel_change", args=[ai_model.pk]), data)
@@ -105,6 +109,7 @@ class TestAIModelAdmin:
                 "api_key": SECRET,
                 "usage_type": "general",
                 "config": '{"temperature": 0.2}',
+                **NO_FALLBACKS,
             },
         )
 

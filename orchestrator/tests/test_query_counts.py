@@ -45,7 +45,7 @@ QUERIES = {
     "tasks": 2,  # the page (a cursor page has no count), the page's dependencies
     "commits": 2,  # count, page
     "chat-sessions": 2,  # count, page
-    "ai-models": 2,  # count, page
+    "ai-models": 3,  # count, page, the page's fallbacks
     "settings": 2,  # count, page
     "messages": 4,  # session, count, page, tool calls of the page
     "tool-calls": 3,  # session, count, page

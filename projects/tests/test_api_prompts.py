@@ -37,6 +37,7 @@ class TestPromptsApi:
             "components": [{"prompt": str(reusable.pk)}, {"text": "Be brief."}],
             "version": 1,
             "labels": [],
+            "generated_by_ai_model": "",
             "created_at": iso(prompt.created_at),
             "updated_at": iso(prompt.updated_at),
         }
