@@ -1,0 +1,166 @@
+"""Each provider call of a job is recorded with its tokens, cost and latency; fallback models
+answer when one fails for a reason another may not have."""
+
+from decimal import Decimal
+
+import pytest
+
+from aimodels.models import AIModelFallback
+from conftest import ai_model_on, finished_job, job_result
+from jobs.models import JobEvent, ModelCall
+from kanban.models import Commit
+from kanban.tests.factories import TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+COMMIT = "feat(cart): add the cart"
+
+
+def generate_commit(client, task, **body):
+    return client.post("/api/v1/commits/generate/", {"task": str(task.pk), "changes": {"files": 1}, **body})
+
+
+@pytest.fixture
+def task(owner):
+    return TaskFactory(project__owner=owner)
+
+
+class TestUsage:
+    def test_openai_usage_counts_cached_and_reasoning_tokens(self, owner_client, task, openai_server):
+        ai_model_on(openai_server, model="gpt-4o")
+        openai_server.reply(COMMIT, usage=(1000, 200), cached=400, reasoning=50, model="gpt-4o-2024-08-06")
+
+        job = finished_job(generate_commit(owner_client, task))
+
+        call = ModelCall.objects.get()
+        assert (call.input_tokens, call.cached_input_tokens, call.output_tokens, call.reasoning_tokens) == (
+            1000,
+            400,
+            200,
+            50,
+        )
+        assert call.raw_usage["prompt_tokens_details"]["cached_tokens"] == 400
+        assert (call.model, call.finish_reason, call.job_id, call.project_id) == (
+            "gpt-4o-2024-08-06",
+            "stop",
+            task.project_id and call.job_id,
+            task.project_id,
+        )
+        assert call.latency_ms >= 0
+        assert call.price_source.startswith("genai-prices ")
+        assert call.cost > 0
+        assert Decimal(job["cost"]) == call.cost
+        assert job["usage"]["cached_input_tokens"] == 400
+
+    def test_anthropic_input_and_total_count_the_cache_tokens(self, owner_client, task, anthropic_server):
+        ai_model_on(anthropic_server, model="claude-sonnet-4-20250514")
+        anthropic_server.reply(COMMIT, usage=(100, 20), cached=300, cache_write=50)
+
+        job = finished_job(generate_commit(owner_client, task))
+
+        call = ModelCall.objects.get()
+        assert (call.input_tokens, call.cached_input_tokens, call.cache_write_tokens) == (450, 300, 50)
+        assert job["usage"]["total_tokens"] == 470
+        assert call.raw_usage["cache_read_input_tokens"] == 300
+
+    def test_a_price_override_wins_and_unknown_models_cost_nothing_known(
+        self, owner_client, task, openai_server
+    ):
+        priced = ai_model_on(
+            openai_server,
+            name="priced",
+            model="house-model",
+            price_input_per_mtok=Decimal("2"),
+            price_cached_input_per_mtok=Decimal("1"),
+            price_output_per_mtok=Decimal("10"),
+        )
+        openai_server.reply(COMMIT, usage=(1_000_000, 100_000), cached=500_000)
+        openai_server.reply(COMMIT, usage=(10, 10))
+
+        finished_job(generate_commit(owner_client, task, ai_model=str(priced.pk)))
+        priced.price_input_per_mtok = priced.price_output_per_mtok = priced.price_cached_input_per_mtok = None
+        priced.save()
+        unknown = finished_job(generate_commit(owner_client, task, ai_model=str(priced.pk)))
+
+        first, second = ModelCall.objects.all()
+        # 0.5M fresh input × 2 + 0.5M cached × 1 + 0.1M output × 10, per million
+        assert (first.cost, first.price_source) == (Decimal("2.5"), "override")
+        assert (second.cost, second.price_source) == (None, "unknown")
+        assert Decimal(unknown["cost"]) == 0
+
+
+class TestFallbacks:
+    def test_the_next_model_answers_a_5xx_and_every_attempt_is_recorded(
+        self, owner_client, task, openai_server, anthropic_server
+    ):
+        first = ai_model_on(openai_server, name="first", usage_type="commit_generation")
+        second = ai_model_on(anthropic_server, name="second")
+        AIModelFallback.objects.create(ai_model=first, fallback=second, position=0)
+        openai_server.reply(status=503)
+        anthropic_server.reply(COMMIT)
+
+        job = finished_job(generate_commit(owner_client, task))
+
+        assert job["status"] == "succeeded"
+        attempts = list(ModelCall.objects.values_list("ai_model__name", "error"))
+        assert attempts[0][0] == "first" and attempts[0][1]["code"] == "ai_provider_error"
+        assert attempts[1] == ("second", None)
+        assert Commit.objects.get().created_by_ai_model == "second"
+        (event,) = JobEvent.objects.filter(job_id=job["id"], data__has_key="fallback")
+        assert event.data["fallback"] == {"from": "first", "to": "second", "error": "ai_provider_error"}
+
+    @pytest.mark.parametrize("status", [429, 500])
+    def test_rate_limits_and_server_errors_fall_back(self, owner_client, task, openai_server, status):
+        first = ai_model_on(openai_server, name="first", usage_type="commit_generation")
+        second = ai_model_on(openai_server, name="second")
+        AIModelFallback.objects.create(ai_model=first, fallback=second, position=0)
+        openai_server.reply(status=status)
+        openai_server.reply(COMMIT)
+
+        assert job_result(generate_commit(owner_client, task), "commit")["created_by_ai_model"] == "second"
+
+    def test_a_refusal_does_not_fall_back(self, owner_client, task, openai_server):
+        first = ai_model_on(openai_server, name="first", usage_type="commit_generation")
+        AIModelFallback.objects.create(
+            ai_model=first, fallback=ai_model_on(openai_server, name="second"), position=0
+        )
+        openai_server.reply(status=400)
+
+        job = finished_job(generate_commit(owner_client, task))
+
+        assert job["status"] == "failed"
+        assert list(ModelCall.objects.values_list("ai_model__name", flat=True)) == ["first"]
+
+    def test_a_timeout_falls_back_and_inactive_fallbacks_are_skipped(self, owner_client, task, openai_server):
+        first = ai_model_on(
+            openai_server,
+            name="first",
+            usage_type="commit_generation",
+            config={"timeout": 0.3, "max_retries": 0},
+        )
+        idle = ai_model_on(openai_server, name="idle", is_active=False)
+        third = ai_model_on(openai_server, name="third")
+        AIModelFallback.objects.create(ai_model=first, fallback=idle, position=0)
+        AIModelFallback.objects.create(ai_model=first, fallback=third, position=1)
+        openai_server.reply(COMMIT, delay=1)
+        openai_server.reply(COMMIT)
+
+        commit = job_result(generate_commit(owner_client, task), "commit")
+
+        assert commit["created_by_ai_model"] == "third"
+        assert [c.error["code"] if c.error else None for c in ModelCall.objects.all()] == [
+            "ai_provider_timeout",
+            None,
+        ]
+
+    def test_the_chain_is_set_through_the_api_in_order(self, staff_client, openai_server):
+        first, second, third = (ai_model_on(openai_server, name=name) for name in ("a", "b", "c"))
+
+        response = staff_client.patch(
+            f"/api/v1/ai-models/{first.pk}/", {"fallbacks": [str(third.pk), str(second.pk)]}
+        )
+        itself = staff_client.patch(f"/api/v1/ai-models/{first.pk}/", {"fallbacks": [str(first.pk)]})
+
+        assert response.json()["fallbacks"] == [str(third.pk), str(second.pk)]
+        assert [m.name for m in first.fallback_chain()] == ["a", "c", "b"]
+        assert (itself.status_code, list(itself.json())) == (400, ["fallbacks"])
