@@ -32,6 +32,7 @@ def chat_send(
         owner=owner,
         kind=Job.Kind.CHAT_MESSAGE,
         project=session.task.project,
+        task=session.task,
         ai_model=ai_model,
         input={"session": str(session.pk)},
         fingerprint={"session": str(session.pk), "content": content},

@@ -48,6 +48,14 @@ class Job(UUIDModel):
         help_text="Who asked; empty for a job started by a management command.",
     )
     project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    task = models.ForeignKey(
+        "kanban.Task",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        help_text="The task the action was for (a commit, an expansion, an agent turn).",
+    )
     ai_model = models.ForeignKey(
         AIModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )

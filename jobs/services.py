@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from rest_framework.exceptions import APIException
@@ -58,6 +58,34 @@ class JobCancelled(Exception):
     """The job was cancelled while it ran: it stops without recording anything more."""
 
 
+class OverBudget(Conflict):
+    default_code = "over_budget"
+
+
+def month_spend(project) -> Decimal:
+    """What the project's model calls have cost since the start of this month (UTC)."""
+    start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    spent = ModelCall.objects.filter(project=project, created_at__gte=start).aggregate(total=Sum("cost"))
+    return spent["total"] or Decimal(0)
+
+
+def refuse_over_budget(project) -> None:
+    """A 409 when the project's month spend is at or over its budget; a job already
+    running finishes whatever it costs."""
+    if project.monthly_budget is None:
+        return
+    spent = month_spend(project)
+    if spent >= project.monthly_budget:
+        raise OverBudget(
+            {
+                "detail": f"Project '{project.name}' has spent ${spent:.2f} this month, at or over its "
+                f"monthly budget of ${project.monthly_budget:.2f}; raise the budget or wait for next month.",
+                "monthly_budget": str(project.monthly_budget),
+                "month_spend": f"{spent:.2f}",
+            }
+        )
+
+
 class IdempotencyKeyReused(Conflict):
     default_code = "idempotency_key_reused"
 
@@ -82,6 +110,7 @@ def job_submit(
     input: dict,
     fingerprint: dict,
     project=None,
+    task=None,
     ai_model=None,
     idempotency_key: str = "",
     prepare: Callable[[Job], dict | None] | None = None,
@@ -99,12 +128,15 @@ def job_submit(
     digest = _digest({"kind": kind, "ai_model": ai_model and ai_model.pk, **fingerprint})
     if idempotency_key and (job := _replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)):
         return job
+    if project is not None:
+        refuse_over_budget(project)
     try:
         with transaction.atomic():
             job = Job.objects.create(
                 owner=owner,
                 kind=kind,
                 project=project,
+                task=task,
                 ai_model=ai_model,
                 input=input,
                 idempotency_key=idempotency_key,

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from jobs.views import ProjectUsageView
 from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView
 from orchestrator import auth, errors
 from orchestrator.api import router
@@ -17,6 +18,7 @@ urlpatterns = [
     path("api/v1/auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
     path("api/v1/projects/<uuid:pk>/board/", BoardView.as_view(), name="project-board"),
     path("api/v1/projects/<uuid:pk>/next-task/", NextTaskView.as_view(), name="project-next-task"),
+    path("api/v1/projects/<uuid:pk>/usage/", ProjectUsageView.as_view(), name="project-usage"),
     path(
         "api/v1/projects/<uuid:pk>/analyze-complexity/",
         AnalyzeComplexityView.as_view(),

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from orchestrator.models import TimeStampedModel, choices_constraint
@@ -23,6 +24,15 @@ class Project(TimeStampedModel):
         blank=True,
         validators=[validate_json_object],
         help_text='Repository details, e.g. {"url": "...", "default_branch": "main"}.',
+    )
+    monthly_budget = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="US dollars of AI work per calendar month (UTC); an AI action that would start "
+        "at or over it is refused. Empty: no budget.",
     )
 
     # How many interviews, prompts, tasks and commits the project has, kept by database

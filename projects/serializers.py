@@ -14,6 +14,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "name",
             "description",
             "git_repository_info",
+            "monthly_budget",
             "interview_count",
             "prompt_count",
             "task_count",

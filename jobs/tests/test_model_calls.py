@@ -1,9 +1,11 @@
 """Each provider call of a job is recorded with its tokens, cost and latency; fallback models
 answer when one fails for a reason another may not have."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from aimodels.models import AIModelFallback
 from conftest import ai_model_on, finished_job, job_result
@@ -53,7 +55,7 @@ class TestUsage:
         assert job["usage"]["cached_input_tokens"] == 400
 
     def test_anthropic_input_and_total_count_the_cache_tokens(self, owner_client, task, anthropic_server):
-        ai_model_on(anthropic_server, model="claude-sonnet-4-20250514")
+        ai_model_on(anthropic_server, model="claude-sonnet-4-5")
         anthropic_server.reply(COMMIT, usage=(100, 20), cached=300, cache_write=50)
 
         job = finished_job(generate_commit(owner_client, task))
@@ -164,3 +166,82 @@ class TestFallbacks:
         assert response.json()["fallbacks"] == [str(third.pk), str(second.pk)]
         assert [m.name for m in first.fallback_chain()] == ["a", "c", "b"]
         assert (itself.status_code, list(itself.json())) == (400, ["fallbacks"])
+
+
+class TestBudget:
+    def test_an_action_starting_at_or_over_the_budget_is_a_409(self, owner_client, task, openai_server):
+        ai_model_on(openai_server, price_input_per_mtok=Decimal("500000"), price_output_per_mtok=Decimal("0"))
+        task.project.monthly_budget = Decimal("12.00")
+        task.project.save()
+        openai_server.reply(COMMIT, usage=(24, 7))  # $12: reaches the budget, and finishes
+
+        crossing = finished_job(generate_commit(owner_client, task))
+        refused = generate_commit(owner_client, task)
+
+        assert crossing["status"] == "succeeded"
+        assert refused.status_code == 409
+        assert refused.json()["monthly_budget"] == "12.00"
+        assert refused.json()["month_spend"] == "12.00"
+        assert "$12.00 this month" in refused.json()["detail"]
+        assert Commit.objects.count() == 1
+
+    def test_last_months_spend_does_not_count(self, owner_client, task, openai_server):
+        ai_model_on(openai_server, price_input_per_mtok=Decimal("500000"))
+        task.project.monthly_budget = Decimal("5")
+        task.project.save()
+        openai_server.reply(COMMIT)
+        finished_job(generate_commit(owner_client, task))
+        ModelCall.objects.update(created_at=timezone.now() - timedelta(days=40))
+        openai_server.reply(COMMIT)
+
+        assert finished_job(generate_commit(owner_client, task))["status"] == "succeeded"
+
+
+class TestUsageEndpoint:
+    def url(self, project):
+        return f"/api/v1/projects/{project.pk}/usage/"
+
+    def test_tokens_and_cost_grouped_and_totalled(
+        self, owner_client, task, openai_server, django_assert_num_queries
+    ):
+        model = ai_model_on(
+            openai_server, name="cheap", price_input_per_mtok=Decimal("1"), price_output_per_mtok=Decimal("2")
+        )
+        for _ in range(2):
+            openai_server.reply(COMMIT, usage=(1_000_000, 500_000), cached=100)
+            finished_job(generate_commit(owner_client, task))
+
+        with django_assert_num_queries(2):  # project, the groups
+            by_model = owner_client.get(self.url(task.project), {"group_by": "ai_model"}).json()
+        by_task = owner_client.get(self.url(task.project), {"group_by": "task"}).json()
+        by_day = owner_client.get(self.url(task.project)).json()
+        by_kind = owner_client.get(self.url(task.project), {"group_by": "kind"}).json()
+
+        (group,) = by_model["groups"]
+        assert (group["key"], group["label"], group["calls"], group["input_tokens"]) == (
+            str(model.pk),
+            "cheap",
+            2,
+            2_000_000,
+        )
+        assert Decimal(group["cost"]) == Decimal("4")  # 2 × (1M × $1 + 0.5M × $2) per million
+        assert by_model["total"]["cached_input_tokens"] == 200
+        assert [(g["key"], g["label"]) for g in by_task["groups"]] == [(str(task.pk), task.title)]
+        assert by_day["groups"][0]["key"] == str(timezone.now().date())
+        assert by_kind["groups"][0]["key"] == "commit_generate"
+
+    @pytest.mark.parametrize(
+        ("query", "field"),
+        [
+            ({"group_by": "week"}, "group_by"),
+            ({"from": "2026-13-01"}, "from"),
+            ({"from": "2026-02-02", "to": "2026-02-01"}, "to"),
+        ],
+    )
+    def test_bad_queries_name_the_parameter(self, owner_client, task, query, field):
+        response = owner_client.get(self.url(task.project), query)
+
+        assert (response.status_code, list(response.json())) == (400, [field])
+
+    def test_another_users_project_is_not_found(self, outsider_client, task):
+        assert outsider_client.get(self.url(task.project)).status_code == 404

@@ -22,6 +22,7 @@ class TestProjectsApi:
             "name": "Shop",
             "description": "A shop",
             "git_repository_info": {"url": "git@x:shop.git"},
+            "monthly_budget": None,
             "interview_count": 0,
             "prompt_count": 0,
             "task_count": 0,
