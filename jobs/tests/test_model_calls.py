@@ -55,7 +55,7 @@ class TestUsage:
         assert job["usage"]["cached_input_tokens"] == 400
 
     def test_anthropic_input_and_total_count_the_cache_tokens(self, owner_client, task, anthropic_server):
-        ai_model_on(anthropic_server, model="claude-sonnet-4-5")
+        ai_model_on(anthropic_server)
         anthropic_server.reply(COMMIT, usage=(100, 20), cached=300, cache_write=50)
 
         job = finished_job(generate_commit(owner_client, task))
