@@ -78,6 +78,9 @@ def dumped(payload) -> HttpResponse:
 def with_edges(rows: list[dict], edges) -> list[dict]:
     """The floor's dependencies: what each row waits for, and whether one is not done."""
     waits_for, blocked = {}, set()
+    edges = edges.order_by(
+        "depends_on__column", "depends_on__order", "depends_on_id"
+    )  # as the API lists them
     for task, awaited, status in edges.values_list("task_id", "depends_on_id", "depends_on__status"):
         waits_for.setdefault(task, []).append(awaited)
         if status != "done":
@@ -131,10 +134,12 @@ def build():
         cursor.execute(
             """
             INSERT INTO kanban_task
-                (id, created_at, updated_at, project_id, title, description, status, "column", "order")
+                (id, created_at, updated_at, project_id, title, description, status, "column", "order",
+                 priority, details, test_strategy)
             SELECT gen_random_uuid(), now(), now(), %s, 'Task ' || g, 'What to do for task ' || g,
                    (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
-                   g %% 5, (g / 5 + 1) * %s
+                   g %% 5, (g / 5 + 1) * %s,
+                   (ARRAY['low', 'medium', 'high', 'urgent'])[g %% 4 + 1], '', ''
             FROM generate_series(0, %s - 1) AS g
             """,
             [project.pk, ORDER_GAP, TASKS],
