@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from jobs import services
-from jobs.models import Job, JobEvent
+from jobs.models import Job, JobEvent, ModelCall
 from orchestrator.exceptions import Conflict
 
 
@@ -19,12 +19,40 @@ class JobEventInline(admin.TabularInline):
         return False
 
 
+class ModelCallInline(admin.TabularInline):
+    """Every provider call of the job: who answered, the tokens, the cost, or the error."""
+
+    model = ModelCall
+    fields = [
+        "ai_model",
+        "model",
+        "input_tokens",
+        "cached_input_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "latency_ms",
+        "finish_reason",
+        "cost",
+        "price_source",
+        "error",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     """Jobs are written by the actions that start them and by their workers: shown here, and
     cancelled with the action."""
 
-    list_display = ["id", "kind", "status", "owner", "project", "ai_model", "attempts", "created_at"]
+    list_display = ["id", "kind", "status", "owner", "project", "ai_model", "attempts", "cost", "created_at"]
     list_filter = ["status", "kind", ("owner", admin.RelatedOnlyFieldListFilter), "ai_model"]
     search_fields = ["id", "project__name"]
     list_select_related = ["owner", "project", "ai_model"]
@@ -35,6 +63,7 @@ class JobAdmin(admin.ModelAdmin):
         "status",
         "owner",
         "project",
+        "task",
         "ai_model",
         "attempts",
         "created_at",
@@ -44,9 +73,10 @@ class JobAdmin(admin.ModelAdmin):
         "result",
         "error",
         "usage",
+        "cost",
     ]
     readonly_fields = fields
-    inlines = [JobEventInline]
+    inlines = [ModelCallInline, JobEventInline]
     actions = ["cancel"]
 
     def has_add_permission(self, request):
