@@ -1,20 +1,41 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
 from chat.models import ChatSession, Message, ToolCall
+from jobs.serializers import AIUsageSerializer
+from jobs.usage import NO_USAGE, usage_totals
 from kanban.models import Task
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 
 
 class ChatSessionSerializer(ProjectScopedSerializer):
     task = OwnedRelatedField(queryset=Task.objects.all())
+    ai_usage = serializers.SerializerMethodField(help_text="What the session's agent turns used and cost.")
 
     class Meta:
         model = ChatSession
-        fields = ["id", "task", "ai_model_used", "status", "allow_destructive", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "task",
+            "ai_model_used",
+            "status",
+            "allow_destructive",
+            "ai_usage",
+            "created_at",
+            "updated_at",
+        ]
         action_only = {"status": "use the complete action."}
         read_only_fields = ["ai_model_used", *action_only]
         create_only = ["task"]
+
+    @extend_schema_field(AIUsageSerializer)
+    def get_ai_usage(self, session) -> dict:
+        """From the list's one query for its page (context `ai_usage`), else its own."""
+        page = self.context.get("ai_usage")
+        if page is None:
+            page = usage_totals(chat_session__in=[session.pk])
+        return page.get(session.pk, NO_USAGE)
 
 
 class ToolCallSerializer(serializers.ModelSerializer):

@@ -33,6 +33,7 @@ def chat_send(
         kind=Job.Kind.CHAT_MESSAGE,
         project=session.task.project,
         task=session.task,
+        chat_session=session,
         ai_model=ai_model,
         input={"session": str(session.pk)},
         fingerprint={"session": str(session.pk), "content": content},

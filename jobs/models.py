@@ -56,6 +56,14 @@ class Job(UUIDModel):
         related_name="jobs",
         help_text="The task the action was for (a commit, an expansion, an agent turn).",
     )
+    chat_session = models.ForeignKey(
+        "chat.ChatSession",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        help_text="The chat session of an agent turn.",
+    )
     ai_model = models.ForeignKey(
         AIModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )

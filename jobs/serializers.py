@@ -141,3 +141,10 @@ class UsageSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {"from": serializers.DateField(), "to": serializers.DateField(), **super().get_fields()}
+
+
+class AIUsageSerializer(serializers.Serializer):
+    calls = serializers.IntegerField(help_text="Model calls, failed ones included.")
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=16, decimal_places=8, help_text="US dollars.")

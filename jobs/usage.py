@@ -42,3 +42,30 @@ def project_usage(*, project, start: date, end: date, group_by: str) -> dict:
         "groups": groups,
         "total": total,
     }
+
+
+# A task's or chat session's AI work, as their representations carry it.
+NO_USAGE = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": "0.00000000"}
+
+
+def usage_totals(**job_filter) -> dict:
+    """`{id: {"calls", "input_tokens", "output_tokens", "cost"}}` of the model calls of the jobs
+    matching `job_filter` (e.g. `task__in=ids`, `task__project=project`), by the job's task or
+    chat session (the filter's first part names which); one query."""
+    owner = next(iter(job_filter)).split("__")[0]
+    calls = ModelCall.objects.filter(**{f"job__{name}": value for name, value in job_filter.items()})
+    rows = calls.values(f"job__{owner}").annotate(
+        calls=Count("*"),
+        input_tokens=Sum("input_tokens"),
+        output_tokens=Sum("output_tokens"),
+        cost=Sum("cost"),
+    )
+    return {
+        row[f"job__{owner}"]: {
+            "calls": row["calls"],
+            "input_tokens": row["input_tokens"] or 0,
+            "output_tokens": row["output_tokens"] or 0,
+            "cost": f"{row['cost'] or 0:.8f}",
+        }
+        for row in rows
+    }

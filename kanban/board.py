@@ -4,7 +4,7 @@ from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber
 
 from aimodels.models import SystemSettings
-from kanban.models import Task, TaskDependency
+from kanban.models import Task
 from kanban.serializers import task_rows, with_dependencies
 from projects.models import Project
 
@@ -45,4 +45,4 @@ def project_board(*, project: Project, limit_per_column: int | None = None) -> d
 
 
 def _with_dependencies(rows, project) -> list[dict]:
-    return with_dependencies(list(rows), TaskDependency.objects.filter(task__project=project))
+    return with_dependencies(list(rows), project=project)

@@ -1,9 +1,12 @@
 from collections import defaultdict
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
+from jobs.serializers import AIUsageSerializer
+from jobs.usage import NO_USAGE, usage_totals
 from kanban.conventional import CommitMessageError, commit_fields, normalised
 from kanban.models import BOARD_ORDER, Commit, Task, TaskDependency
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
@@ -33,6 +36,7 @@ class TaskSerializer(ProjectScopedSerializer):
     blocked = serializers.BooleanField(
         source="is_blocked", read_only=True, help_text="Whether a task it depends on is not done."
     )
+    ai_usage = serializers.SerializerMethodField(help_text="What the AI work on this task used and cost.")
 
     class Meta:
         model = Task
@@ -51,15 +55,22 @@ class TaskSerializer(ProjectScopedSerializer):
             "order",
             "dependencies",
             "blocked",
+            "ai_usage",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["order"]
         create_only = ["project"]
 
+    @extend_schema_field(AIUsageSerializer)
+    def get_ai_usage(self, task) -> dict:
+        return usage_totals(task__in=[task.pk]).get(task.pk, NO_USAGE)
 
-# What `task_rows` reads with values(): every field but the two it adds.
-STORED_TASK_FIELDS = [name for name in TaskSerializer.Meta.fields if name not in ("dependencies", "blocked")]
+
+# What `task_rows` reads with values(): every field but those `with_dependencies` adds.
+STORED_TASK_FIELDS = [
+    name for name in TaskSerializer.Meta.fields if name not in ("dependencies", "blocked", "ai_usage")
+]
 
 
 def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
@@ -71,11 +82,14 @@ def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
     return tasks.values(*STORED_TASK_FIELDS, *extra)
 
 
-def with_dependencies(rows: list[dict], edges: QuerySet | None = None) -> list[dict]:
-    """Give each row its `dependencies` (in board order) and `blocked`, in one query: over
-    `edges` (TaskDependency rows covering the rows' tasks), else over the rows' ids."""
-    if edges is None:
-        edges = TaskDependency.objects.filter(task__in=[row["id"] for row in rows])
+def with_dependencies(rows: list[dict], project=None) -> list[dict]:
+    """Give each row its `dependencies` (in board order), `blocked` and `ai_usage`, in two
+    queries: over the rows' ids, or over the whole `project` (a board: every task)."""
+    if not rows:
+        return rows
+    ids = [row["id"] for row in rows]
+    edges = TaskDependency.objects.filter(**({"task__project": project} if project else {"task__in": ids}))
+    usage = usage_totals(**({"task__project": project} if project else {"task__in": ids}))
     waits_for = defaultdict(list)
     blocked = set()
     edges = edges.order_by(*(f"depends_on__{name}" for name in BOARD_ORDER))
@@ -86,6 +100,7 @@ def with_dependencies(rows: list[dict], edges: QuerySet | None = None) -> list[d
     for row in rows:
         row["dependencies"] = waits_for.get(row["id"], [])
         row["blocked"] = row["id"] in blocked
+        row["ai_usage"] = usage.get(row["id"], NO_USAGE)
     return rows
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from aimodels.models import AIModelFallback
+from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, finished_job, job_result
 from jobs.models import JobEvent, ModelCall
 from kanban.models import Commit
@@ -245,3 +246,38 @@ class TestUsageEndpoint:
 
     def test_another_users_project_is_not_found(self, outsider_client, task):
         assert outsider_client.get(self.url(task.project)).status_code == 404
+
+
+def test_tasks_and_chat_sessions_carry_their_ai_usage(owner_client, task, openai_server):
+    ai_model_on(openai_server, price_input_per_mtok=Decimal("1"), price_output_per_mtok=Decimal("1"))
+    session = ChatSessionFactory(task=task)
+    openai_server.reply(COMMIT, usage=(600_000, 400_000))
+    openai_server.reply("Nothing to do.", usage=(10, 5))
+    finished_job(generate_commit(owner_client, task))
+    finished_job(owner_client.post(f"/api/v1/chat-sessions/{session.pk}/messages/", {"content": "hi"}))
+
+    detail = owner_client.get(f"/api/v1/tasks/{task.pk}/").json()["ai_usage"]
+    listed = owner_client.get("/api/v1/tasks/", {"project": task.project_id}).json()["results"][0]["ai_usage"]
+    board = owner_client.get(f"/api/v1/projects/{task.project_id}/board/").json()["columns"][0]["tasks"][0]
+    sessions = owner_client.get("/api/v1/chat-sessions/").json()["results"]
+
+    assert (
+        detail
+        == listed
+        == board["ai_usage"]
+        == {
+            "calls": 2,
+            "input_tokens": 600_010,
+            "output_tokens": 400_005,
+            "cost": "1.00001500",
+        }
+    )
+    assert sessions[0]["ai_usage"] == {
+        "calls": 1,
+        "input_tokens": 10,
+        "output_tokens": 5,
+        "cost": "0.00001500",
+    }
+    assert (
+        owner_client.get(f"/api/v1/chat-sessions/{session.pk}/").json()["ai_usage"] == sessions[0]["ai_usage"]
+    )
