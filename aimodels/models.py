@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from activity.recording import Recorded
 from aimodels import crypto
 from aimodels.fields import EncryptedTextField
 from aimodels.registry import known_setting, validate_setting_key, validate_setting_value
@@ -32,8 +33,10 @@ class AIUsageType(models.TextChoices):
     GENERAL = "general", "General"
 
 
-class AIModel(TimeStampedModel):
+class AIModel(Recorded, TimeStampedModel):
     """A configured AI model: which provider, which model, with which key."""
+
+    activity_secrets = ("api_key",)
 
     Provider = AIProvider
     UsageType = AIUsageType
@@ -154,7 +157,7 @@ class SystemSettingsQuerySet(models.QuerySet):
         return setting.default if setting else None
 
 
-class SystemSettings(UUIDModel):
+class SystemSettings(Recorded, UUIDModel):
     """One key/value pair of system-wide configuration; known keys are validated."""
 
     key = models.CharField(max_length=100, unique=True)

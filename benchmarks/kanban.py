@@ -58,7 +58,7 @@ def measure_moves(project, size, rng):
         task = Task.objects.get(pk=rng.choice(ids))
         status = "backlog" if n % 4 else "todo"  # mostly within the big column, some across
         started = time.perf_counter()
-        with count_writes() as writes:
+        with count_writes(Task._meta.db_table) as writes:
             services.task_move(task=task, status=status, position=rng.randint(0, size))
         latencies.append((time.perf_counter() - started) * 1000)
         rows.append(writes.rows)
@@ -77,7 +77,7 @@ def measure_adversarial(owner):
     for _ in range(ADVERSARIAL_MOVES):
         last = Task.objects.in_column(project_id=project.pk, status="backlog").order_by("-order").first()
         started = time.perf_counter()
-        with count_writes() as writes:
+        with count_writes(Task._meta.db_table) as writes:
             services.task_move(task=last, status="backlog", position=ADVERSARIAL_SIZE // 2)
         latencies.append((time.perf_counter() - started) * 1000)
         rows.append(writes.rows)

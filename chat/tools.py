@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from activity.recording import acting
 from aimodels.gateway import ToolCallRequest, ToolSpec
 from chat.models import ChatSession, Message, ToolCall
 from kanban import services
@@ -160,8 +161,10 @@ class AgentTools:
         return record, True
 
     def _execute(self, call: ToolCallRequest) -> tuple[dict, str]:
+        via = {"chat_session": str(self.session.pk), "call_id": call.id, "tool": call.name}
         try:
-            with transaction.atomic():  # a refused call leaves nothing behind
+            # a refused call leaves nothing behind; what it does is the agent's, for the owner
+            with transaction.atomic(), acting(channel="agent", user=self.project.owner, via=via):
                 return self._dispatch(call), ToolCall.Status.SUCCESS
         except ToolRefused as exc:
             return {"error": str(exc)}, ToolCall.Status.ERROR

@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 from rest_framework.exceptions import APIException
 
+from activity.recording import acting
 from aimodels import gateway, pricing
 from aimodels.gateway import AIModelUnavailable, AIProviderError, AIProviderTimeout
 from aimodels.gateway.client import refuse_uncallable
@@ -192,8 +193,12 @@ def execute(job_id, *, worker: str = "inline") -> None:
     job = Job.objects.select_related("ai_model", "owner").get(pk=job_id)
     run = JobRun(job)
     run.event(JobEvent.Type.STATUS, status=job.status, attempt=job.attempts, worker=worker)
+    # What the job writes is recorded as the work of whoever asked, through the API (or a
+    # management command when no one did).
+    via = {"job": str(job.pk)}
     try:
-        HANDLERS[job.kind](run)
+        with acting(channel="api" if job.owner else "command", user=job.owner, via=via):
+            HANDLERS[job.kind](run)
     except JobCancelled:
         return
     except APIException as exc:

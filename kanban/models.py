@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from activity.recording import Recorded
 from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
 from projects.models import Project, ProjectScopedQuerySet, Prompt, SameProjectMixin
 
@@ -50,7 +51,10 @@ COLUMN_OF = {status: index for index, status in enumerate(TaskStatus.values)}
 BOARD_ORDER = ("column", "order", "id")
 
 
-class Task(SameProjectMixin, TimeStampedModel):
+class Task(Recorded, SameProjectMixin, TimeStampedModel):
+    # Moves are recorded by `kanban.services.task_move`, as moves.
+    activity_ignored = (*Recorded.activity_ignored, "order", "column")
+
     Status = TaskStatus
     Priority = TaskPriority
 
@@ -197,7 +201,7 @@ class CommitType(models.TextChoices):
     REVERT = "revert", "revert"
 
 
-class Commit(UUIDModel):
+class Commit(Recorded, UUIDModel):
     """An AI-written Conventional Commit recorded for a task; its project is the task's."""
 
     Type = CommitType

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Value, When
 from django.utils import timezone
 
+from activity.recording import record
 from aimodels.models import AIModel, SystemSettings
 from jobs.models import Job
 from jobs.services import job_submit
@@ -79,6 +80,13 @@ def _set_dependencies(task: Task, depends_on) -> None:
             raise ValidationError(
                 {"dependencies": f"'{dependency.title}' already waits for this task: that would be a cycle."}
             )
+    before = set(TaskDependency.objects.filter(task=task).values_list("depends_on_id", flat=True))
+    if before != depends_on.keys():
+        record(
+            task,
+            "changed",
+            {"dependencies": {"from": sorted(map(str, before)), "to": sorted(map(str, depends_on))}},
+        )
     TaskDependency.objects.filter(task=task).exclude(depends_on__in=depends_on).delete()
     existing = set(TaskDependency.objects.filter(task=task).values_list("depends_on_id", flat=True))
     TaskDependency.objects.bulk_create(
@@ -231,6 +239,7 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     """
     _lock_board(task.project_id)
     task = Task.objects.select_for_update().get(pk=task.pk)
+    record(task, "moved", {"status": {"from": task.status, "to": status}, "position": position})
     if status != task.status:
         _check_may_enter(task, status)
         _check_wip_limit(project_id=task.project_id, status=status)

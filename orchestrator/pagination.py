@@ -4,7 +4,7 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
-from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -47,7 +47,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 class KeysetPagination(pagination.BasePagination):
     """Cursor pages over a unique order served by an index (the view's `keyset`, e.g.
-    `("column", "order", "id")`): `?cursor=` (from `next`) and `?page_size=` (1 to 100).
+    `("column", "order", "id")`, descending when the view says `keyset_descending`):
+    `?cursor=` (from `next`) and `?page_size=` (1 to 100).
 
     A page is one index range scan after the last row of the page before, however deep,
     and there is no `count` to compute. Rows written between two pages are neither skipped
@@ -61,12 +62,13 @@ class KeysetPagination(pagination.BasePagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.keyset, self.model, self.request = view.keyset, queryset.model, request
+        descending = getattr(view, "keyset_descending", False)
         size = self._page_size(request)
         after = self._decode(request.query_params.get(self.cursor_query_param))
-        queryset = queryset.order_by(*self.keyset)
+        queryset = queryset.order_by(*(f"-{name}" if descending else name for name in self.keyset))
         if after is not None:
             lhs = Tuple(*(F(name) for name in self.keyset))
-            queryset = queryset.filter(TupleGreaterThan(lhs, after))
+            queryset = queryset.filter((TupleLessThan if descending else TupleGreaterThan)(lhs, after))
         rows = list(queryset[: size + 1])
         page = rows[:size]
         self.last = self._keyset_of(page[-1]) if len(rows) > size else None

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from activity.views import ProjectActivityView, TaskActivityView
 from jobs.views import ProjectUsageView
 from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView
 from orchestrator import auth, errors
@@ -19,6 +20,8 @@ urlpatterns = [
     path("api/v1/projects/<uuid:pk>/board/", BoardView.as_view(), name="project-board"),
     path("api/v1/projects/<uuid:pk>/next-task/", NextTaskView.as_view(), name="project-next-task"),
     path("api/v1/projects/<uuid:pk>/usage/", ProjectUsageView.as_view(), name="project-usage"),
+    path("api/v1/projects/<uuid:pk>/activity/", ProjectActivityView.as_view(), name="project-activity"),
+    path("api/v1/tasks/<uuid:pk>/activity/", TaskActivityView.as_view(), name="task-activity"),
     path(
         "api/v1/projects/<uuid:pk>/analyze-complexity/",
         AnalyzeComplexityView.as_view(),

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from activity.recording import Recorded
 from orchestrator.models import TimeStampedModel, choices_constraint
 from projects.validators import validate_components, validate_conversation, validate_json_object
 
@@ -15,7 +16,15 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
 
-class Project(TimeStampedModel):
+class Project(Recorded, TimeStampedModel):
+    activity_ignored = (
+        *Recorded.activity_ignored,
+        "interview_count",
+        "prompt_count",
+        "task_count",
+        "commit_count",
+    )
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(max_length=255, db_index=True)
     description = models.TextField(blank=True)
@@ -108,7 +117,10 @@ class InterviewStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Interview(TimeStampedModel):
+class Interview(Recorded, TimeStampedModel):
+    # Each turn is its own record in the transcript; the history notes status and model changes.
+    activity_ignored = (*Recorded.activity_ignored, "conversation_data")
+
     Status = InterviewStatus
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="interviews")
@@ -135,7 +147,7 @@ class Interview(TimeStampedModel):
         return f"Interview {self.id} ({self.status})"
 
 
-class Prompt(SameProjectMixin, TimeStampedModel):
+class Prompt(Recorded, SameProjectMixin, TimeStampedModel):
     """One version of a prompt. A new version is a new row; history is never rewritten.
 
     `lineage` is the id of the first version, shared by every version derived

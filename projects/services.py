@@ -5,6 +5,7 @@ from django.db.models import Max
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from activity.recording import record
 from aimodels.gateway import AIProviderError
 from aimodels.models import AIModel
 from jobs.models import Job
@@ -130,6 +131,14 @@ def prompt_label_remove(*, lineage, name: str, user=None) -> bool:
 
 
 def _record_move(project, lineage, name, before: Prompt | None, after: Prompt | None, user) -> None:
+    record(
+        after or before,
+        "label_moved",
+        {
+            "label": name,
+            "version": {"from": before.version if before else None, "to": after.version if after else None},
+        },
+    )
     PromptLabelMove.objects.create(
         project=project,
         lineage=lineage,

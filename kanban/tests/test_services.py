@@ -57,7 +57,7 @@ class TestTaskMove:
         assert column(project) == ["D", "E"]
 
     def test_an_ordinary_move_writes_one_row(self, project):
-        with count_writes() as writes:
+        with count_writes(Task._meta.db_table) as writes:
             services.task_move(task=task(project, "E"), status="backlog", position=1)
 
         assert (writes.statements, writes.rows) == (1, 1)
@@ -71,7 +71,7 @@ class TestTaskMove:
             last = Task.objects.in_column(project_id=project.pk, status="backlog").order_by("-order").first()
             expected = [t for t in column(project) if t != last.title]
             expected.insert(1, last.title)
-            with count_writes() as writes:
+            with count_writes(Task._meta.db_table) as writes:
                 services.task_move(task=last, status="backlog", position=1)
             moves += 1
             assert column(project) == expected
@@ -95,7 +95,7 @@ class TestTaskMove:
         for _ in range(300):
             moved = expected.pop(-1 if take == "last" else 0)
             expected.insert(100, moved)
-            with count_writes() as writes:
+            with count_writes(Task._meta.db_table) as writes:
                 services.task_move(task=task(project, moved), status="backlog", position=100)
             rows.append(writes.rows)
 

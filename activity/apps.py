@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ActivityConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "activity"
+    verbose_name = "Activity history"
+
+    def ready(self):
+        from activity import recording
+
+        recording.connect_deletions()
