@@ -222,7 +222,7 @@ REST_FRAMEWORK = {
     # a fraction of the CPU, and UUIDs and UTC datetimes ("...Z") written natively. Keys that
     # are not strings (the positions in a list's errors) are written as strings, as json does.
     "DEFAULT_RENDERER_CLASSES": [
-        "drf_orjson_renderer.renderers.ORJSONRenderer",
+        "orchestrator.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_UTC_Z, orjson.OPT_NON_STR_KEYS),

@@ -96,3 +96,17 @@ class TestProjectsApi:
         body = owner_client.get("/api/v1/projects/", {"page_size": 500}).json()
 
         assert (body["count"], len(body["results"])) == (101, 100)
+
+
+@pytest.mark.django_db
+def test_integers_beyond_64_bits_in_json_fields_are_written_back(owner_client):
+    big = {"stars": 10**30, "forks": -(2**70)}
+    created = owner_client.post("/api/v1/projects/", {"name": "Big", "git_repository_info": big})
+
+    listed = owner_client.get("/api/v1/projects/")
+    history = owner_client.get(f"/api/v1/projects/{created.json()['id']}/activity/")
+
+    assert created.status_code == 201
+    assert listed.status_code == history.status_code == 200
+    assert listed.json()["results"][0]["git_repository_info"] == big
+    assert history.json()["results"][0]["changes"]["git_repository_info"]["to"] == big
