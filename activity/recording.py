@@ -59,7 +59,7 @@ def record(instance, verb: str, changes: dict) -> None:
     """Append one activity record for `instance` (in the caller's transaction)."""
     who = current()
     Activity = apps.get_model("activity", "Activity")
-    Activity.objects.create(
+    activity = Activity.objects.create(
         project_id=_project_id(instance, verb),
         object_type=instance._meta.label_lower,
         object_id=str(instance.pk),
@@ -69,6 +69,20 @@ def record(instance, verb: str, changes: dict) -> None:
         actor=who.actor,
         channel=who.channel,
         via=who.via,
+    )
+    from webhooks.services import emit  # webhooks build on the history
+
+    emit(
+        project_id=activity.project_id,
+        event_type=f"{instance._meta.model_name}.{verb}",
+        data={
+            "id": activity.object_id,
+            "object": activity.object_repr,
+            "changes": activity.changes,
+            "actor": who.actor.get_username() if who.actor else None,
+            "channel": activity.channel,
+            "at": activity.created_at,
+        },
     )
 
 

@@ -130,7 +130,7 @@ def job_submit(
     digest = _digest({"kind": kind, "ai_model": ai_model and ai_model.pk, **fingerprint})
     if idempotency_key and (job := _replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)):
         return job
-    if project is not None:
+    if project is not None and ai_model is not None:  # budgets are for AI work
         refuse_over_budget(project)
     try:
         with transaction.atomic():
@@ -360,6 +360,7 @@ class JobRun:
         )
         self.event(JobEvent.Type.STATUS, status=Job.Status.SUCCEEDED)
         self.event(JobEvent.Type.DONE, job=str(self.job.pk), status=Job.Status.SUCCEEDED)
+        _announce(self.job, Job.Status.SUCCEEDED)
 
     def fail(self, *, code: str, detail: str, http_status: int) -> None:
         error = {"code": code, "detail": detail, "http_status": http_status}
@@ -370,6 +371,7 @@ class JobRun:
             if failed:
                 self.event(JobEvent.Type.STATUS, status=Job.Status.FAILED)
                 self.event(JobEvent.Type.ERROR, **error)
+                _announce(self.job, Job.Status.FAILED)
 
     def fail_unfinished(self) -> None:
         """A handler that returned without finishing is a bug; the job must not stay running."""
@@ -392,7 +394,17 @@ def job_cancel(*, job: Job) -> Job:
     job.save(update_fields=["status", "error", "finished_at"])
     JobEvent.objects.create(job=job, type=JobEvent.Type.STATUS, data={"status": job.status})
     JobEvent.objects.create(job=job, type=JobEvent.Type.ERROR, data=CANCELLED)
+    _announce(job, Job.Status.CANCELLED)
     return job
+
+
+def _announce(job: Job, status: str) -> None:
+    """`job.<status>` for the project's webhooks (not for the jobs that send webhooks)."""
+    if job.kind == Job.Kind.WEBHOOK_DELIVERY:
+        return
+    from webhooks.services import emit  # webhooks build on jobs
+
+    emit(project_id=job.project_id, event_type=f"job.{status}", data={"id": job.pk, "kind": job.kind})
 
 
 def job_wait(*, job: Job, seconds: float) -> Job:

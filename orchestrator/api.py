@@ -7,6 +7,7 @@ from chat.views import ChatSessionViewSet
 from jobs.views import JobViewSet
 from kanban.views import CommitViewSet, TaskViewSet
 from projects.views import InterviewViewSet, ProjectViewSet, PromptViewSet
+from webhooks.views import WebhookViewSet
 
 router = DefaultRouter()
 router.register("projects", ProjectViewSet, basename="project")
@@ -18,3 +19,4 @@ router.register("chat-sessions", ChatSessionViewSet, basename="chatsession")
 router.register("ai-models", AIModelViewSet, basename="aimodel")
 router.register("settings", SystemSettingsViewSet, basename="setting")
 router.register("jobs", JobViewSet, basename="job")
+router.register("webhooks", WebhookViewSet, basename="webhook")

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "chat",
     "jobs",
     "activity",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -310,3 +311,7 @@ OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/v1/"
+
+# Webhook deliveries: tries per delivery, and the first wait between tries (doubling).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=5)
+WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=1.0)

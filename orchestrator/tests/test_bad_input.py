@@ -13,6 +13,7 @@ from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, client_for, job_result
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+from webhooks.models import WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -33,6 +34,9 @@ def world(staff):
         "session": ChatSessionFactory(task=task),
         "ai_model": AIModelFactory(),
         "setting": SystemSettingsFactory(key="custom.colour"),
+        "webhook": WebhookSubscription.objects.create(
+            project=project, url="https://example.com/hooks", event_types=["*"], secret="whsec_c2VjcmV0"
+        ),
     }
 
 
@@ -71,6 +75,8 @@ ENDPOINTS = [
     ("patch", "settings/{setting}/", "description", lambda w: {}),
     ("post", "settings/bulk/", "settings", lambda w: {}),
     ("post", "tasks/", "title", lambda w: {"project": str(w["project"].pk)}),
+    ("post", "webhooks/", "url", lambda w: {"project": str(w["project"].pk), "event_types": ["*"]}),
+    ("patch", "webhooks/{webhook}/", "event_types", lambda w: {}),
     ("put", "tasks/{task}/", "description", lambda w: {"project": str(w["project"].pk), "title": "T"}),
     ("patch", "tasks/{task}/", "status", lambda w: {}),
     ("patch", "tasks/{task}/", "dependencies", lambda w: {}),

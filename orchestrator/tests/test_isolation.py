@@ -6,6 +6,7 @@ from chat.tests.factories import ToolCallFactory
 from jobs.models import Job
 from kanban.tests.factories import CommitFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+from webhooks.models import WebhookSubscription
 
 
 @pytest.fixture
@@ -22,10 +23,13 @@ def owned(owner):
         "commits": CommitFactory(task=session.task),
         "chat-sessions": session,
         "jobs": Job.objects.create(owner=owner, project=project, kind=Job.Kind.CHAT_MESSAGE),
+        "webhooks": WebhookSubscription.objects.create(
+            project=project, url="https://example.com/hooks", event_types=["*"], secret="whsec_c2VjcmV0"
+        ),
     }
 
 
-RESOURCES = ["projects", "interviews", "prompts", "tasks", "commits", "chat-sessions"]
+RESOURCES = ["projects", "interviews", "prompts", "tasks", "commits", "chat-sessions", "webhooks"]
 WRITES = {
     "projects": {"name": "mine now"},
     "interviews": {"status": "cancelled"},
@@ -33,6 +37,7 @@ WRITES = {
     "tasks": {"title": "mine now"},
     "commits": {"message": "fix: mine now", "type": "fix"},
     "chat-sessions": {"status": "failed"},
+    "webhooks": {"url": "https://example.org/mine-now", "event_types": ["*"]},
 }
 
 
@@ -131,6 +136,7 @@ DETAIL_ACTIONS = [
     ("get", "prompts", "diff/", None),
     ("post", "jobs", "cancel/", {}),
     ("get", "jobs", "events/", None),
+    ("get", "webhooks", "deliveries/", None),
 ]
 
 

@@ -1,0 +1,70 @@
+import uuid
+
+from django.db import models
+
+from aimodels.fields import EncryptedTextField
+from orchestrator.models import UUIDModel
+from orchestrator.outbound import validate_outbound_url
+from projects.models import Project, ProjectScopedQuerySet
+
+
+class WebhookSubscription(UUIDModel):
+    """Where to send a project's events (`task.created`, `job.succeeded`, ... or `*`), signed
+    with the subscription's secret per the Standard Webhooks spec."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500, validators=[validate_outbound_url])
+    event_types = models.JSONField(default=list, help_text='Event types to send, or ["*"] for all.')
+    secret = EncryptedTextField(editable=False)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.url
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.event_types or event_type in self.event_types
+
+
+class DeliveryQuerySet(ProjectScopedQuerySet):
+    project_path = "subscription__project"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(UUIDModel):
+    """One event for one subscription, and how sending it went; its id is the `webhook-id`."""
+
+    Status = DeliveryStatus
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event_type = models.CharField(max_length=64)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.event_type} → {self.subscription_id} ({self.status})"
+
+    @property
+    def message_id(self) -> str:
+        return f"msg_{uuid.UUID(str(self.pk)).hex}"
