@@ -2,7 +2,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from jobs.models import Job
+from jobs.models import Job, ModelCall
 from jobs.usage import GROUPS
 
 
@@ -66,9 +66,33 @@ class JobErrorField(serializers.JSONField):
     pass
 
 
+class ModelCallSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ModelCall
+        fields = [
+            "ai_model",
+            "model",
+            "input_tokens",
+            "cached_input_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "latency_ms",
+            "finish_reason",
+            "cost",
+            "price_source",
+            "error",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class JobSerializer(serializers.ModelSerializer):
     result = JobResultField(read_only=True)
     error = JobErrorField(read_only=True)
+    model_calls = ModelCallSerializer(
+        many=True, read_only=True, help_text="Every provider call, in order: a fallback's attempts too."
+    )
 
     class Meta:
         model = Job
@@ -86,6 +110,7 @@ class JobSerializer(serializers.ModelSerializer):
             "error",
             "usage",
             "cost",
+            "model_calls",
         ]
         read_only_fields = fields
 

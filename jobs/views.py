@@ -157,7 +157,7 @@ async def async_event_stream(job_id, after: int):
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The AI actions you started: what they are doing, what they answered, and their events."""
 
-    queryset = Job.objects.all()
+    queryset = Job.objects.prefetch_related("model_calls")
     serializer_class = JobSerializer
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = JobFilter

@@ -109,6 +109,10 @@ class TestFallbacks:
         assert attempts[0][0] == "first" and attempts[0][1]["code"] == "ai_provider_error"
         assert attempts[1] == ("second", None)
         assert Commit.objects.get().created_by_ai_model == "second"
+        assert [(c["ai_model"], c["error"] is None) for c in job["model_calls"]] == [
+            (str(first.pk), False),
+            (str(second.pk), True),
+        ]
         (event,) = JobEvent.objects.filter(job_id=job["id"], data__has_key="fallback")
         assert event.data["fallback"] == {"from": "first", "to": "second", "error": "ai_provider_error"}
 
