@@ -8,8 +8,8 @@ project of 10,000 tasks (2,000 per column, every tenth waiting for the one befor
 Django's WSGI handler in this process, as a server's worker runs it (middleware, URL
 routing, the token check, the view, the rendered body). The floor is the least a request
 for the same rows can do: a plain Django view, behind the same handler and middleware, that
-checks the token with one query and dumps the same rows (with their dependencies, read in
-one more query) from `values()` with orjson.
+checks the token with one query and dumps the same rows (with their dependencies and AI usage,
+read in two more queries) from `values()` with orjson.
 
 CPU time (this process: Python, the driver; not PostgreSQL's) per request is the median of
 15 rounds, the API and its floor taking turns within each round, so both see the same
@@ -37,7 +37,7 @@ from database import throwaway_postgres_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import F, Window  # noqa: E402
+from django.db.models import Count, F, Sum, Window  # noqa: E402
 from django.db.models.functions import RowNumber  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import RequestFactory, override_settings  # noqa: E402
@@ -45,6 +45,7 @@ from django.urls import include, path  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 from knox.settings import CONSTANTS  # noqa: E402
 
+from jobs.models import ModelCall  # noqa: E402
 from kanban.models import BOARD_ORDER, ORDER_GAP, Task, TaskDependency  # noqa: E402
 from kanban.serializers import STORED_TASK_FIELDS  # noqa: E402
 from projects.models import Project  # noqa: E402
@@ -75,8 +76,9 @@ def dumped(payload) -> HttpResponse:
     return HttpResponse(orjson.dumps(payload), content_type="application/json")
 
 
-def with_edges(rows: list[dict], edges) -> list[dict]:
-    """The floor's dependencies: what each row waits for, and whether one is not done."""
+def with_edges(rows: list[dict], edges, calls) -> list[dict]:
+    """The floor's dependencies (what each row waits for, whether one is not done) and AI
+    usage, as the API writes them: two more queries."""
     waits_for, blocked = {}, set()
     edges = edges.order_by(
         "depends_on__column", "depends_on__order", "depends_on_id"
@@ -85,8 +87,20 @@ def with_edges(rows: list[dict], edges) -> list[dict]:
         waits_for.setdefault(task, []).append(awaited)
         if status != "done":
             blocked.add(task)
+    usage = {}
+    for row in calls.values("job__task").annotate(
+        n=Count("*"), i=Sum("input_tokens"), o=Sum("output_tokens"), c=Sum("cost")
+    ):
+        usage[row["job__task"]] = {
+            "calls": row["n"],
+            "input_tokens": row["i"],
+            "output_tokens": row["o"],
+            "cost": str(row["c"]),
+        }
+    empty = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": "0.00000000"}
     for row in rows:
         row["dependencies"], row["blocked"] = waits_for.get(row["id"], []), row["id"] in blocked
+        row["ai_usage"] = usage.get(row["id"], empty)
     return rows
 
 
@@ -94,8 +108,9 @@ def floor_tasks(request):
     user = token_user(request)
     tasks = Task.objects.filter(project__owner=user, project=request.GET["project"]).order_by(*BOARD_ORDER)
     rows = list(tasks.values(*TASK_FIELDS)[:20])
-    edges = TaskDependency.objects.filter(task__in=[row["id"] for row in rows])
-    return dumped({"next": None, "results": with_edges(rows, edges)})
+    ids = [row["id"] for row in rows]
+    edges, calls = TaskDependency.objects.filter(task__in=ids), ModelCall.objects.filter(job__task__in=ids)
+    return dumped({"next": None, "results": with_edges(rows, edges, calls)})
 
 
 def floor_board(request, pk):
@@ -105,7 +120,11 @@ def floor_board(request, pk):
         rank = Window(RowNumber(), partition_by=F("status"), order_by=F("order").asc())
         tasks = tasks.annotate(rank=rank).filter(rank__lte=int(request.GET["limit_per_column"]))
     columns = {status: [] for status in Task.Status.values}
-    for row in with_edges(list(tasks.values(*TASK_FIELDS)), TaskDependency.objects.filter(task__project=pk)):
+    edges, calls = (
+        TaskDependency.objects.filter(task__project=pk),
+        ModelCall.objects.filter(job__task__project=pk),
+    )
+    for row in with_edges(list(tasks.values(*TASK_FIELDS)), edges, calls):
         columns[row["status"]].append(row)
     return dumped({"project": pk, "columns": [{"status": s, "tasks": t} for s, t in columns.items()]})
 
