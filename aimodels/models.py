@@ -33,6 +33,19 @@ class AIUsageType(models.TextChoices):
     GENERAL = "general", "General"
 
 
+def _price_per_mtok(what: str, help_text: str = "") -> models.DecimalField:
+    """An optional US-dollar price per million tokens, never negative."""
+    return models.DecimalField(
+        f"{what} price per million tokens",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=help_text,
+    )
+
+
 class AIModel(Recorded, TimeStampedModel):
     """A configured AI model: which provider, which model, with which key."""
 
@@ -63,32 +76,11 @@ class AIModel(Recorded, TimeStampedModel):
         help_text="temperature, top_p, max_tokens, timeout (seconds), max_retries, system_prompt.",
     )
     # Prices per million tokens, overriding genai-prices' (0 for a model that costs nothing).
-    price_input_per_mtok = models.DecimalField(
-        "input price per million tokens",
-        max_digits=12,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-        help_text="Overrides the published price; empty: genai-prices' price for this model.",
+    price_input_per_mtok = _price_per_mtok(
+        "input", "Overrides the published price; empty: genai-prices' price for this model."
     )
-    price_cached_input_per_mtok = models.DecimalField(
-        "cached input price per million tokens",
-        max_digits=12,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-        help_text="Empty: the input price.",
-    )
-    price_output_per_mtok = models.DecimalField(
-        "output price per million tokens",
-        max_digits=12,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0)],
-    )
+    price_cached_input_per_mtok = _price_per_mtok("cached input", "Empty: the input price.")
+    price_output_per_mtok = _price_per_mtok("output")
 
     objects = AIModelQuerySet.as_manager()
 

@@ -17,7 +17,7 @@ from aimodels.gateway import ToolCallRequest, ToolSpec
 from chat.models import ChatSession, Message, ToolCall
 from kanban import services
 from kanban.models import Task
-from kanban.serializers import TaskMoveSerializer, TaskSerializer, with_dependencies
+from kanban.serializers import TaskMoveSerializer, TaskSerializer, with_computed_fields
 from orchestrator.exceptions import refusal_message
 
 logger = logging.getLogger(__name__)
@@ -234,7 +234,9 @@ class AgentTools:
         tasks = Task.objects.filter(project=self.project).in_board_order()
         if status is not None:
             tasks = tasks.filter(status=status)
-        rows = with_dependencies(list(tasks.values("id", "title", "status", "priority", "description")[:200]))
+        rows = with_computed_fields(
+            list(tasks.values("id", "title", "status", "priority", "description")[:200])
+        )
         return {
             "tasks": [
                 {**row, "id": str(row["id"]), "dependencies": [str(pk) for pk in row["dependencies"]]}

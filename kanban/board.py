@@ -5,7 +5,7 @@ from django.db.models.functions import RowNumber
 
 from aimodels.models import SystemSettings
 from kanban.models import Task
-from kanban.serializers import task_rows, with_dependencies
+from kanban.serializers import task_rows, with_computed_fields
 from projects.models import Project
 
 
@@ -13,9 +13,9 @@ def project_board(*, project: Project, limit_per_column: int | None = None) -> d
     """`{"project", "columns": [{"status", "count", "wip_limit", "tasks"}]}`, as BoardSerializer
     writes it, the tasks as `task_rows`; counts stay exact whatever the limit.
 
-    One query reads the tasks, one their dependencies: with a limit, each row carries its
-    column's count (a window over the whole column); without one, a column's count is its
-    length. Only a limit of 0, which lists nothing, counts apart.
+    One query reads the tasks, two more their dependencies and AI usage. With a limit, each
+    row carries its column's count (a window over the whole column); without one, a column's
+    count is its length. Only a limit of 0, which lists nothing, counts apart.
     """
     wip_limits = SystemSettings.objects.value_of("kanban.wip_limits") or {}
     columns = {
@@ -27,7 +27,7 @@ def project_board(*, project: Project, limit_per_column: int | None = None) -> d
         for status, count in tasks.values_list("status").annotate(count=Count("*")).order_by():
             columns[status]["count"] = count
     elif limit_per_column is None:
-        for task in _with_dependencies(task_rows(tasks), project):
+        for task in with_computed_fields(list(task_rows(tasks)), project=project):
             columns[task["status"]]["tasks"].append(task)
         for column in columns.values():
             column["count"] = len(column["tasks"])
@@ -37,12 +37,8 @@ def project_board(*, project: Project, limit_per_column: int | None = None) -> d
             rank=Window(RowNumber(), order_by=F("order").asc(), **in_column),
             in_column=Window(Count("*"), **in_column),
         ).filter(rank__lte=limit_per_column)
-        for task in _with_dependencies(task_rows(tasks, "in_column"), project):
+        for task in with_computed_fields(list(task_rows(tasks, "in_column")), project=project):
             column = columns[task["status"]]
             column["count"] = task.pop("in_column")
             column["tasks"].append(task)
     return {"project": project.pk, "columns": list(columns.values())}
-
-
-def _with_dependencies(rows, project) -> list[dict]:
-    return with_dependencies(list(rows), project=project)

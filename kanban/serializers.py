@@ -67,7 +67,7 @@ class TaskSerializer(ProjectScopedSerializer):
         return usage_totals(task__in=[task.pk]).get(task.pk, NO_USAGE)
 
 
-# What `task_rows` reads with values(): every field but those `with_dependencies` adds.
+# What `task_rows` reads with values(): every field but those `with_computed_fields` adds.
 STORED_TASK_FIELDS = [
     name for name in TaskSerializer.Meta.fields if name not in ("dependencies", "blocked", "ai_usage")
 ]
@@ -76,13 +76,13 @@ STORED_TASK_FIELDS = [
 def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
     """`tasks` as dicts of TaskSerializer's stored fields (plus the `extra` columns), read with
     `values()`: the lists of many tasks (the task list, the board) build neither model
-    instances nor a serializer call per field. `with_dependencies` adds the rest. The JSON
+    instances nor a serializer call per field. `with_computed_fields` adds the rest. The JSON
     renderer writes each value as the serializer would (UUIDs, UTC datetimes ending in "Z");
     a test holds the two equal."""
     return tasks.values(*STORED_TASK_FIELDS, *extra)
 
 
-def with_dependencies(rows: list[dict], project=None) -> list[dict]:
+def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
     """Give each row its `dependencies` (in board order), `blocked` and `ai_usage`, in two
     queries: over the rows' ids, or over the whole `project` (a board: every task)."""
     if not rows:

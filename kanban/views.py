@@ -24,7 +24,7 @@ from kanban.serializers import (
     TaskMoveSerializer,
     TaskSerializer,
     task_rows,
-    with_dependencies,
+    with_computed_fields,
 )
 from orchestrator.pagination import KeysetPagination
 from orchestrator.schema import ErrorSerializer
@@ -56,7 +56,7 @@ class TaskViewSet(ProjectScopedViewSet):
         page = self.paginate_queryset(task_rows(tasks, "column"))
         for row in page:
             del row["column"]  # read for the cursor only
-        return self.get_paginated_response(with_dependencies(page))
+        return self.get_paginated_response(with_computed_fields(page))
 
     @extend_schema(responses={200: TaskDeletedSerializer})
     def destroy(self, request, *args, **kwargs):
