@@ -9,7 +9,8 @@ Django's WSGI handler in this process, as a server's worker runs it (middleware,
 routing, the token check, the view, the rendered body). The floor is the least a request
 for the same rows can do: a plain Django view, behind the same handler and middleware, that
 checks the token with one query and dumps the same rows (with their dependencies and AI usage,
-read in two more queries) from `values()` with orjson.
+read in two more queries) from `values()` with orjson. The projects list pages by number, so
+its floor counts the projects as the API's page does.
 
 CPU time (this process: Python, the driver; not PostgreSQL's) per request is the median of
 15 rounds, the API and its floor taking turns within each round, so both see the same
@@ -131,8 +132,9 @@ def floor_board(request, pk):
 
 def floor_projects(request):
     user = token_user(request)
-    rows = Project.objects.filter(owner=user).order_by("-created_at").values(*PROJECT_FIELDS)[:20]
-    return dumped({"results": list(rows)})
+    projects = Project.objects.filter(owner=user)
+    rows = projects.order_by("-created_at").values(*PROJECT_FIELDS)[:20]
+    return dumped({"count": projects.count(), "next": None, "previous": None, "results": list(rows)})
 
 
 class Routes:

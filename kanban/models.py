@@ -18,7 +18,8 @@ ORDER_GAP = 2**32
 
 class TaskQuerySet(ProjectScopedQuerySet):
     def in_column(self, *, project_id, status: str):
-        return self.filter(project_id=project_id, status=status)
+        """The column's tasks; `column` as well as `status`, so the board index serves it."""
+        return self.filter(project_id=project_id, column=COLUMN_OF[status], status=status)
 
     def in_board_order(self):
         """Columns in workflow order (backlog first), then each column's order: the order of

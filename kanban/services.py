@@ -275,49 +275,57 @@ def _neighbours(others, position: int) -> tuple[int | None, int | None]:
     return window[0], (window[1] if len(window) > 1 else None)
 
 
-# The fewest free keys a relabelled window leaves between neighbours.
-MIN_RELABEL_GAP = 2
+def _room_needed(rows: int) -> int:
+    """The keys a relabelled window of `rows` rows must leave between neighbours: more, the
+    wider the window. A fixed minimum would let a gap moved into again and again drain its
+    neighbourhood, each relabel leaving just enough room for the next move, until windows
+    span the column; growing with the window, room is left for more moves the more a relabel
+    wrote."""
+    return max(2, 2 * rows * rows)
 
 
 def _relabel_window(*, task: Task, status: str, position: int, others) -> Task:
     """No free key at `position`: spread the smallest window of neighbours around it (k on
-    each side, k doubling) evenly over the keys that bound it, the task at its place.
+    each side, k doubling) that leaves `_room_needed` keys between them, evenly over the keys
+    that bound it, the task at its place. The whole column always qualifies (it may extend
+    past its ends).
 
     A move thus writes a bounded neighbourhood, never the column, and the column's lock is
-    held for one move. Two set-based statements write it: the window and the task first go
-    below the column's lowest key, so no statement ever holds two rows on one key.
+    held for one move. Two set-based statements write it, picking the window by its keys
+    (no list of ids): the window and the task first go below the column's lowest key, so no
+    statement ever holds two rows on one key.
     """
-    keys = others.order_by("order").values_list("pk", "order")
+    keys = others.order_by("order").values_list("order", flat=True)
     k = 1
     while True:
         start = max(position - k, 0)
-        # The window's rows plus the row bounding it on each side, where there is one.
+        # The window's keys plus the key bounding it on each side, where there is one.
         rows = list(keys[max(start - 1, 0) : position + k + 1])
         window = rows[1 if start > 0 else 0 :][: position + k - start]
-        lo = rows[0][1] if start > 0 else window[0][1] - ORDER_GAP * (len(window) + 1)
-        bounded_above = len(rows) > (1 if start > 0 else 0) + len(window)
-        hi = rows[-1][1] if bounded_above else window[-1][1] + ORDER_GAP * (len(window) + 1)
+        bounded_below, bounded_above = start > 0, len(rows) > (1 if start > 0 else 0) + len(window)
+        lo = rows[0] if bounded_below else window[0] - ORDER_GAP * (len(window) + 1)
+        hi = rows[-1] if bounded_above else window[-1] + ORDER_GAP * (len(window) + 1)
         step = (hi - lo) // (len(window) + 2)
-        if step >= MIN_RELABEL_GAP:
+        if step >= _room_needed(len(window)) or not (bounded_below or bounded_above):
             break
         k *= 2
-    as_stored = Task._meta.pk.get_db_prep_value  # raw SQL takes ids as the backend stores them
-    ids = [as_stored(pk, connection) for pk, _ in window]
     place = position - start  # the task's index in the relabelled window
     column_lowest = Task.objects.in_column(project_id=task.project_id, status=status).aggregate(
         m=Min("order")
     )
     below = min(column_lowest["m"], lo, 0) - 1  # every key of the first pass lies below this
-    table, order = Task._meta.db_table, connection.ops.quote_name("order")
-    listed = ", ".join(["%s"] * len(ids))
+    as_stored = Task._meta.pk.get_db_prep_value  # raw SQL takes ids as the backend stores them
+    task_id, project_id = as_stored(task.pk, connection), as_stored(task.project_id, connection)
+    table, quote = Task._meta.db_table, connection.ops.quote_name
+    order, in_column = quote("order"), f"project_id = %s AND {quote('column')} = %s"
     with connection.cursor() as cursor:
         # Out of the way, below every key the column has or will have: the window at
         # `below - 2n` in its order, the task at the odd key after the first `place` of them.
         cursor.execute(
             f"UPDATE {table} SET {order} = %s - 2 * ranked.n FROM (SELECT id, ROW_NUMBER() "
-            f"OVER (ORDER BY {order}) AS n FROM {table} WHERE id IN ({listed})) AS ranked "
-            f"WHERE {table}.id = ranked.id",
-            [below, *ids],
+            f"OVER (ORDER BY {order}) AS n FROM {table} WHERE {in_column} AND {order} > %s "
+            f"AND {order} < %s AND id <> %s) AS ranked WHERE {table}.id = ranked.id",
+            [below, project_id, COLUMN_OF[status], lo, hi, task_id],
         )
         Task.objects.filter(pk=task.pk).update(
             status=status, column=COLUMN_OF[status], order=below - 2 * place - 1, updated_at=timezone.now()
@@ -326,8 +334,8 @@ def _relabel_window(*, task: Task, status: str, position: int, others) -> Task:
         # after the task.
         cursor.execute(
             f"UPDATE {table} SET {order} = %s + %s * ((%s - {order} + 1) / 2 "
-            f"+ CASE WHEN %s - {order} > %s THEN 1 ELSE 0 END) WHERE id IN ({listed}, %s)",
-            [lo, step, below, below, 2 * place + 1, *ids, as_stored(task.pk, connection)],
+            f"+ CASE WHEN %s - {order} > %s THEN 1 ELSE 0 END) WHERE {in_column} AND {order} <= %s",
+            [lo, step, below, below, 2 * place + 1, project_id, COLUMN_OF[status], below],
         )
     task.refresh_from_db(fields=["status", "column", "order", "updated_at"])
     return task

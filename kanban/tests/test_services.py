@@ -103,6 +103,25 @@ class TestTaskMove:
         assert sum(rows) / len(rows) <= 1.5
         assert max(rows) <= 2 * 17  # a window of at most 16 neighbours, written twice
 
+    def test_taking_the_first_and_the_last_task_in_turn_to_one_index_keeps_windows_small(self, owner):
+        """The gap at index 100 drains from both sides. Each relabel leaves more room the
+        wider its window, so windows stay small; with a fixed minimum room they grew to the
+        whole column (about 19 rows a move on average here)."""
+        project = ProjectFactory(owner=owner)
+        Task.objects.bulk_create(
+            Task(project=project, title=f"{n:03}", column=0, order=(n + 1) * ORDER_GAP) for n in range(200)
+        )
+        expected, rows = column(project), []
+        for n in range(600):
+            moved = expected.pop(0 if n % 2 else -1)
+            expected.insert(100, moved)
+            with count_writes(Task._meta.db_table) as writes:
+                services.task_move(task=task(project, moved), status="backlog", position=100)
+            rows.append(writes.rows)
+
+        assert column(project) == expected
+        assert sum(rows) / len(rows) <= 8
+
     def test_a_relabel_at_either_end_of_the_column_keeps_the_order(self, project):
         for position in (1, 3):  # the window reaches the column's first, then last, row
             for _ in range(40):

@@ -40,3 +40,18 @@ def test_every_page_renders_as_html(client, owner, urls):
         response = client.get(url, HTTP_ACCEPT="text/html")
         assert response.status_code == 200, url
         assert response["Content-Type"].startswith("text/html"), url
+
+
+@pytest.mark.django_db
+def test_a_filter_form_shows_its_own_request_s_values_only(client, owner):
+    """Filter sets share their form fields between requests (orchestrator.filters.CopiedOnce):
+    one request's values never show in another's form."""
+    client.force_login(owner)
+    selected = '<option value="review" selected>'
+
+    filtered = client.get("/api/v1/tasks/", {"status": "review"}, HTTP_ACCEPT="text/html")
+    plain = client.get("/api/v1/tasks/", HTTP_ACCEPT="text/html")
+
+    assert selected in filtered.content.decode()
+    assert selected not in plain.content.decode()
+    assert '<option value="review">' in plain.content.decode()

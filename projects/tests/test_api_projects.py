@@ -1,8 +1,13 @@
+import json
+from decimal import Decimal
+
 import pytest
 
 from kanban.tests.factories import CommitFactory, TaskFactory
+from orchestrator.renderers import JSONRenderer
 from orchestrator.testing import iso
 from projects.models import Project
+from projects.serializers import ProjectSerializer
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 
 
@@ -89,6 +94,24 @@ class TestProjectsApi:
         body = owner_client.get("/api/v1/projects/", {"page_size": 2, "page": 2}).json()
 
         assert (body["count"], len(body["results"]), body["next"]) == (3, 1, None)
+
+    def test_the_list_writes_a_project_as_its_serializer_does(self, owner_client, owner):
+        """The list reads rows with values() and leaves the formatting to the JSON renderer."""
+        ProjectFactory(
+            owner=owner, name="Ünïcode \u2028 \U0001f600", git_repository_info={"url": "x", "n": [1]}
+        )
+        funded = ProjectFactory(owner=owner, monthly_budget=Decimal("12.5"), description="multi\nline")
+        TaskFactory.create_batch(2, project=funded)
+        written = {
+            str(project.pk): json.loads(JSONRenderer().render(ProjectSerializer(project).data))
+            for project in Project.objects.all()
+        }
+
+        listed = owner_client.get("/api/v1/projects/").json()["results"]
+
+        assert listed == [written[project["id"]] for project in listed]
+        assert [project["monthly_budget"] for project in listed] == ["12.50", None]
+        assert listed[0]["task_count"] == 2
 
     def test_page_size_is_capped_at_100(self, owner_client, owner):
         ProjectFactory.create_batch(101, owner=owner)
