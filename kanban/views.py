@@ -135,8 +135,10 @@ class BoardView(generics.GenericAPIView):
     def get(self, request, pk):
         query = BoardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
-        return Response(project_board(project=project, **query.validated_data))
+        project_id = get_object_or_404(
+            Project.objects.for_user(request.user).values_list("pk", flat=True), pk=pk
+        )
+        return Response(project_board(project_id=project_id, **query.validated_data))
 
 
 class NextTaskView(generics.GenericAPIView):
