@@ -57,8 +57,17 @@ class ChatSessionAdmin(admin.ModelAdmin):
     search_fields = ["task__title", "task__project__name", "ai_model_used"]
     list_select_related = ["task"]
     raw_id_fields = ["task"]
-    fields = ["id", "task", "status", "allow_destructive", "ai_model_used", "created_at", "updated_at"]
-    readonly_fields = ["id", "status", "ai_model_used", "created_at", "updated_at"]
+    fields = [
+        "id",
+        "task",
+        "status",
+        "allow_destructive",
+        "ai_model_used",
+        *ChatSession.AI_USAGE,
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = ["id", "status", "ai_model_used", *ChatSession.AI_USAGE, "created_at", "updated_at"]
     inlines = [MessageInline]
     actions = ["complete"]
 

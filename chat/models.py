@@ -2,7 +2,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from kanban.models import Task
-from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
+from orchestrator.models import AIUsageTotals, TimeStampedModel, UUIDModel, choices_constraint
 from projects.models import ProjectScopedQuerySet
 
 
@@ -28,7 +28,7 @@ class ChatSessionStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
-class ChatSession(TimeStampedModel):
+class ChatSession(TimeStampedModel, AIUsageTotals):
     Status = ChatSessionStatus
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="chat_sessions")

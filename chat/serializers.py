@@ -4,7 +4,6 @@ from rest_framework import serializers
 from aimodels.serializers import AIActionSerializer
 from chat.models import ChatSession, Message, ToolCall
 from jobs.serializers import AIUsageSerializer
-from jobs.usage import NO_USAGE, usage_totals
 from kanban.models import Task
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 
@@ -31,11 +30,7 @@ class ChatSessionSerializer(ProjectScopedSerializer):
 
     @extend_schema_field(AIUsageSerializer)
     def get_ai_usage(self, session) -> dict:
-        """From the list's one query for its page (context `ai_usage`), else its own."""
-        page = self.context.get("ai_usage")
-        if page is None:
-            page = usage_totals(chat_session__in=[session.pk])
-        return page.get(session.pk, NO_USAGE)
+        return session.ai_usage
 
 
 class ToolCallSerializer(serializers.ModelSerializer):

@@ -235,7 +235,7 @@ class AgentTools:
         if status is not None:
             tasks = tasks.filter(status=status)
         rows = with_computed_fields(
-            list(tasks.values("id", "title", "status", "priority", "description")[:200])
+            list(tasks.values("id", "title", "status", "priority", "description", *Task.AI_USAGE)[:200])
         )
         return {
             "tasks": [

@@ -12,7 +12,6 @@ from chat.serializers import (
     MessageSerializer,
     ToolCallSerializer,
 )
-from jobs.usage import usage_totals
 from jobs.views import ai_action, idempotency_key, job_response
 from orchestrator.schema import ErrorSerializer
 from orchestrator.throttling import AIActionRateThrottle
@@ -24,15 +23,6 @@ class ChatSessionViewSet(ProjectScopedViewSet):
     serializer_class = ChatSessionSerializer
     filterset_class = ChatSessionFilter
     ordering_fields = ["created_at", "updated_at"]
-
-    def list(self, request, *args, **kwargs):
-        """A page of sessions, each with its `ai_usage`: one query for the page's."""
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {
-            **self.get_serializer_context(),
-            "ai_usage": usage_totals(chat_session__in=[s.pk for s in page]),
-        }
-        return self.get_paginated_response(ChatSessionSerializer(page, many=True, context=context).data)
 
     def _paginated(self, queryset, serializer_class):
         page = self.paginate_queryset(queryset)

@@ -30,7 +30,9 @@ from activity.recording import acting
 from aimodels import gateway, pricing
 from aimodels.gateway import AIModelUnavailable, AIProviderError, AIProviderTimeout
 from aimodels.gateway.client import refuse_uncallable
+from chat.models import ChatSession
 from jobs.models import Job, JobEvent, ModelCall
+from kanban.models import Task
 from orchestrator.db import in_transaction, release_connection
 from orchestrator.exceptions import Conflict
 
@@ -298,9 +300,11 @@ class JobRun:
             return completion
         raise AssertionError("unreachable: a chain has at least its own model")
 
+    @transaction.atomic
     def _record_success(self, ai_model, completion: gateway.Completion) -> None:
         cost, source = pricing.cost_of(ai_model, completion.usage, answered_by=completion.model)
         usage = {name: completion.usage.get(name, 0) for name in TOKEN_COUNTS}
+        self._add_to_totals(usage["input_tokens"], usage["output_tokens"], cost or Decimal(0))
         ModelCall.objects.create(
             job_id=self.job.pk,
             project_id=self.job.project_id,
@@ -321,7 +325,9 @@ class JobRun:
             usage=self.usage, cost=Coalesce(F("cost"), Decimal(0)) + (cost or Decimal(0))
         )
 
+    @transaction.atomic
     def _record_failure(self, ai_model, exc) -> None:
+        self._add_to_totals(0, 0, Decimal(0))
         ModelCall.objects.create(
             job_id=self.job.pk,
             project_id=self.job.project_id,
@@ -330,6 +336,20 @@ class JobRun:
             provider=ai_model.provider,
             error={"code": _code_of(exc), "detail": _detail_of(exc.detail)},
         )
+
+    def _add_to_totals(self, input_tokens: int, output_tokens: int, cost: Decimal) -> None:
+        """One more call for the running totals (AIUsageTotals) of the job's task and chat
+        session, added in place: concurrent jobs of one task never lose each other's."""
+        added = {
+            "ai_calls": F("ai_calls") + 1,
+            "ai_input_tokens": F("ai_input_tokens") + input_tokens,
+            "ai_output_tokens": F("ai_output_tokens") + output_tokens,
+            "ai_cost": F("ai_cost") + cost,
+        }
+        if self.job.task_id:
+            Task.objects.filter(pk=self.job.task_id).update(**added)
+        if self.job.chat_session_id:
+            ChatSession.objects.filter(pk=self.job.chat_session_id).update(**added)
 
     def _token(self, text: str) -> None:
         self._tokens.append(text)

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.db import migrations
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 
@@ -44,28 +45,22 @@ def project_usage(*, project, start: date, end: date, group_by: str) -> dict:
     }
 
 
-# A task's or chat session's AI work, as their representations carry it.
-NO_USAGE = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": "0.00000000"}
+def ai_usage_backfill(model_label: str, job_field: str) -> migrations.RunPython:
+    """A migration operation that sets the AIUsageTotals columns of `model_label` from the
+    model calls recorded before them, through the jobs' `job_field` (`task`, `chat_session`)."""
 
+    def forwards(apps, schema_editor):
+        model = apps.get_model(model_label)
+        calls = apps.get_model("jobs", "ModelCall").objects.exclude(**{f"job__{job_field}": None})
+        totals = calls.values(f"job__{job_field}").annotate(
+            n=Count("*"), i=Sum("input_tokens"), o=Sum("output_tokens"), c=Sum("cost")
+        )
+        for row in totals.order_by():
+            model.objects.filter(pk=row[f"job__{job_field}"]).update(
+                ai_calls=row["n"],
+                ai_input_tokens=row["i"] or 0,
+                ai_output_tokens=row["o"] or 0,
+                ai_cost=row["c"] or 0,
+            )
 
-def usage_totals(**job_filter) -> dict:
-    """`{id: {"calls", "input_tokens", "output_tokens", "cost"}}` of the model calls of the jobs
-    matching `job_filter` (e.g. `task__in=ids`, `task__project=project`), by the job's task or
-    chat session (the filter's first part names which); one query."""
-    owner = next(iter(job_filter)).split("__")[0]
-    calls = ModelCall.objects.filter(**{f"job__{name}": value for name, value in job_filter.items()})
-    rows = calls.values(f"job__{owner}").annotate(
-        calls=Count("*"),
-        input_tokens=Sum("input_tokens"),
-        output_tokens=Sum("output_tokens"),
-        cost=Sum("cost"),
-    )
-    return {
-        row[f"job__{owner}"]: {
-            "calls": row["calls"],
-            "input_tokens": row["input_tokens"] or 0,
-            "output_tokens": row["output_tokens"] or 0,
-            "cost": f"{row['cost'] or 0:.8f}",
-        }
-        for row in rows
-    }
+    return migrations.RunPython(forwards, migrations.RunPython.noop)

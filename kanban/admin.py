@@ -97,7 +97,7 @@ class TaskAdmin(ServiceAdmin):
     search_fields = ["title", "description", "project__name"]
     list_select_related = ["project", "parent"]
     raw_id_fields = ["project", "prompt", "parent"]
-    readonly_fields = ["id", "order", "created_at", "updated_at"]
+    readonly_fields = ["id", "order", *Task.AI_USAGE, "created_at", "updated_at"]
     inlines = [SubtaskInline, CommitInline]
     actions = [move_action(status, label) for status, label in Task.Status.choices]
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from activity.recording import Recorded
-from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
+from orchestrator.models import AIUsageTotals, TimeStampedModel, UUIDModel, choices_constraint
 from projects.models import Project, ProjectScopedQuerySet, Prompt, SameProjectMixin
 
 # Distance between neighbouring order keys of a column: a task can be put
@@ -52,9 +52,9 @@ COLUMN_OF = {status: index for index, status in enumerate(TaskStatus.values)}
 BOARD_ORDER = ("column", "order", "id")
 
 
-class Task(Recorded, SameProjectMixin, TimeStampedModel):
-    # Moves are recorded by `kanban.services.task_move`, as moves.
-    activity_ignored = (*Recorded.activity_ignored, "order", "column")
+class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
+    # Moves are recorded by `kanban.services.task_move`, as moves; AI usage by the job's calls.
+    activity_ignored = (*Recorded.activity_ignored, "order", "column", *AIUsageTotals.AI_USAGE)
 
     Status = TaskStatus
     Priority = TaskPriority

@@ -6,9 +6,9 @@ from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
 from jobs.serializers import AIUsageSerializer
-from jobs.usage import NO_USAGE, usage_totals
 from kanban.conventional import CommitMessageError, commit_fields, normalised
 from kanban.models import BOARD_ORDER, Commit, Task, TaskDependency
+from orchestrator.models import ai_usage_of
 from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Project, Prompt
 
@@ -64,10 +64,11 @@ class TaskSerializer(ProjectScopedSerializer):
 
     @extend_schema_field(AIUsageSerializer)
     def get_ai_usage(self, task) -> dict:
-        return usage_totals(task__in=[task.pk]).get(task.pk, NO_USAGE)
+        return task.ai_usage
 
 
-# What `task_rows` reads with values(): every field but those `with_computed_fields` adds.
+# What `task_rows` reads with values(): every field but those `with_computed_fields` adds or
+# builds from the AIUsageTotals columns.
 STORED_TASK_FIELDS = [
     name for name in TaskSerializer.Meta.fields if name not in ("dependencies", "blocked", "ai_usage")
 ]
@@ -79,17 +80,17 @@ def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
     instances nor a serializer call per field. `with_computed_fields` adds the rest. The JSON
     renderer writes each value as the serializer would (UUIDs, UTC datetimes ending in "Z");
     a test holds the two equal."""
-    return tasks.values(*STORED_TASK_FIELDS, *extra)
+    return tasks.values(*STORED_TASK_FIELDS, *Task.AI_USAGE, *extra)
 
 
 def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
-    """Give each row its `dependencies` (in board order), `blocked` and `ai_usage`, in two
-    queries: over the rows' ids, or over the whole `project` (a board: every task)."""
+    """Give each row its `dependencies` (in board order) and `blocked`, in one query over the
+    rows' ids or over the whole `project` (a board: every task), and its `ai_usage` from its
+    own columns."""
     if not rows:
         return rows
     ids = [row["id"] for row in rows]
     edges = TaskDependency.objects.filter(**({"task__project": project} if project else {"task__in": ids}))
-    usage = usage_totals(**({"task__project": project} if project else {"task__in": ids}))
     waits_for = defaultdict(list)
     blocked = set()
     edges = edges.order_by(*(f"depends_on__{name}" for name in BOARD_ORDER))
@@ -100,7 +101,9 @@ def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
     for row in rows:
         row["dependencies"] = waits_for.get(row["id"], [])
         row["blocked"] = row["id"] in blocked
-        row["ai_usage"] = usage.get(row["id"], NO_USAGE)
+        row["ai_usage"] = ai_usage_of(row)
+        for name in Task.AI_USAGE:
+            del row[name]
     return rows
 
 

@@ -4,7 +4,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 from activity.recording import Recorded
-from orchestrator.models import TimeStampedModel, choices_constraint
+from orchestrator.models import KeptColumns, TimeStampedModel, choices_constraint
 from projects.validators import validate_components, validate_conversation, validate_json_object
 
 
@@ -16,7 +16,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
 
-class Project(Recorded, TimeStampedModel):
+class Project(Recorded, TimeStampedModel, KeptColumns):
     activity_ignored = (
         *Recorded.activity_ignored,
         "interview_count",
@@ -47,7 +47,7 @@ class Project(Recorded, TimeStampedModel):
     # How many interviews, prompts, tasks and commits the project has, kept by database
     # triggers (migration projects 0002) in the statement that inserts or deletes them, so
     # every writer keeps them exact and the projects list reads them instead of counting.
-    # A save() leaves them alone: it would write back the counts it loaded.
+    # A save() leaves them alone (KeptColumns): it would write back the counts it read.
     interview_count = models.PositiveIntegerField("interviews", default=0, editable=False)
     prompt_count = models.PositiveIntegerField("prompts", default=0, editable=False)
     task_count = models.PositiveIntegerField("tasks", default=0, editable=False)
@@ -60,15 +60,7 @@ class Project(Recorded, TimeStampedModel):
         constraints = [models.CheckConstraint(condition=~models.Q(name=""), name="project_name_not_blank")]
 
     COUNTS = ("interview_count", "prompt_count", "task_count", "commit_count")
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in self.COUNTS
-            ]
-        super().save(*args, **kwargs)
+    kept_columns = COUNTS
 
     def __str__(self):
         return self.name

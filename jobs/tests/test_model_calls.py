@@ -5,14 +5,22 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
+from django.db.models import Count, Sum
 from django.utils import timezone
 
+from aimodels.gateway import Completion
 from aimodels.models import AIModelFallback
+from aimodels.tests.factories import AIModelFactory
+from chat.models import ChatSession
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, finished_job, job_result
-from jobs.models import JobEvent, ModelCall
-from kanban.models import Commit
+from jobs.models import Job, JobEvent, ModelCall
+from jobs.services import JobRun
+from jobs.usage import ai_usage_backfill
+from kanban.models import Commit, Task
 from kanban.tests.factories import TaskFactory
+from orchestrator.testing import postgres_only, run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -284,4 +292,101 @@ def test_tasks_and_chat_sessions_carry_their_ai_usage(owner_client, task, openai
     }
     assert (
         owner_client.get(f"/api/v1/chat-sessions/{session.pk}/").json()["ai_usage"] == sessions[0]["ai_usage"]
+    )
+
+
+def record_calls(task, session, ai_model, count: int) -> None:
+    """`count` successful calls of 10 input and 5 output tokens, each by its own job of the
+    task and the session, as a job's run records them."""
+    for _ in range(count):
+        job = Job.objects.create(
+            kind=Job.Kind.CHAT_MESSAGE,
+            project=task.project,
+            task=task,
+            chat_session=session,
+            ai_model=ai_model,
+        )
+        JobRun(job)._record_success(
+            ai_model, Completion(text="", usage={"input_tokens": 10, "output_tokens": 5})
+        )
+
+
+def summed(**job_filter) -> dict:
+    calls = ModelCall.objects.filter(**{f"job__{name}": value for name, value in job_filter.items()})
+    totals = calls.aggregate(
+        calls=Count("*"), i=Sum("input_tokens"), o=Sum("output_tokens"), cost=Sum("cost")
+    )
+    return {
+        "calls": totals["calls"],
+        "input_tokens": totals["i"],
+        "output_tokens": totals["o"],
+        "cost": f"{totals['cost']:.8f}",
+    }
+
+
+def test_a_save_of_a_row_read_earlier_keeps_the_usage_added_since(task):
+    ai_model = AIModelFactory(price_input_per_mtok=Decimal("1"), price_output_per_mtok=Decimal("1"))
+    session = ChatSessionFactory(task=task)
+    stale_task, stale_session = Task.objects.get(pk=task.pk), ChatSession.objects.get(pk=session.pk)
+    record_calls(task, session, ai_model, 2)
+
+    stale_task.title = "Renamed"
+    stale_task.save()
+    stale_session.allow_destructive = True
+    stale_session.save()
+
+    task.refresh_from_db()
+    session.refresh_from_db()
+    assert task.title == "Renamed" and session.allow_destructive
+    expected = {"calls": 2, "input_tokens": 20, "output_tokens": 10, "cost": "0.00003000"}
+    assert task.ai_usage == session.ai_usage == summed(task=task) == expected
+
+
+def test_the_migration_sets_the_totals_of_calls_recorded_before_it(task):
+    ai_model = AIModelFactory(price_input_per_mtok=Decimal("2"), price_output_per_mtok=Decimal("4"))
+    session = ChatSessionFactory(task=task)
+    record_calls(task, session, ai_model, 3)
+    Task.objects.update(**{name: 0 for name in Task.AI_USAGE})
+    ChatSession.objects.update(**{name: 0 for name in ChatSession.AI_USAGE})
+
+    for label, field in (("kanban.Task", "task"), ("chat.ChatSession", "chat_session")):
+        ai_usage_backfill(label, field).code(django_apps, None)
+
+    task.refresh_from_db()
+    session.refresh_from_db()
+    assert (
+        task.ai_usage
+        == session.ai_usage
+        == summed(task=task)
+        == {
+            "calls": 3,
+            "input_tokens": 30,
+            "output_tokens": 15,
+            "cost": "0.00012000",
+        }
+    )
+
+
+@postgres_only()
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_jobs_of_one_task_add_every_call(owner):
+    task = TaskFactory(project__owner=owner)
+    session = ChatSessionFactory(task=task)
+    ai_model = AIModelFactory(price_input_per_mtok=Decimal("1"), price_output_per_mtok=Decimal("1"))
+
+    outcomes = run_in_threads([lambda: record_calls(task, session, ai_model, 5) for _ in range(6)])
+
+    assert outcomes == [None] * 6
+    task.refresh_from_db()
+    session.refresh_from_db()
+    assert (
+        task.ai_usage
+        == session.ai_usage
+        == summed(task=task)
+        == {
+            "calls": 30,
+            "input_tokens": 300,
+            "output_tokens": 150,
+            "cost": "0.00045000",
+        }
     )

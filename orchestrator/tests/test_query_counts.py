@@ -42,9 +42,9 @@ QUERIES = {
     "projects": 2,  # count, page
     "interviews": 2,  # count, page
     "prompts": 3,  # count, page, the page's labels
-    "tasks": 3,  # the page (a cursor page has no count), the page's dependencies, its AI usage
+    "tasks": 2,  # the page with its AI usage (a cursor page has no count), the page's dependencies
     "commits": 2,  # count, page
-    "chat-sessions": 3,  # count, page, the page's AI usage
+    "chat-sessions": 2,  # count, page with its AI usage
     "ai-models": 3,  # count, page, the page's fallbacks
     "settings": 2,  # count, page
     "messages": 4,  # session, count, page, tool calls of the page
