@@ -50,11 +50,22 @@ class AIUsageTotals(KeptColumns):
     and cost, in total. `jobs.services` adds each call in the transaction that records it, so
     a list reads four columns instead of summing every call of its page."""
 
-    ai_calls = models.PositiveIntegerField("AI calls", default=0, editable=False)
-    ai_input_tokens = models.PositiveBigIntegerField("AI input tokens", default=0, editable=False)
-    ai_output_tokens = models.PositiveBigIntegerField("AI output tokens", default=0, editable=False)
+    # Zero by default in the database too, for rows written by raw SQL.
+    ai_calls = models.PositiveIntegerField("AI calls", default=0, db_default=0, editable=False)
+    ai_input_tokens = models.PositiveBigIntegerField(
+        "AI input tokens", default=0, db_default=0, editable=False
+    )
+    ai_output_tokens = models.PositiveBigIntegerField(
+        "AI output tokens", default=0, db_default=0, editable=False
+    )
     ai_cost = models.DecimalField(
-        "AI cost", max_digits=20, decimal_places=8, default=0, editable=False, help_text="US dollars."
+        "AI cost",
+        max_digits=20,
+        decimal_places=8,
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="US dollars.",
     )
 
     AI_USAGE = ("ai_calls", "ai_input_tokens", "ai_output_tokens", "ai_cost")

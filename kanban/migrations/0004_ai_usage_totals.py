@@ -16,22 +16,22 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='task',
             name='ai_calls',
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='AI calls'),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False, verbose_name='AI calls'),
         ),
         migrations.AddField(
             model_name='task',
             name='ai_cost',
-            field=models.DecimalField(decimal_places=8, default=0, editable=False, help_text='US dollars.', max_digits=20, verbose_name='AI cost'),
+            field=models.DecimalField(db_default=0, decimal_places=8, default=0, editable=False, help_text='US dollars.', max_digits=20, verbose_name='AI cost'),
         ),
         migrations.AddField(
             model_name='task',
             name='ai_input_tokens',
-            field=models.PositiveBigIntegerField(default=0, editable=False, verbose_name='AI input tokens'),
+            field=models.PositiveBigIntegerField(db_default=0, default=0, editable=False, verbose_name='AI input tokens'),
         ),
         migrations.AddField(
             model_name='task',
             name='ai_output_tokens',
-            field=models.PositiveBigIntegerField(default=0, editable=False, verbose_name='AI output tokens'),
+            field=models.PositiveBigIntegerField(db_default=0, default=0, editable=False, verbose_name='AI output tokens'),
         ),
         ai_usage_backfill('kanban.Task', 'task'),
     ]
