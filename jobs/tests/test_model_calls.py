@@ -324,6 +324,14 @@ def summed(**job_filter) -> dict:
     }
 
 
+def assert_totals(task, session, *, calls: int, cost: str) -> None:
+    """The stored totals of the task and the session: `calls` of record_calls, as summed."""
+    task.refresh_from_db()
+    session.refresh_from_db()
+    expected = {"calls": calls, "input_tokens": 10 * calls, "output_tokens": 5 * calls, "cost": cost}
+    assert task.ai_usage == session.ai_usage == summed(task=task) == expected
+
+
 def test_a_save_of_a_row_read_earlier_keeps_the_usage_added_since(task):
     ai_model = AIModelFactory(price_input_per_mtok=Decimal("1"), price_output_per_mtok=Decimal("1"))
     session = ChatSessionFactory(task=task)
@@ -335,11 +343,8 @@ def test_a_save_of_a_row_read_earlier_keeps_the_usage_added_since(task):
     stale_session.allow_destructive = True
     stale_session.save()
 
-    task.refresh_from_db()
-    session.refresh_from_db()
-    assert task.title == "Renamed" and session.allow_destructive
-    expected = {"calls": 2, "input_tokens": 20, "output_tokens": 10, "cost": "0.00003000"}
-    assert task.ai_usage == session.ai_usage == summed(task=task) == expected
+    assert_totals(task, session, calls=2, cost="0.00003000")
+    assert (task.title, session.allow_destructive) == ("Renamed", True)
 
 
 def test_the_migration_sets_the_totals_of_calls_recorded_before_it(task):
@@ -352,19 +357,7 @@ def test_the_migration_sets_the_totals_of_calls_recorded_before_it(task):
     for label, field in (("kanban.Task", "task"), ("chat.ChatSession", "chat_session")):
         ai_usage_backfill(label, field).code(django_apps, None)
 
-    task.refresh_from_db()
-    session.refresh_from_db()
-    assert (
-        task.ai_usage
-        == session.ai_usage
-        == summed(task=task)
-        == {
-            "calls": 3,
-            "input_tokens": 30,
-            "output_tokens": 15,
-            "cost": "0.00012000",
-        }
-    )
+    assert_totals(task, session, calls=3, cost="0.00012000")
 
 
 @postgres_only()
@@ -377,16 +370,4 @@ def test_concurrent_jobs_of_one_task_add_every_call(owner):
     outcomes = run_in_threads([lambda: record_calls(task, session, ai_model, 5) for _ in range(6)])
 
     assert outcomes == [None] * 6
-    task.refresh_from_db()
-    session.refresh_from_db()
-    assert (
-        task.ai_usage
-        == session.ai_usage
-        == summed(task=task)
-        == {
-            "calls": 30,
-            "input_tokens": 300,
-            "output_tokens": 150,
-            "cost": "0.00045000",
-        }
-    )
+    assert_totals(task, session, calls=30, cost="0.00045000")

@@ -87,19 +87,8 @@ class TestTaskMove:
 
     @pytest.mark.parametrize("take", ["last", "first"])
     def test_moves_to_one_index_write_few_rows_and_keep_every_task_in_its_place(self, owner, take):
-        project = ProjectFactory(owner=owner)
-        Task.objects.bulk_create(
-            Task(project=project, title=f"{n:03}", column=0, order=(n + 1) * ORDER_GAP) for n in range(200)
-        )
-        expected, rows = column(project), []
-        for _ in range(300):
-            moved = expected.pop(-1 if take == "last" else 0)
-            expected.insert(100, moved)
-            with count_writes(Task._meta.db_table) as writes:
-                services.task_move(task=task(project, moved), status="backlog", position=100)
-            rows.append(writes.rows)
+        rows = moves_to_the_middle(owner, 300, taken=lambda n: -1 if take == "last" else 0)
 
-        assert column(project) == expected
         assert sum(rows) / len(rows) <= 1.5
         assert max(rows) <= 2 * 17  # a window of at most 16 neighbours, written twice
 
@@ -107,19 +96,8 @@ class TestTaskMove:
         """The gap at index 100 drains from both sides. Each relabel leaves more room the
         wider its window, so windows stay small; with a fixed minimum room they grew to the
         whole column (about 19 rows a move on average here)."""
-        project = ProjectFactory(owner=owner)
-        Task.objects.bulk_create(
-            Task(project=project, title=f"{n:03}", column=0, order=(n + 1) * ORDER_GAP) for n in range(200)
-        )
-        expected, rows = column(project), []
-        for n in range(600):
-            moved = expected.pop(0 if n % 2 else -1)
-            expected.insert(100, moved)
-            with count_writes(Task._meta.db_table) as writes:
-                services.task_move(task=task(project, moved), status="backlog", position=100)
-            rows.append(writes.rows)
+        rows = moves_to_the_middle(owner, 600, taken=lambda n: 0 if n % 2 else -1)
 
-        assert column(project) == expected
         assert sum(rows) / len(rows) <= 8
 
     def test_a_relabel_at_either_end_of_the_column_keeps_the_order(self, project):
@@ -131,6 +109,24 @@ class TestTaskMove:
                 services.task_move(task=task(project, moved), status="backlog", position=position)
                 assert column(project) == expected
         assert len(set(Task.objects.values_list("order", flat=True))) == 5
+
+
+def moves_to_the_middle(owner, moves: int, *, taken) -> list[int]:
+    """In a column of 200 tasks, `moves` times the task at index `taken(n)` goes to index
+    100, each task staying in its place; the rows of the task table each move wrote."""
+    project = ProjectFactory(owner=owner)
+    Task.objects.bulk_create(
+        Task(project=project, title=f"{n:03}", column=0, order=(n + 1) * ORDER_GAP) for n in range(200)
+    )
+    expected, rows = column(project), []
+    for n in range(moves):
+        moved = expected.pop(taken(n))
+        expected.insert(100, moved)
+        with count_writes(Task._meta.db_table) as writes:
+            services.task_move(task=task(project, moved), status="backlog", position=100)
+        rows.append(writes.rows)
+    assert column(project) == expected
+    return rows
 
 
 class TestWipLimits:
