@@ -71,6 +71,25 @@ StreamedEventSerializer = inline_serializer(
 )
 
 
+# An AI action's 409: a reused idempotency key, a model that cannot be called, or a project
+# over its monthly budget (which also says the budget and the month's spend).
+AIActionConflictSerializer = inline_serializer(
+    name="AIActionConflict",
+    fields={
+        "detail": serializers.CharField(help_text="What went wrong."),
+        "monthly_budget": serializers.DecimalField(
+            max_digits=12, decimal_places=2, required=False, help_text="Over budget: the project's budget."
+        ),
+        "month_spend": serializers.DecimalField(
+            max_digits=16,
+            decimal_places=2,
+            required=False,
+            help_text="Over budget: the month's spend so far.",
+        ),
+    },
+)
+
+
 def ai_action(request_serializer, *, description: str = ""):
     """The schema of an AI action: it answers a job (200 finished, 202 still running)."""
     return extend_schema(
@@ -81,7 +100,7 @@ def ai_action(request_serializer, *, description: str = ""):
             202: OpenApiResponse(
                 JobSerializer, description="The job, queued or running; `Location` is its URL."
             ),
-            409: ErrorSerializer,
+            409: AIActionConflictSerializer,
         },
         description=description or None,
     )

@@ -43,3 +43,20 @@ def test_only_the_token_endpoint_is_open(schema):
     open_operations = [(m, p) for p, m, operation in operations(schema) if operation["security"] == []]
 
     assert open_operations == [("post", "/api/v1/auth/token/")]
+
+
+def test_an_ai_action_s_conflict_documents_the_budget_it_is_over(schema):
+    conflict = schema["components"]["schemas"]["AIActionConflict"]
+    actions = [  # every POST answering a job, but a webhook's redelivery (no model, no budget)
+        operation
+        for path, method, operation in operations(schema)
+        if "202" in operation["responses"] and method == "post" and "webhooks" not in path
+    ]
+
+    assert {"detail", "monthly_budget", "month_spend"} <= set(conflict["properties"])
+    assert conflict["required"] == ["detail"]
+    assert len(actions) == 8
+    for operation in actions:
+        assert operation["responses"]["409"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/AIActionConflict"
+        }, operation["operationId"]
