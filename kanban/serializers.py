@@ -36,7 +36,10 @@ class TaskSerializer(ProjectScopedSerializer):
     blocked = serializers.BooleanField(
         source="is_blocked", read_only=True, help_text="Whether a task it depends on is not done."
     )
-    ai_usage = serializers.SerializerMethodField(help_text="What the AI work on this task used and cost.")
+    ai_usage = serializers.SerializerMethodField(
+        help_text="What the AI work on this task used and cost: every job for it, the agent turns "
+        "of its chat sessions included."
+    )
 
     class Meta:
         model = Task
