@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from activity.models import Activity
+from orchestrator.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The activity history: read-only, as it is append-only."""
 
     list_display = ["created_at", "project", "object_type", "object_repr", "verb", "actor", "channel"]
@@ -12,12 +13,3 @@ class ActivityAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "object_id", "actor__username"]
     list_select_related = ["project", "actor"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

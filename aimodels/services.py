@@ -12,6 +12,5 @@ def ai_model_test(*, ai_model: AIModel, owner=None, idempotency_key: str = "") -
         kind=Job.Kind.AI_MODEL_TEST,
         ai_model=ai_model,
         input={},
-        fingerprint={},
         idempotency_key=idempotency_key,
     )

@@ -2,25 +2,8 @@ from django.contrib import admin, messages
 
 from chat import services
 from chat.models import ChatSession, Message, ToolCall
+from orchestrator.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
 from orchestrator.exceptions import Conflict
-
-
-class AuditTrailMixin:
-    """Messages and tool calls are an audit trail: shown, never added, edited or deleted."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInlineMixin(AuditTrailMixin):
-    extra = 0
-    can_delete = False
 
 
 class MessageInline(ReadOnlyInlineMixin, admin.StackedInline):
@@ -87,7 +70,7 @@ class ChatSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(AuditTrailMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "session", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["content"]
@@ -105,7 +88,7 @@ class MessageAdmin(AuditTrailMixin, admin.ModelAdmin):
 
 
 @admin.register(ToolCall)
-class ToolCallAdmin(AuditTrailMixin, admin.ModelAdmin):
+class ToolCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["tool_name", "status", "duration_ms", "message", "created_at"]
     list_filter = ["status", "tool_name"]
     search_fields = ["tool_name"]

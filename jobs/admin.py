@@ -2,24 +2,17 @@ from django.contrib import admin, messages
 
 from jobs import services
 from jobs.models import Job, JobEvent, ModelCall
+from orchestrator.admin import ReadOnlyInlineMixin
 from orchestrator.exceptions import Conflict
 
 
-class JobEventInline(admin.TabularInline):
+class JobEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = JobEvent
     fields = ["id", "type", "data", "created_at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class ModelCallInline(admin.TabularInline):
+class ModelCallInline(ReadOnlyInlineMixin, admin.TabularInline):
     """Every provider call of the job: who answered, the tokens, the cost, or the error."""
 
     model = ModelCall
@@ -28,6 +21,7 @@ class ModelCallInline(admin.TabularInline):
         "model",
         "input_tokens",
         "cached_input_tokens",
+        "cache_write_tokens",
         "output_tokens",
         "reasoning_tokens",
         "latency_ms",
@@ -37,14 +31,6 @@ class ModelCallInline(admin.TabularInline):
         "error",
     ]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Job)

@@ -111,7 +111,7 @@ def job_submit(
     owner,
     kind: str,
     input: dict,
-    fingerprint: dict,
+    fingerprint: dict | None = None,
     project=None,
     task=None,
     chat_session=None,
@@ -123,12 +123,13 @@ def job_submit(
 
     `prepare(job)` runs in the job's transaction: it stores the user's input (linked to the
     job) and may return more `input` for the handler; when it refuses, no job exists.
-    `fingerprint` is what the request asked for: the same owner and `idempotency_key` with
-    the same fingerprint give the first job back, and nothing runs again; with another
-    fingerprint it is a 409.
+    `fingerprint` is what the request asked for (by default, the job's `input`): the same
+    owner and `idempotency_key` with the same fingerprint give the first job back, and
+    nothing runs again; with another fingerprint it is a 409.
     """
     if ai_model is not None:
         refuse_uncallable(ai_model)  # a 409 now, rather than a job bound to fail
+    fingerprint = input if fingerprint is None else fingerprint
     digest = _digest({"kind": kind, "ai_model": ai_model and ai_model.pk, **fingerprint})
     if idempotency_key and (job := _replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)):
         return job

@@ -5,7 +5,7 @@ from django.contrib.admin.widgets import ManyToManyRawIdWidget
 from kanban import services
 from kanban.conventional import CommitMessageError, commit_fields
 from kanban.models import Commit, Task
-from orchestrator.admin import ServiceAdmin
+from orchestrator.admin import LinkedInlineMixin, ServiceAdmin
 from orchestrator.exceptions import Conflict, refusal_message
 from projects.admin import by_owner, by_project
 
@@ -28,16 +28,9 @@ def move_action(status: str, label: str):
     return admin.action(description=f"Move selected tasks to {label}")(move)
 
 
-class CommitInline(admin.TabularInline):
+class CommitInline(LinkedInlineMixin, admin.TabularInline):
     model = Commit
     fields = ["type", "scope", "breaking", "message", "timestamp"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class TaskAdminForm(forms.ModelForm):
@@ -72,18 +65,11 @@ class TaskAdminForm(forms.ModelForm):
             self.initial["dependencies"] = [task.pk for task in self.instance.dependencies.all()]
 
 
-class SubtaskInline(admin.TabularInline):
+class SubtaskInline(LinkedInlineMixin, admin.TabularInline):
     model = Task
     fk_name = "parent"
     fields = ["title", "status", "priority", "complexity"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
     verbose_name_plural = "subtasks"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Task)

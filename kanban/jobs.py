@@ -100,20 +100,11 @@ def task_plan(run: JobRun) -> None:
             ),
         },
     ]
-    plan = planning.answer_with_tool(
-        run,
-        run.ai_model,
-        messages=messages,
-        tool=planning.PLAN_TOOL,
-        serializer_class=planning.PlanSerializer,
-    )
 
     def create(**fields):
         return services.task_create(project=prompt.project, prompt=prompt, **fields)
 
-    with run.step():
-        created, kept = planning.write_planned(plan["tasks"], existing=existing, create=create)
-        run.finish(_written(created, kept))
+    _plan_and_write(run, messages, planning.PLAN_TOOL, existing=existing, create=create)
 
 
 @handler(Job.Kind.TASK_EXPAND)
@@ -141,17 +132,19 @@ def task_expand(run: JobRun) -> None:
             ),
         },
     ]
-    plan = planning.answer_with_tool(
-        run,
-        run.ai_model,
-        messages=messages,
-        tool=planning.SUBTASKS_TOOL,
-        serializer_class=planning.PlanSerializer,
-    )
 
     def create(**fields):
         return services.task_create(project=task.project, prompt=task.prompt, parent=task, **fields)
 
+    _plan_and_write(run, messages, planning.SUBTASKS_TOOL, existing=existing, create=create)
+
+
+def _plan_and_write(run: JobRun, messages: list[dict], tool, *, existing: list, create) -> None:
+    """Ask for planned tasks with `tool`, then write them in one step: new ones through
+    `create`, those matching `existing` by title kept; the result lists both."""
+    plan = planning.answer_with_tool(
+        run, run.ai_model, messages=messages, tool=tool, serializer_class=planning.PlanSerializer
+    )
     with run.step():
         created, kept = planning.write_planned(plan["tasks"], existing=existing, create=create)
         run.finish(_written(created, kept))

@@ -44,27 +44,18 @@ _PLANNED_TASK_SCHEMA = {
     "required": ["id", "title", "priority", "complexity"],
 }
 
-PLAN_TOOL = ToolSpec(
-    "submit_plan",
-    "Submit the plan: the tasks, in the order to do them.",
-    {
-        "type": "object",
-        "properties": {
-            "tasks": {"type": "array", "items": _PLANNED_TASK_SCHEMA, "maxItems": MAX_PLANNED_TASKS}
-        },
-        "required": ["tasks"],
-    },
-)
-SUBTASKS_TOOL = ToolSpec(
-    "submit_subtasks",
-    "Submit the subtasks of the task, in the order to do them.",
-    {
-        "type": "object",
-        "properties": {
-            "tasks": {"type": "array", "items": _PLANNED_TASK_SCHEMA, "maxItems": MAX_PLANNED_TASKS}
-        },
-        "required": ["tasks"],
-    },
+
+def _planned_tasks_tool(name: str, description: str) -> ToolSpec:
+    """A tool whose one argument, `tasks`, is a list of planned tasks (PlanSerializer's)."""
+    tasks = {"type": "array", "items": _PLANNED_TASK_SCHEMA, "maxItems": MAX_PLANNED_TASKS}
+    return ToolSpec(
+        name, description, {"type": "object", "properties": {"tasks": tasks}, "required": ["tasks"]}
+    )
+
+
+PLAN_TOOL = _planned_tasks_tool("submit_plan", "Submit the plan: the tasks, in the order to do them.")
+SUBTASKS_TOOL = _planned_tasks_tool(
+    "submit_subtasks", "Submit the subtasks of the task, in the order to do them."
 )
 COMPLEXITY_TOOL = ToolSpec(
     "submit_complexity",

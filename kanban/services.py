@@ -351,7 +351,6 @@ def commit_generate(*, task: Task, changes, ai_model: AIModel, owner, idempotenc
         task=task,
         ai_model=ai_model,
         input={"task": str(task.pk), "changes": changes},
-        fingerprint={"task": str(task.pk), "changes": changes},
         idempotency_key=idempotency_key,
     )
 
@@ -364,7 +363,6 @@ def task_plan(*, prompt: Prompt, ai_model: AIModel, owner, idempotency_key: str 
         project=prompt.project,
         ai_model=ai_model,
         input={"prompt": str(prompt.pk)},
-        fingerprint={"prompt": str(prompt.pk)},
         idempotency_key=idempotency_key,
     )
 
@@ -382,7 +380,6 @@ def task_expand(
         task=task,
         ai_model=ai_model,
         input={"task": str(task.pk), "count": count},
-        fingerprint={"task": str(task.pk), "count": count},
         idempotency_key=idempotency_key,
     )
 
@@ -395,6 +392,5 @@ def complexity_analyze(*, project: Project, ai_model: AIModel, owner, idempotenc
         project=project,
         ai_model=ai_model,
         input={"project": str(project.pk)},
-        fingerprint={"project": str(project.pk)},
         idempotency_key=idempotency_key,
     )

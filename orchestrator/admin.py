@@ -9,6 +9,42 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from orchestrator.exceptions import refusal_message
 
 
+class ReadOnlyAdminMixin:
+    """A record kept by the system (an audit trail, a history, a job's calls): shown in admin,
+    never added, edited or deleted there."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInlineMixin(ReadOnlyAdminMixin):
+    """Rows under an object, shown only (their own page, where there is one, is a link away)."""
+
+    extra = 0
+    can_delete = False
+
+
+class LinkedInlineMixin:
+    """Rows under an object, listed read-only (`fields`) with a link to their own page, where
+    they are changed; not added here."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 class ServiceAdmin(admin.ModelAdmin):
     """Saves through `service_write(form, change=...)` at the end of form validation.
 

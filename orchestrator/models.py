@@ -76,7 +76,7 @@ class AIUsageTotals(KeptColumns):
 
     @property
     def ai_usage(self) -> dict:
-        return ai_usage_of(vars(self))
+        return ai_usage_of({name: getattr(self, name) for name in self.AI_USAGE})
 
 
 def ai_usage_of(row) -> dict:

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from orchestrator.admin import ServiceAdmin
+from orchestrator.admin import LinkedInlineMixin, ReadOnlyAdminMixin, ServiceAdmin
 from orchestrator.exceptions import Conflict
 from projects import services
 from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
@@ -12,16 +12,9 @@ by_project = ("project", admin.RelatedOnlyFieldListFilter)
 by_owner = ("project__owner", admin.RelatedOnlyFieldListFilter)
 
 
-class InterviewInline(admin.TabularInline):
+class InterviewInline(LinkedInlineMixin, admin.TabularInline):
     model = Interview
     fields = ["status", "ai_model_used", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Project)
@@ -113,17 +106,10 @@ class InterviewAdmin(admin.ModelAdmin):
         self._finish(request, queryset, Interview.Status.CANCELLED)
 
 
-class LabelInline(admin.TabularInline):
+class LabelInline(LinkedInlineMixin, admin.TabularInline):
     model = PromptLabel
     fields = ["name", "updated_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
     verbose_name_plural = "labels on this version (move them under Prompt labels)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Prompt)
@@ -197,19 +183,10 @@ class PromptLabelAdmin(ServiceAdmin):
 
 
 @admin.register(PromptLabelMove)
-class PromptLabelMoveAdmin(admin.ModelAdmin):
+class PromptLabelMoveAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The label history: append-only."""
 
     list_display = ["name", "lineage", "from_version", "to_version", "moved_by", "moved_at"]
     list_filter = ["name", by_project]
     search_fields = ["name", "lineage"]
     list_select_related = ["moved_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

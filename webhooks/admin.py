@@ -1,19 +1,13 @@
 from django.contrib import admin, messages
 
+from orchestrator.admin import LinkedInlineMixin
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
 
-class DeliveryInline(admin.TabularInline):
+class DeliveryInline(LinkedInlineMixin, admin.TabularInline):
     model = WebhookDelivery
     fields = ["event_type", "status", "attempts", "response_status", "error", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WebhookSubscription)
