@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from activity.models import Activity
-from orchestrator.admin import ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Activity)

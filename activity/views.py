@@ -3,8 +3,8 @@ from rest_framework import generics
 
 from activity.models import Activity
 from activity.serializers import ActivitySerializer
+from core.pagination import KeysetPagination
 from kanban.models import Task
-from orchestrator.pagination import KeysetPagination
 from projects.models import Project
 
 

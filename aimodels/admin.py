@@ -8,7 +8,8 @@ from django.utils.html import format_html, format_html_join
 from aimodels.gateway import AIModelUnavailable
 from aimodels.models import AIModel, AIModelFallback, SystemSettings
 from aimodels.registry import CUSTOM_PREFIX, known_setting, known_settings
-from aimodels.services import ai_model_test
+from jobs.models import Job
+from jobs.services import job_start
 
 
 class AIModelAdminForm(forms.ModelForm):
@@ -95,7 +96,9 @@ class AIModelAdmin(admin.ModelAdmin):
     def test(self, request, queryset):
         for ai_model in queryset:
             try:
-                job = ai_model_test(ai_model=ai_model, owner=request.user)
+                job = job_start(
+                    Job.Kind.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model, owner=request.user
+                )
             except AIModelUnavailable as exc:
                 self.message_user(request, str(exc.detail), level=messages.ERROR)
                 continue

@@ -1,5 +1,5 @@
 from aimodels.models import AIModel
-from orchestrator.filters import FilterSet
+from core.filters import FilterSet
 
 
 class AIModelFilter(FilterSet):

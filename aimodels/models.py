@@ -4,13 +4,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from activity.recording import Recorded
-from aimodels import crypto
-from aimodels.fields import EncryptedTextField
 from aimodels.registry import known_setting, validate_setting_key, validate_setting_value
 from aimodels.validators import validate_ai_config
-from orchestrator.models import TimeStampedModel, UUIDModel, choices_constraint
-from orchestrator.outbound import validate_outbound_url
+from core import crypto
+from core.fields import EncryptedTextField
+from core.history import Recorded
+from core.models import KeptColumns, TimeStampedModel, UUIDModel, choices_constraint
+from core.outbound import validate_outbound_url
 
 
 class AIModelQuerySet(models.QuerySet):
@@ -179,3 +179,60 @@ class SystemSettings(Recorded, UUIDModel):
             validate_setting_value(self.key, self.value)
         except ValidationError as exc:
             raise ValidationError({"value": exc.messages}) from None
+
+
+class AIUsageTotals(KeptColumns):
+    """What the AI work done for this row (its jobs' model calls, failed ones included) used
+    and cost, in total. The app owning the row adds each call (`add_ai_call`, on
+    `model_call_recorded`) in the transaction that records it, so a list reads four columns
+    instead of summing every call of its page."""
+
+    # Zero by default in the database too, for rows written by raw SQL.
+    ai_calls = models.PositiveIntegerField("AI calls", default=0, db_default=0, editable=False)
+    ai_input_tokens = models.PositiveBigIntegerField(
+        "AI input tokens", default=0, db_default=0, editable=False
+    )
+    ai_output_tokens = models.PositiveBigIntegerField(
+        "AI output tokens", default=0, db_default=0, editable=False
+    )
+    ai_cost = models.DecimalField(
+        "AI cost",
+        max_digits=20,
+        decimal_places=8,
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="US dollars.",
+    )
+
+    AI_USAGE = ("ai_calls", "ai_input_tokens", "ai_output_tokens", "ai_cost")
+    kept_columns = AI_USAGE
+
+    class Meta:
+        abstract = True
+
+    @property
+    def ai_usage(self) -> dict:
+        return ai_usage_of({name: getattr(self, name) for name in self.AI_USAGE})
+
+    @classmethod
+    def add_ai_call(cls, pk, call) -> None:
+        """One more model call (a ModelCall, a failed one too) for row `pk`, added in place:
+        concurrent jobs of one row never lose each other's."""
+        cls.objects.filter(pk=pk).update(
+            ai_calls=models.F("ai_calls") + 1,
+            ai_input_tokens=models.F("ai_input_tokens") + call.input_tokens,
+            ai_output_tokens=models.F("ai_output_tokens") + call.output_tokens,
+            ai_cost=models.F("ai_cost") + (call.cost or 0),
+        )
+
+
+def ai_usage_of(row) -> dict:
+    """`{"calls", "input_tokens", "output_tokens", "cost"}` of a row's AIUsageTotals columns
+    (a model's, or a dict from `values()`), as the API writes it."""
+    return {
+        "calls": row["ai_calls"],
+        "input_tokens": row["ai_input_tokens"],
+        "output_tokens": row["ai_output_tokens"],
+        "cost": f"{row['ai_cost']:.8f}",
+    }

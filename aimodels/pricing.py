@@ -11,7 +11,7 @@ import importlib.metadata
 from decimal import Decimal
 
 from aimodels.models import AIModel
-from orchestrator.outbound import is_local
+from core.outbound import is_local
 
 MILLION = Decimal(1_000_000)
 # genai-prices' provider ids for ours; an OpenAI-compatible server is priced as its model's maker.

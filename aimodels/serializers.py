@@ -187,3 +187,10 @@ class AIActionSerializer(serializers.Serializer):
     def chosen_ai_model(self, usage_type: str) -> AIModel:
         """The model named in the body, else the one routing picks for `usage_type`."""
         return resolve_ai_model(usage_type=usage_type, requested=self.validated_data.get("ai_model"))
+
+
+class AIUsageSerializer(serializers.Serializer):
+    calls = serializers.IntegerField(help_text="Model calls, failed ones included.")
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=16, decimal_places=8, help_text="US dollars.")

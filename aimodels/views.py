@@ -11,10 +11,11 @@ from aimodels.serializers import (
     SettingsBulkSerializer,
     SystemSettingsSerializer,
 )
-from aimodels.services import ai_model_test
+from core.permissions import IsStaffOrReadOnly
+from core.throttling import AIActionRateThrottle
+from jobs.models import Job
+from jobs.services import job_start
 from jobs.views import ai_action, idempotency_key, job_response
-from orchestrator.permissions import IsStaffOrReadOnly
-from orchestrator.throttling import AIActionRateThrottle
 
 
 class AIModelViewSet(viewsets.ModelViewSet):
@@ -37,8 +38,14 @@ class AIModelViewSet(viewsets.ModelViewSet):
     def test(self, request, pk=None):
         """Staff: one tiny call to the model, to check its address, key and model id; a job
         whose result is `{"test": {"ok", "latency_ms", "error"}}`."""
-        job = ai_model_test(
-            ai_model=self.get_object(), owner=request.user, idempotency_key=idempotency_key(request)
+        key = idempotency_key(request)
+        ai_model = self.get_object()
+        job = job_start(
+            Job.Kind.AI_MODEL_TEST,
+            subject=ai_model,
+            ai_model=ai_model,
+            owner=request.user,
+            idempotency_key=key,
         )
         return job_response(request, job)
 

@@ -29,9 +29,9 @@ from database import throwaway_postgres_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from core.db_metrics import count_writes  # noqa: E402
 from kanban import services  # noqa: E402
 from kanban.models import ORDER_GAP, Task  # noqa: E402
-from orchestrator.db_metrics import count_writes  # noqa: E402
 from projects.models import Project  # noqa: E402
 
 SIZES = (100, 1_000, 10_000)

@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 
 from chat import services
 from chat.models import ChatSession, Message, ToolCall
-from orchestrator.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
-from orchestrator.exceptions import Conflict
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from core.exceptions import Conflict
 
 
 class MessageInline(ReadOnlyInlineMixin, admin.StackedInline):

@@ -1,7 +1,7 @@
 import django_filters
 
 from chat.models import ChatSession
-from orchestrator.filters import FilterSet
+from core.filters import FilterSet
 
 
 class ChatSessionFilter(FilterSet):

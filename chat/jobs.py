@@ -5,13 +5,14 @@ recorded once is never run again (see `AgentTools.run`)."""
 import json
 import uuid
 
+from aimodels.calls import AIJobRun, ai_job_kind
 from aimodels.gateway import ToolCallRequest
 from aimodels.models import SystemSettings
 from chat.models import ChatSession, Message, ToolCall
 from chat.serializers import MessageSerializer
+from chat.services import chat_append_user_message
 from chat.tools import AgentTools
 from jobs.models import Job, JobEvent
-from jobs.services import JobRun, handler
 
 REPEATED_CALL = "Not run again: this turn already made the same call with the same arguments."
 
@@ -73,7 +74,7 @@ def _unique_call_ids(session: ChatSession, calls: list[ToolCallRequest]) -> list
 
 
 class AgentTurn:
-    def __init__(self, run: JobRun):
+    def __init__(self, run: AIJobRun):
         self.run = run
         self.job = run.job
         self.session = ChatSession.objects.select_related("task__project__owner").get(
@@ -178,6 +179,17 @@ class AgentTurn:
             self.run.finish({"messages": MessageSerializer(added, many=True).data})
 
 
-@handler(Job.Kind.CHAT_MESSAGE)
-def agent_turn(run: JobRun) -> None:
+def for_session(session: ChatSession) -> dict:
+    return {"project": session.task.project, "task": session.task, "chat_session": session}
+
+
+@ai_job_kind(
+    Job.Kind.CHAT_MESSAGE,
+    subject="session",
+    links=for_session,
+    prepare=chat_append_user_message,
+    prepared=("content",),
+)
+def agent_turn(run: AIJobRun) -> None:
+    """The task agent answers the user's message (`content`, stored with the job)."""
     AgentTurn(run)()

@@ -1,8 +1,9 @@
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from aimodels.models import AIUsageTotals
+from core.models import TimeStampedModel, UUIDModel, choices_constraint
 from kanban.models import Task
-from orchestrator.models import AIUsageTotals, TimeStampedModel, UUIDModel, choices_constraint
 from projects.models import ProjectScopedQuerySet
 
 

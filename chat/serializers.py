@@ -1,11 +1,10 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aimodels.serializers import AIActionSerializer
+from aimodels.serializers import AIActionSerializer, AIUsageSerializer
 from chat.models import ChatSession, Message, ToolCall
-from jobs.serializers import AIUsageSerializer
+from core.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from kanban.models import Task
-from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 
 
 class ChatSessionSerializer(ProjectScopedSerializer):

@@ -1,15 +1,16 @@
 from django.db import transaction
 from django.utils import timezone
 
-from aimodels.models import AIModel
 from chat.models import ChatSession, Message
+from core.exceptions import Conflict
 from jobs.models import Job
-from jobs.services import job_in_progress, job_submit
-from orchestrator.exceptions import Conflict
+from jobs.services import job_in_progress
 
 
 @transaction.atomic
-def _append_user_message(*, session: ChatSession, content: str, job: Job) -> Message:
+def chat_append_user_message(job: Job, session: ChatSession, *, content: str) -> dict:
+    """The user's message of an agent turn, stored with the job (its `prepare`): refused once
+    the session is over, or while the agent is still answering. Answers the job's `message`."""
     # The row lock makes the checks and the append one step.
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
@@ -20,28 +21,8 @@ def _append_user_message(*, session: ChatSession, content: str, job: Job) -> Mes
             f"The agent is still answering the previous message (job {answering.pk}); wait for it."
         )
     ChatSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
-    return Message.objects.create(session=session, role=Message.Role.USER, content=content, job=job)
-
-
-def chat_send(
-    *, session: ChatSession, content: str, ai_model: AIModel, owner, idempotency_key: str = ""
-) -> Job:
-    """Start an agent turn: the user's message is stored with the job, and the turn runs as
-    the job (see `chat.jobs.agent_turn`)."""
-    return job_submit(
-        owner=owner,
-        kind=Job.Kind.CHAT_MESSAGE,
-        project=session.task.project,
-        task=session.task,
-        chat_session=session,
-        ai_model=ai_model,
-        input={"session": str(session.pk)},
-        fingerprint={"session": str(session.pk), "content": content},
-        idempotency_key=idempotency_key,
-        prepare=lambda job: {
-            "message": str(_append_user_message(session=session, content=content, job=job).pk)
-        },
-    )
+    message = Message.objects.create(session=session, role=Message.Role.USER, content=content, job=job)
+    return {"message": str(message.pk)}
 
 
 @transaction.atomic

@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from activity.recording import acting
 from aimodels.gateway import ToolCallRequest, ToolSpec
 from chat.models import ChatSession, Message, ToolCall
+from core.exceptions import refusal_message
+from core.history import acting
 from kanban import services
 from kanban.models import Task
 from kanban.serializers import TaskMoveSerializer, TaskSerializer, with_computed_fields
-from orchestrator.exceptions import refusal_message
 
 logger = logging.getLogger(__name__)
 

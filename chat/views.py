@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
 from chat import services
 from chat.filters import ChatSessionFilter
@@ -12,13 +13,14 @@ from chat.serializers import (
     MessageSerializer,
     ToolCallSerializer,
 )
-from jobs.views import ai_action, idempotency_key, job_response
-from orchestrator.schema import ErrorSerializer
-from orchestrator.throttling import AIActionRateThrottle
-from orchestrator.viewsets import ProjectScopedViewSet
+from core.schema import ErrorSerializer
+from core.throttling import AIActionRateThrottle
+from core.viewsets import ProjectScopedViewSet
+from jobs.models import Job
+from jobs.views import ai_action
 
 
-class ChatSessionViewSet(ProjectScopedViewSet):
+class ChatSessionViewSet(AIActionMixin, ProjectScopedViewSet):
     queryset = ChatSession.objects.all()
     serializer_class = ChatSessionSerializer
     filterset_class = ChatSessionFilter
@@ -39,17 +41,13 @@ class ChatSessionViewSet(ProjectScopedViewSet):
         if request.method == "GET":
             messages = Message.objects.filter(session=session).prefetch_related("tool_calls")
             return self._paginated(messages, MessageSerializer)
-        key = idempotency_key(request)
-        body = ChatMessageCreateSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = services.chat_send(
-            session=session,
-            content=body.validated_data["content"],
-            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_EXECUTION),
-            owner=request.user,
-            idempotency_key=key,
+        return self.start_ai_job(
+            request,
+            Job.Kind.CHAT_MESSAGE,
+            usage_type=AIModel.UsageType.TASK_EXECUTION,
+            subject=session,
+            body=ChatMessageCreateSerializer,
         )
-        return job_response(request, job)
 
     @extend_schema(request=None, responses={200: ChatSessionSerializer, 409: ErrorSerializer})
     @action(detail=True, methods=["post"])

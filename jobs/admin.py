@@ -1,9 +1,9 @@
 from django.contrib import admin, messages
 
+from core.admin import ReadOnlyInlineMixin
+from core.exceptions import Conflict
 from jobs import services
 from jobs.models import Job, JobEvent, ModelCall
-from orchestrator.admin import ReadOnlyInlineMixin
-from orchestrator.exceptions import Conflict
 
 
 class JobEventInline(ReadOnlyInlineMixin, admin.TabularInline):

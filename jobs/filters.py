@@ -1,7 +1,7 @@
 import django_filters
 
+from core.filters import FilterSet
 from jobs.models import Job
-from orchestrator.filters import FilterSet
 
 
 class JobFilter(FilterSet):

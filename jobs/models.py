@@ -2,12 +2,12 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from aimodels.models import AIModel
-from orchestrator.models import UUIDModel, choices_constraint
-from projects.models import Project
+from core.models import UUIDModel, choices_constraint
 
 
 class JobKind(models.TextChoices):
+    """The job table's vocabulary: every kind an app declares a handler for (`job_kind`)."""
+
     INTERVIEW_MESSAGE = "interview_message", "Interview turn"
     PROMPT_GENERATE = "prompt_generate", "Prompt generation"
     COMMIT_GENERATE = "commit_generate", "Commit generation"
@@ -48,7 +48,9 @@ class Job(UUIDModel):
         related_name="jobs",
         help_text="Who asked; empty for a job started by a management command.",
     )
-    project = models.ForeignKey(Project, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
     task = models.ForeignKey(
         "kanban.Task",
         null=True,
@@ -66,7 +68,7 @@ class Job(UUIDModel):
         help_text="The chat session of an agent turn.",
     )
     ai_model = models.ForeignKey(
-        AIModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+        "aimodels.AIModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
     input = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Deliveries to a worker so far.")

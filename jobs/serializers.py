@@ -1,9 +1,7 @@
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jobs.models import Job, ModelCall
-from jobs.usage import GROUPS
 
 
 def _ref(component: str, description: str) -> dict:
@@ -113,63 +111,3 @@ class JobSerializer(serializers.ModelSerializer):
             "model_calls",
         ]
         read_only_fields = fields
-
-
-class UsageQuerySerializer(serializers.Serializer):
-    """`?from=&to=&group_by=`; `from` and `to` are Python keywords, so they are added here."""
-
-    group_by = serializers.ChoiceField(choices=list(GROUPS), default="day")
-
-    def get_fields(self):
-        return {
-            "from": serializers.DateField(
-                required=False, help_text="First day (UTC); default: the 1st of this month."
-            ),
-            "to": serializers.DateField(
-                required=False, help_text="Last day, included (UTC); default: today."
-            ),
-            **super().get_fields(),
-        }
-
-    def validate(self, attrs):
-        today = timezone.now().date()
-        attrs.setdefault("from", today.replace(day=1))
-        attrs.setdefault("to", today)
-        if attrs["to"] < attrs["from"]:
-            raise serializers.ValidationError({"to": ["Must not be before `from`."]})
-        return attrs
-
-
-class UsageFiguresSerializer(serializers.Serializer):
-    calls = serializers.IntegerField()
-    failed_calls = serializers.IntegerField(help_text="Calls that failed (a fallback may have answered).")
-    input_tokens = serializers.IntegerField(help_text="Every input token, cached ones included.")
-    cached_input_tokens = serializers.IntegerField()
-    cache_write_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField(help_text="Reasoning tokens included.")
-    reasoning_tokens = serializers.IntegerField()
-    cost = serializers.DecimalField(max_digits=16, decimal_places=8, help_text="US dollars.")
-
-
-class UsageGroupSerializer(UsageFiguresSerializer):
-    key = serializers.CharField(allow_null=True, help_text="The day, AI model id, job kind or task id.")
-    label = serializers.CharField(
-        allow_null=True, help_text="The day, the model's or task's name, or the kind."
-    )
-
-
-class UsageSerializer(serializers.Serializer):
-    project = serializers.UUIDField()
-    group_by = serializers.CharField()
-    groups = UsageGroupSerializer(many=True)
-    total = UsageFiguresSerializer()
-
-    def get_fields(self):
-        return {"from": serializers.DateField(), "to": serializers.DateField(), **super().get_fields()}
-
-
-class AIUsageSerializer(serializers.Serializer):
-    calls = serializers.IntegerField(help_text="Model calls, failed ones included.")
-    input_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField()
-    cost = serializers.DecimalField(max_digits=16, decimal_places=8, help_text="US dollars.")

@@ -5,11 +5,10 @@ import time
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -17,14 +16,12 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from core.db import release_connection
+from core.schema import ErrorSerializer
 from jobs import services
 from jobs.filters import JobFilter
 from jobs.models import Job, JobEvent
-from jobs.serializers import JobSerializer, UsageQuerySerializer, UsageSerializer
-from jobs.usage import project_usage
-from orchestrator.db import release_connection
-from orchestrator.schema import ErrorSerializer
-from projects.models import Project
+from jobs.serializers import JobSerializer
 
 # How often an open stream looks for new events, how often it sends a comment to keep the
 # connection open, and how long one connection lasts (the client reconnects with Last-Event-ID).
@@ -249,26 +246,3 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
                 raise ValidationError({name: ["An event id: a whole number."]})
             return int(value)
         return 0
-
-
-class ProjectUsageView(generics.GenericAPIView):
-    """What the project's AI work used and cost: calls, tokens (input with cached and
-    cache-write, output with reasoning) and US dollars, from `from` to `to` (days included,
-    UTC), grouped by `day`, `ai_model`, `kind` (of action) or `task`, with the total."""
-
-    serializer_class = UsageSerializer
-    pagination_class = None
-    filter_backends = []
-
-    @extend_schema(parameters=[UsageQuerySerializer])
-    def get(self, request, pk):
-        project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
-        query = UsageQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        usage = project_usage(
-            project=project,
-            start=query.validated_data["from"],
-            end=query.validated_data["to"],
-            group_by=query.validated_data["group_by"],
-        )
-        return Response(UsageSerializer(usage).data)

@@ -2,11 +2,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import ManyToManyRawIdWidget
 
+from core.admin import LinkedInlineMixin, ServiceAdmin
+from core.exceptions import Conflict, refusal_message
 from kanban import services
 from kanban.conventional import CommitMessageError, commit_fields
 from kanban.models import Commit, Task
-from orchestrator.admin import LinkedInlineMixin, ServiceAdmin
-from orchestrator.exceptions import Conflict, refusal_message
 from projects.admin import by_owner, by_project
 
 

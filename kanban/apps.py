@@ -20,11 +20,18 @@ def validate_boolean(value):
 
 
 class KanbanConfig(AppConfig):
+    """The board: tasks, dependencies, moves, planning, commits. Imports core, jobs, aimodels
+    and projects."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "kanban"
 
     def ready(self):
         from aimodels.registry import register_setting
+        from aimodels.signals import model_call_recorded
+        from kanban.receivers import count_task_call
+
+        model_call_recorded.connect(count_task_call, dispatch_uid="kanban-count-task-call")
 
         register_setting(
             key="kanban.wip_limits",

@@ -1,8 +1,8 @@
 import django_filters
 from django.db.models import Exists, OuterRef
 
+from core.filters import FilterSet
 from kanban.models import Commit, Task, TaskDependency
-from orchestrator.filters import FilterSet
 
 
 class TaskFilter(FilterSet):

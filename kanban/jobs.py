@@ -2,14 +2,16 @@
 
 import json
 
+from aimodels.calls import AIJobRun, ai_job_kind
 from aimodels.gateway import AIProviderError
+from core.exceptions import Conflict
 from jobs.models import Job
-from jobs.services import JobRun, handler
 from kanban import planning, services
 from kanban.conventional import CommitMessageError, commit_fields, unwrap
 from kanban.models import Commit, Task
 from kanban.serializers import CommitSerializer, TaskSerializer
 from projects import composition
+from projects.jobs import for_project_of
 from projects.models import Project, Prompt
 
 COMMIT_WRITER_INSTRUCTIONS = (
@@ -23,9 +25,22 @@ COMMIT_WRITER_INSTRUCTIONS = (
 TRUNCATED_COMMIT = "The answer was cut off at the token limit; write a shorter commit message."
 
 
-@handler(Job.Kind.COMMIT_GENERATE)
-def commit_write(run: JobRun) -> None:
-    """A commit whose message the model writes from the task and its changes.
+def for_task(task: Task) -> dict:
+    return {"project": task.project, "task": task}
+
+
+def for_project(project: Project) -> dict:
+    return {"project": project}
+
+
+def refuse_subtask(task: Task, **arguments) -> None:
+    if task.parent_id is not None:
+        raise Conflict("This task is a subtask, and subtasks have no subtasks: expand its parent instead.")
+
+
+@ai_job_kind(Job.Kind.COMMIT_GENERATE, subject="task", links=for_task)
+def commit_write(run: AIJobRun) -> None:
+    """A commit whose message the model writes from the task and its `changes`.
 
     The message is taken out of the wrappers models put around it (see `conventional.unwrap`).
     An invalid or truncated message is sent back once with the complaint; a second one fails
@@ -80,8 +95,8 @@ def _planning_context(project) -> str:
     return f"Project: {project.name}\n{project.description}".strip()
 
 
-@handler(Job.Kind.TASK_PLAN)
-def task_plan(run: JobRun) -> None:
+@ai_job_kind(Job.Kind.TASK_PLAN, subject="prompt", links=for_project_of)
+def task_plan(run: AIJobRun) -> None:
     """Tasks in backlog for a prompt (rendered with its components), linked to it. Tasks
     already planned from the prompt's lineage (same title) are kept, not written again."""
     prompt = Prompt.objects.select_related("project").get(pk=run.job.input["prompt"])
@@ -107,9 +122,10 @@ def task_plan(run: JobRun) -> None:
     _plan_and_write(run, messages, planning.PLAN_TOOL, existing=existing, create=create)
 
 
-@handler(Job.Kind.TASK_EXPAND)
-def task_expand(run: JobRun) -> None:
-    """Subtasks in backlog for one task; subtasks it already has (same title) are kept."""
+@ai_job_kind(Job.Kind.TASK_EXPAND, subject="task", links=for_task, check=refuse_subtask)
+def task_expand(run: AIJobRun) -> None:
+    """Subtasks in backlog for one task (about `count` of them, if given); subtasks it
+    already has (same title) are kept. A subtask is refused: subtasks go one level deep."""
     task = Task.objects.select_related("project").get(pk=run.job.input["task"])
     existing = list(task.subtasks.in_board_order())
     count = run.job.input.get("count")
@@ -139,7 +155,7 @@ def task_expand(run: JobRun) -> None:
     _plan_and_write(run, messages, planning.SUBTASKS_TOOL, existing=existing, create=create)
 
 
-def _plan_and_write(run: JobRun, messages: list[dict], tool, *, existing: list, create) -> None:
+def _plan_and_write(run: AIJobRun, messages: list[dict], tool, *, existing: list, create) -> None:
     """Ask for planned tasks with `tool`, then write them in one step: new ones through
     `create`, those matching `existing` by title kept; the result lists both."""
     plan = planning.answer_with_tool(
@@ -150,8 +166,8 @@ def _plan_and_write(run: JobRun, messages: list[dict], tool, *, existing: list, 
         run.finish(_written(created, kept))
 
 
-@handler(Job.Kind.COMPLEXITY_ANALYZE)
-def complexity_analyze(run: JobRun) -> None:
+@ai_job_kind(Job.Kind.COMPLEXITY_ANALYZE, subject="project", links=for_project)
+def complexity_analyze(run: AIJobRun) -> None:
     """Every open task of the project scored 1-10 with a one-line reason; the scores are
     stored on the tasks, and the answer recommends which to expand."""
     project = Project.objects.get(pk=run.job.input["project"])

@@ -6,9 +6,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from activity.recording import Recorded
-from orchestrator.models import AIUsageTotals, TimeStampedModel, UUIDModel, choices_constraint
-from projects.models import Project, ProjectScopedQuerySet, Prompt, SameProjectMixin
+from aimodels.models import AIUsageTotals
+from core.history import Recorded
+from core.models import SameProjectMixin, TimeStampedModel, UUIDModel, choices_constraint
+from projects.models import Project, ProjectScopedQuerySet, Prompt
 
 # Distance between neighbouring order keys of a column: a task can be put
 # between two neighbours this many times (halving the gap) before the column

@@ -4,12 +4,11 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aimodels.serializers import AIActionSerializer
-from jobs.serializers import AIUsageSerializer
+from aimodels.models import ai_usage_of
+from aimodels.serializers import AIActionSerializer, AIUsageSerializer
+from core.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from kanban.conventional import CommitMessageError, commit_fields, normalised
 from kanban.models import BOARD_ORDER, Commit, Task, TaskDependency
-from orchestrator.models import ai_usage_of
-from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Project, Prompt
 
 # Bounds of the board's numeric inputs (a 0-based index past the end means "last").
@@ -205,6 +204,8 @@ class BoardQuerySerializer(serializers.Serializer):
 
 
 class CommitGenerateSerializer(AIActionSerializer):
+    subject = "task"  # the job is the task's
+
     task = OwnedRelatedField(queryset=Task.objects.all())
     changes = serializers.JSONField(help_text="What changed: files, diff, summary...")
 

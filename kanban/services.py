@@ -9,13 +9,11 @@ from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Value, When
 from django.utils import timezone
 
-from activity.recording import record
-from aimodels.models import AIModel, SystemSettings
-from jobs.models import Job
-from jobs.services import job_submit
+from aimodels.models import SystemSettings
+from core.exceptions import Conflict
+from core.history import record
 from kanban.models import BOARD_ORDER, COLUMN_OF, ORDER_GAP, STARTED, Task, TaskDependency
-from orchestrator.exceptions import Conflict
-from projects.models import Project, Prompt
+from projects.models import Project
 
 
 def _lock_board(project_id) -> None:
@@ -339,58 +337,3 @@ def _relabel_window(*, task: Task, status: str, position: int, others) -> Task:
         )
     task.refresh_from_db(fields=["status", "column", "order", "updated_at"])
     return task
-
-
-def commit_generate(*, task: Task, changes, ai_model: AIModel, owner, idempotency_key: str = "") -> Job:
-    """Start the job in which the model writes a Conventional Commit for the task's changes
-    (`kanban.jobs.commit_write`)."""
-    return job_submit(
-        owner=owner,
-        kind=Job.Kind.COMMIT_GENERATE,
-        project=task.project,
-        task=task,
-        ai_model=ai_model,
-        input={"task": str(task.pk), "changes": changes},
-        idempotency_key=idempotency_key,
-    )
-
-
-def task_plan(*, prompt: Prompt, ai_model: AIModel, owner, idempotency_key: str = "") -> Job:
-    """Start the job in which the model breaks `prompt` into tasks (`kanban.jobs.task_plan`)."""
-    return job_submit(
-        owner=owner,
-        kind=Job.Kind.TASK_PLAN,
-        project=prompt.project,
-        ai_model=ai_model,
-        input={"prompt": str(prompt.pk)},
-        idempotency_key=idempotency_key,
-    )
-
-
-def task_expand(
-    *, task: Task, ai_model: AIModel, owner, count: int | None = None, idempotency_key: str = ""
-) -> Job:
-    """Start the job in which the model writes `task`'s subtasks (`kanban.jobs.task_expand`)."""
-    if task.parent_id is not None:
-        raise Conflict("This task is a subtask, and subtasks have no subtasks: expand its parent instead.")
-    return job_submit(
-        owner=owner,
-        kind=Job.Kind.TASK_EXPAND,
-        project=task.project,
-        task=task,
-        ai_model=ai_model,
-        input={"task": str(task.pk), "count": count},
-        idempotency_key=idempotency_key,
-    )
-
-
-def complexity_analyze(*, project: Project, ai_model: AIModel, owner, idempotency_key: str = "") -> Job:
-    """Start the job in which the model scores every open task (`kanban.jobs.complexity_analyze`)."""
-    return job_submit(
-        owner=owner,
-        kind=Job.Kind.COMPLEXITY_ANALYZE,
-        project=project,
-        ai_model=ai_model,
-        input={"project": str(project.pk)},
-        idempotency_key=idempotency_key,
-    )

@@ -6,9 +6,15 @@ from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
 from rest_framework.response import Response
 
+from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
 from aimodels.serializers import AIActionSerializer
-from jobs.views import ai_action, idempotency_key, job_response
+from core.pagination import KeysetPagination
+from core.schema import ErrorSerializer
+from core.throttling import AIActionRateThrottle
+from core.viewsets import ProjectScopedViewSet
+from jobs.models import Job
+from jobs.views import ai_action
 from kanban import services
 from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
@@ -26,11 +32,7 @@ from kanban.serializers import (
     task_rows,
     with_computed_fields,
 )
-from orchestrator.pagination import KeysetPagination
-from orchestrator.schema import ErrorSerializer
-from orchestrator.throttling import AIActionRateThrottle
-from orchestrator.viewsets import ProjectScopedViewSet
-from projects.models import Project
+from projects.models import Project, Prompt
 
 WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
 
@@ -40,7 +42,7 @@ WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
     update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
     partial_update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
 )
-class TaskViewSet(ProjectScopedViewSet):
+class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
     """Tasks in board order (column, then place in the column), paged by cursor."""
 
     queryset = Task.objects.in_board_order()
@@ -76,18 +78,13 @@ class TaskViewSet(ProjectScopedViewSet):
         """Ask an AI model to break the task into subtasks (backlog), as a job whose result
         lists the subtasks `created` and those it already had and `kept`. A subtask is a 409:
         subtasks go one level deep."""
-        key = idempotency_key(request)
-        task = self.get_object()
-        body = TaskExpandSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        job = services.task_expand(
-            task=task,
-            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_PLANNING),
-            owner=request.user,
-            count=body.validated_data.get("count"),
-            idempotency_key=key,
+        return self.start_ai_job(
+            request,
+            Job.Kind.TASK_EXPAND,
+            usage_type=AIModel.UsageType.TASK_PLANNING,
+            subject=self.get_object(),
+            body=TaskExpandSerializer,
         )
-        return job_response(request, job)
 
     @extend_schema(request=TaskMoveSerializer, responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE})
     @action(detail=True, methods=["post"])
@@ -99,7 +96,7 @@ class TaskViewSet(ProjectScopedViewSet):
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
 
 
-class CommitViewSet(ProjectScopedViewSet):
+class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
     queryset = Commit.objects.all()
     serializer_class = CommitSerializer
     filterset_class = CommitFilter
@@ -111,17 +108,12 @@ class CommitViewSet(ProjectScopedViewSet):
     def generate(self, request):
         """Ask an AI model for a Conventional Commit message for a task's changes, as a job
         whose result is the stored commit."""
-        key = idempotency_key(request)
-        body = CommitGenerateSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        job = services.commit_generate(
-            task=body.validated_data["task"],
-            changes=body.validated_data["changes"],
-            ai_model=body.chosen_ai_model(AIModel.UsageType.COMMIT_GENERATION),
-            owner=request.user,
-            idempotency_key=key,
+        return self.start_ai_job(
+            request,
+            Job.Kind.COMMIT_GENERATE,
+            usage_type=AIModel.UsageType.COMMIT_GENERATION,
+            body=CommitGenerateSerializer,
         )
-        return job_response(request, job)
 
 
 class BoardView(generics.GenericAPIView):
@@ -161,24 +153,33 @@ class NextTaskView(generics.GenericAPIView):
         return Response({"task": TaskSerializer(task, context=context).data, "reason": reason})
 
 
-class AnalyzeComplexityView(generics.GenericAPIView):
+class ProjectAIActionView(AIActionMixin, generics.GenericAPIView):
+    """An AI action on a project's or a prompt's page: the body names the model, if any."""
+
     serializer_class = AIActionSerializer
     throttle_classes = [AIActionRateThrottle]
     pagination_class = None
     filter_backends = []
 
+
+class AnalyzeComplexityView(ProjectAIActionView):
     @ai_action(AIActionSerializer)
     def post(self, request, pk):
         """Ask an AI model to score every open task of the project 1-10 with a one-line reason,
         as a job: the scores are stored on the tasks, and the result recommends which to expand."""
-        key = idempotency_key(request)
         project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
-        body = AIActionSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        job = services.complexity_analyze(
-            project=project,
-            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_PLANNING),
-            owner=request.user,
-            idempotency_key=key,
+        return self.start_ai_job(
+            request, Job.Kind.COMPLEXITY_ANALYZE, usage_type=AIModel.UsageType.TASK_PLANNING, subject=project
         )
-        return job_response(request, job)
+
+
+class PromptPlanView(ProjectAIActionView):
+    @ai_action(AIActionSerializer)
+    def post(self, request, pk):
+        """Ask an AI model to break this prompt (with its components) into tasks in backlog,
+        linked to it, as a job whose result lists the tasks `created` and, for a newer version
+        of a lineage already planned, those `kept` (matched by title, not written again)."""
+        prompt = get_object_or_404(Prompt.objects.for_user(request.user), pk=pk)
+        return self.start_ai_job(
+            request, Job.Kind.TASK_PLAN, usage_type=AIModel.UsageType.TASK_PLANNING, subject=prompt
+        )

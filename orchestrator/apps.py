@@ -2,11 +2,7 @@ from django.apps import AppConfig
 
 
 class OrchestratorConfig(AppConfig):
+    """The project's wiring: settings, URLs, the API root, project-wide commands and tests."""
+
     name = "orchestrator"
     verbose_name = "Orchestrator"
-
-    def ready(self):
-        from orchestrator import schema  # noqa: F401  (registers the token scheme)
-        from orchestrator.auth import connect_signals
-
-        connect_signals()

@@ -35,7 +35,7 @@ SECRET_KEY = _production_secret(
     "SECRET_KEY", development_default="django-insecure-orchestrator-local-development-only"
 )
 # Fernet keys, comma-separated: the first encrypts, every one decrypts.
-# Development without keys derives one from SECRET_KEY (see aimodels.crypto).
+# Development without keys derives one from SECRET_KEY (see core.crypto).
 FIELD_ENCRYPTION_KEYS = [
     key.strip()
     for key in _production_secret("FIELD_ENCRYPTION_KEYS", development_default="").split(",")
@@ -53,7 +53,7 @@ for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-CSRF_FAILURE_VIEW = "orchestrator.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "orchestrator.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,24 +67,27 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "orchestrator",
+    # The layers, lowest first: each app imports only from the apps above it in this list
+    # (README, "Layout"; orchestrator/tests/test_layers.py holds it).
+    "core",
     "aimodels",
+    "jobs",
     "projects",
     "kanban",
     "chat",
-    "jobs",
     "activity",
     "webhooks",
+    "orchestrator",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "orchestrator.middleware.APIRequestGuardMiddleware",
+    "core.middleware.APIRequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "activity.middleware.ActivityMiddleware",
+    "core.middleware.ActingMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -209,11 +212,11 @@ LOGGING = {
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header turns anonymous API calls into 401s.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "orchestrator.authentication.TokenAuthentication",
+        "core.tokens.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "orchestrator.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -223,14 +226,14 @@ REST_FRAMEWORK = {
     # a fraction of the CPU, and UUIDs and UTC datetimes ("...Z") written natively. Keys that
     # are not strings (the positions in a list's errors) are written as strings, as json does.
     "DEFAULT_RENDERER_CLASSES": [
-        "orchestrator.renderers.JSONRenderer",
+        "core.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_UTC_Z, orjson.OPT_NON_STR_KEYS),
     "DEFAULT_PARSER_CLASSES": [
-        "orchestrator.parsers.JSONParser",
-        "orchestrator.parsers.FormParser",
-        "orchestrator.parsers.MultiPartParser",
+        "core.parsers.JSONParser",
+        "core.parsers.FormParser",
+        "core.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "login": env("THROTTLE_LOGIN", default="10/min"),
@@ -239,8 +242,8 @@ REST_FRAMEWORK = {
     },
     # Proxies in front of the server, for the client address throttles count by.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
-    "DEFAULT_SCHEMA_CLASS": "orchestrator.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "orchestrator.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -283,11 +286,11 @@ SPECTACULAR_SETTINGS = {
     },
     "COMPONENT_SPLIT_REQUEST": True,
     # Bodies are documented as JSON; the browsable API's forms are a convenience, not the contract.
-    "PARSER_WHITELIST": ["orchestrator.parsers.JSONParser"],
+    "PARSER_WHITELIST": ["core.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "orchestrator.schema.link_created_objects",
-        "orchestrator.schema.blank_strings_any_of",
+        "core.schema.link_created_objects",
+        "core.schema.blank_strings_any_of",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "kanban.models.TaskStatus",
@@ -305,7 +308,7 @@ MAX_JSON_DEPTH = env.int("MAX_JSON_DEPTH", default=32)
 PROMPT_MAX_COMPONENT_REFERENCES = env.int("PROMPT_MAX_COMPONENT_REFERENCES", default=100)
 PROMPT_MAX_RENDERED_CHARS = env.int("PROMPT_MAX_RENDERED_CHARS", default=200_000)
 
-# Addresses the server may call on a user's behalf (see orchestrator.outbound).
+# Addresses the server may call on a user's behalf (see core.outbound).
 OUTBOUND_ALLOW_LOOPBACK = env.bool("OUTBOUND_ALLOW_LOOPBACK", default=DEBUG)
 OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 

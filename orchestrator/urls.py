@@ -4,19 +4,20 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from activity.views import ProjectActivityView, TaskActivityView
-from jobs.views import ProjectUsageView
-from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView
-from orchestrator import auth, errors
+from core import token_views
+from core.throttling import login_throttled
+from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView, PromptPlanView
+from orchestrator import views
 from orchestrator.api import router
-from orchestrator.throttling import login_throttled
+from projects.views import ProjectUsageView
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
     path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", auth.TokenView.as_view(), name="api-token"),
-    path("api/v1/auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
-    path("api/v1/auth/logout-all/", auth.LogoutAllView.as_view(), name="api-logout-all"),
+    path("api/v1/auth/token/", token_views.TokenView.as_view(), name="api-token"),
+    path("api/v1/auth/logout/", token_views.LogoutView.as_view(), name="api-logout"),
+    path("api/v1/auth/logout-all/", token_views.LogoutAllView.as_view(), name="api-logout-all"),
     path("api/v1/projects/<uuid:pk>/board/", BoardView.as_view(), name="project-board"),
     path("api/v1/projects/<uuid:pk>/next-task/", NextTaskView.as_view(), name="project-next-task"),
     path("api/v1/projects/<uuid:pk>/usage/", ProjectUsageView.as_view(), name="project-usage"),
@@ -27,6 +28,7 @@ urlpatterns = [
         AnalyzeComplexityView.as_view(),
         name="project-analyze-complexity",
     ),
+    path("api/v1/prompts/<uuid:pk>/plan/", PromptPlanView.as_view(), name="prompt-plan"),
     path("api/v1/", include(router.urls)),
     path("api/auth/", include("orchestrator.session_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -37,9 +39,9 @@ urlpatterns = [
         name="redoc",
     ),
     # Last: whatever else is under /api/ answers the API's JSON 404, in DEBUG too.
-    re_path(r"^api/(?P<path>.*)$", errors.api_not_found),
+    re_path(r"^api/(?P<path>.*)$", views.api_not_found),
 ]
 
-handler400 = "orchestrator.errors.bad_request"
-handler404 = "orchestrator.errors.page_not_found"
-handler500 = "orchestrator.errors.server_error"
+handler400 = "orchestrator.views.bad_request"
+handler404 = "orchestrator.views.page_not_found"
+handler500 = "orchestrator.views.server_error"

@@ -3,8 +3,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html_join
 
-from orchestrator.admin import LinkedInlineMixin, ReadOnlyAdminMixin, ServiceAdmin
-from orchestrator.exceptions import Conflict
+from core.admin import LinkedInlineMixin, ReadOnlyAdminMixin, ServiceAdmin
+from core.exceptions import Conflict
 from projects import services
 from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
 

@@ -3,10 +3,16 @@ from django.db.models.signals import post_migrate
 
 
 class ProjectsConfig(AppConfig):
+    """Projects, interviews, prompts (versions, labels, composition), budgets and usage.
+    Imports core, jobs and aimodels."""
+
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
 
     def ready(self):
+        from jobs.signals import job_submitting
         from projects import counts
+        from projects.budget import refuse_over_budget
 
         post_migrate.connect(counts.reinstall_after_migrate, sender=self)
+        job_submitting.connect(refuse_over_budget, dispatch_uid="projects-refuse-over-budget")

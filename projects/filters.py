@@ -1,6 +1,6 @@
 import django_filters
 
-from orchestrator.filters import FilterSet
+from core.filters import FilterSet
 from projects.models import Interview, Prompt
 
 

@@ -1,7 +1,9 @@
 """The interview's and the prompt writer's model calls, run as jobs."""
 
+from rest_framework.exceptions import ValidationError
+
+from aimodels.calls import AIJobRun, ai_job_kind
 from jobs.models import Job
-from jobs.services import JobRun, handler
 from projects import services
 from projects.models import Interview, Prompt
 from projects.serializers import InterviewSerializer, PromptSerializer
@@ -18,9 +20,26 @@ PROMPT_WRITER_INSTRUCTIONS = (
 )
 
 
-@handler(Job.Kind.INTERVIEW_MESSAGE)
-def interview_reply(run: JobRun) -> None:
-    """The interviewer's answer to the job's user turn, appended once."""
+def for_project_of(subject) -> dict:
+    """The job's links to an object of a project (an interview, a prompt): the project."""
+    return {"project": subject.project}
+
+
+def refuse_empty_interview(interview: Interview, **arguments) -> None:
+    if not interview.conversation_data:
+        raise ValidationError({"interview": ["The interview has no messages yet."]})
+
+
+@ai_job_kind(
+    Job.Kind.INTERVIEW_MESSAGE,
+    subject="interview",
+    links=for_project_of,
+    prepare=services.interview_append_user_turn,
+    prepared=("content",),
+)
+def interview_reply(run: AIJobRun) -> None:
+    """The interviewer's answer to the job's user turn (`content`, stored with the job; it
+    stays when the model fails), appended once."""
     interview = Interview.objects.get(pk=run.job.input["interview"])
     ai_model = run.ai_model
     completion = run.complete(
@@ -38,9 +57,12 @@ def interview_reply(run: JobRun) -> None:
         run.finish({"interview": InterviewSerializer(interview).data})
 
 
-@handler(Job.Kind.PROMPT_GENERATE)
-def prompt_write(run: JobRun) -> None:
-    """A new prompt (version 1), stored with the job's success in one transaction."""
+@ai_job_kind(
+    Job.Kind.PROMPT_GENERATE, subject="interview", links=for_project_of, check=refuse_empty_interview
+)
+def prompt_write(run: AIJobRun) -> None:
+    """A new prompt (version 1) written from the interview's transcript (`type` optional),
+    stored with the job's success in one transaction."""
     interview = Interview.objects.select_related("project").get(pk=run.job.input["interview"])
     ai_model = run.ai_model
     lines = "\n\n".join(f"{m['role']}: {m['content']}" for m in services.transcript(interview))

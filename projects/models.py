@@ -1,10 +1,9 @@
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
-from activity.recording import Recorded
-from orchestrator.models import KeptColumns, TimeStampedModel, choices_constraint
+from core.history import Recorded
+from core.models import KeptColumns, SameProjectMixin, TimeStampedModel, choices_constraint
 from projects.validators import validate_components, validate_conversation, validate_json_object
 
 
@@ -65,6 +64,11 @@ class Project(Recorded, TimeStampedModel, KeptColumns):
     def __str__(self):
         return self.name
 
+    def recorded_project_id(self, verb: str):
+        """A project's history is its own; a deleted project's record belongs to none (its
+        history goes with it)."""
+        return None if verb == "deleted" else self.pk
+
 
 class ProjectScopedQuerySet(models.QuerySet):
     """Narrows through `Project.objects.for_user`; `project_path` leads to the project."""
@@ -76,31 +80,6 @@ class ProjectScopedQuerySet(models.QuerySet):
         if not user.is_authenticated:
             return self.none()
         return self.filter(**{f"{self.project_path}__owner": user})
-
-
-class SameProjectMixin:
-    """Refuses references to objects of another project, in clean() and in save()."""
-
-    same_project_fields: tuple[str, ...] = ()
-
-    def cross_project_errors(self) -> dict[str, str]:
-        errors = {}
-        for name in self.same_project_fields:
-            if getattr(self, f"{name}_id") is None:
-                continue
-            if getattr(self, name).project_id != self.project_id:
-                errors[name] = "Must belong to the same project."
-        return errors
-
-    def clean(self):
-        super().clean()
-        if errors := self.cross_project_errors():
-            raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        if errors := self.cross_project_errors():
-            raise ValidationError(errors)
-        super().save(*args, **kwargs)
 
 
 class InterviewStatus(models.TextChoices):

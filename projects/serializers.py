@@ -1,8 +1,10 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
-from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
+from core.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, PromptLabelMove
+from projects.usage import GROUPS
 from projects.validators import validate_components
 
 
@@ -144,5 +146,60 @@ class InterviewMessageSerializer(AIActionSerializer):
 
 
 class PromptGenerateSerializer(AIActionSerializer):
+    subject = "interview"  # the job is the interview's
+
     interview = OwnedRelatedField(queryset=Interview.objects.all())
     type = serializers.CharField(max_length=50, required=False, allow_blank=True)
+
+
+class UsageQuerySerializer(serializers.Serializer):
+    """`?from=&to=&group_by=`; `from` and `to` are Python keywords, so they are added here."""
+
+    group_by = serializers.ChoiceField(choices=list(GROUPS), default="day")
+
+    def get_fields(self):
+        return {
+            "from": serializers.DateField(
+                required=False, help_text="First day (UTC); default: the 1st of this month."
+            ),
+            "to": serializers.DateField(
+                required=False, help_text="Last day, included (UTC); default: today."
+            ),
+            **super().get_fields(),
+        }
+
+    def validate(self, attrs):
+        today = timezone.now().date()
+        attrs.setdefault("from", today.replace(day=1))
+        attrs.setdefault("to", today)
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": ["Must not be before `from`."]})
+        return attrs
+
+
+class UsageFiguresSerializer(serializers.Serializer):
+    calls = serializers.IntegerField()
+    failed_calls = serializers.IntegerField(help_text="Calls that failed (a fallback may have answered).")
+    input_tokens = serializers.IntegerField(help_text="Every input token, cached ones included.")
+    cached_input_tokens = serializers.IntegerField()
+    cache_write_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField(help_text="Reasoning tokens included.")
+    reasoning_tokens = serializers.IntegerField()
+    cost = serializers.DecimalField(max_digits=16, decimal_places=8, help_text="US dollars.")
+
+
+class UsageGroupSerializer(UsageFiguresSerializer):
+    key = serializers.CharField(allow_null=True, help_text="The day, AI model id, job kind or task id.")
+    label = serializers.CharField(
+        allow_null=True, help_text="The day, the model's or task's name, or the kind."
+    )
+
+
+class UsageSerializer(serializers.Serializer):
+    project = serializers.UUIDField()
+    group_by = serializers.CharField()
+    groups = UsageGroupSerializer(many=True)
+    total = UsageFiguresSerializer()
+
+    def get_fields(self):
+        return {"from": serializers.DateField(), "to": serializers.DateField(), **super().get_fields()}

@@ -5,12 +5,12 @@ from django.db.models import Max
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from activity.recording import record
 from aimodels.gateway import AIProviderError
 from aimodels.models import AIModel
+from core.exceptions import Conflict
+from core.history import record
 from jobs.models import Job
-from jobs.services import job_in_progress, job_submit
-from orchestrator.exceptions import Conflict
+from jobs.services import job_in_progress
 from projects import composition
 from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, PromptLabelMove
 
@@ -204,7 +204,9 @@ def required_text(ai_model: AIModel, text: str) -> str:
 
 
 @transaction.atomic
-def _append_user_turn(*, interview: Interview, content: str, job: Job) -> None:
+def interview_append_user_turn(job: Job, interview: Interview, *, content: str) -> None:
+    """The user's turn of an interview job, stored with the job (its `prepare`): refused
+    once the interview is over, or while the interviewer is still answering."""
     # The row lock keeps two turns from overwriting each other's transcript.
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.status != Interview.Status.ACTIVE:
@@ -238,23 +240,6 @@ def interview_reply_append(
     return interview
 
 
-def interview_send(
-    *, interview: Interview, content: str, ai_model: AIModel, owner, idempotency_key: str = ""
-) -> Job:
-    """Store the user's turn and start the job in which the model answers it
-    (`projects.jobs.interview_reply`). The turn stays when the model fails."""
-    return job_submit(
-        owner=owner,
-        kind=Job.Kind.INTERVIEW_MESSAGE,
-        project=interview.project,
-        ai_model=ai_model,
-        input={"interview": str(interview.pk)},
-        fingerprint={"interview": str(interview.pk), "content": content},
-        idempotency_key=idempotency_key,
-        prepare=lambda job: _append_user_turn(interview=interview, content=content, job=job),
-    )
-
-
 @transaction.atomic
 def interview_finish(*, interview: Interview, status: str) -> Interview:
     """Complete or cancel an active interview."""
@@ -264,21 +249,3 @@ def interview_finish(*, interview: Interview, status: str) -> Interview:
     interview.status = status
     interview.save(update_fields=["status", "updated_at"])
     return interview
-
-
-def prompt_generate(
-    *, interview: Interview, ai_model: AIModel, owner, type: str = "", idempotency_key: str = ""
-) -> Job:
-    """Start the job in which the model writes a prompt (version 1) from the interview's
-    transcript (`projects.jobs.prompt_write`)."""
-    if not interview.conversation_data:
-        raise ValidationError({"interview": ["The interview has no messages yet."]})
-    return job_submit(
-        owner=owner,
-        kind=Job.Kind.PROMPT_GENERATE,
-        project=interview.project,
-        ai_model=ai_model,
-        input={"interview": str(interview.pk), "type": type},
-        fingerprint={"interview": str(interview.pk), "type": type},
-        idempotency_key=idempotency_key,
-    )

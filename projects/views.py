@@ -1,16 +1,17 @@
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
-from aimodels.serializers import AIActionSerializer
-from jobs.views import ai_action, idempotency_key, job_response
-from kanban import services as kanban_services
-from orchestrator.schema import ErrorSerializer
-from orchestrator.throttling import AIActionRateThrottle
-from orchestrator.viewsets import ProjectScopedViewSet
+from core.schema import ErrorSerializer
+from core.throttling import AIActionRateThrottle
+from core.viewsets import ProjectScopedViewSet
+from jobs.models import Job
+from jobs.views import ai_action
 from projects import composition, services
 from projects.filters import InterviewFilter, PromptFilter
 from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
@@ -29,7 +30,10 @@ from projects.serializers import (
     PromptSerializer,
     PromptVersionSerializer,
     RenderedPromptSerializer,
+    UsageQuerySerializer,
+    UsageSerializer,
 )
+from projects.usage import project_usage
 
 
 class ProjectViewSet(ProjectScopedViewSet):
@@ -49,7 +53,7 @@ class ProjectViewSet(ProjectScopedViewSet):
         serializer.save(owner=self.request.user)
 
 
-class InterviewViewSet(ProjectScopedViewSet):
+class InterviewViewSet(AIActionMixin, ProjectScopedViewSet):
     queryset = Interview.objects.all()
     serializer_class = InterviewSerializer
     filterset_class = InterviewFilter
@@ -60,18 +64,13 @@ class InterviewViewSet(ProjectScopedViewSet):
     def messages(self, request, pk=None):
         """Add the user's message to an active interview; the AI interviewer answers it as a
         job, whose result is the interview with both turns."""
-        interview = self.get_object()
-        key = idempotency_key(request)
-        body = InterviewMessageSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = services.interview_send(
-            interview=interview,
-            content=body.validated_data["content"],
-            ai_model=body.chosen_ai_model(AIModel.UsageType.INTERVIEW),
-            owner=request.user,
-            idempotency_key=key,
+        return self.start_ai_job(
+            request,
+            Job.Kind.INTERVIEW_MESSAGE,
+            usage_type=AIModel.UsageType.INTERVIEW,
+            subject=self.get_object(),
+            body=InterviewMessageSerializer,
         )
-        return job_response(request, job)
 
     def _finish(self, status_to):
         interview = services.interview_finish(interview=self.get_object(), status=status_to)
@@ -97,7 +96,7 @@ HISTORY_CONFLICT = {409: ErrorSerializer}
     update=extend_schema(responses={200: PromptSerializer, **HISTORY_CONFLICT}),
     partial_update=extend_schema(responses={200: PromptSerializer, **HISTORY_CONFLICT}),
 )
-class PromptViewSet(ProjectScopedViewSet):
+class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
     queryset = Prompt.objects.prefetch_related("labels")
     serializer_class = PromptSerializer
     filterset_class = PromptFilter
@@ -131,17 +130,12 @@ class PromptViewSet(ProjectScopedViewSet):
     def generate(self, request):
         """Ask an AI model to write a prompt (version 1) from an interview's transcript, as a
         job whose result is the new prompt."""
-        key = idempotency_key(request)
-        body = PromptGenerateSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        job = services.prompt_generate(
-            interview=body.validated_data["interview"],
-            type=body.validated_data.get("type", ""),
-            ai_model=body.chosen_ai_model(AIModel.UsageType.PROMPT_GENERATION),
-            owner=request.user,
-            idempotency_key=key,
+        return self.start_ai_job(
+            request,
+            Job.Kind.PROMPT_GENERATE,
+            usage_type=AIModel.UsageType.PROMPT_GENERATION,
+            body=PromptGenerateSerializer,
         )
-        return job_response(request, job)
 
     @extend_schema(parameters=[PromptDiffQuerySerializer], responses=PromptDiffSerializer, filters=False)
     @action(detail=True, methods=["get"], filter_backends=[])
@@ -161,24 +155,6 @@ class PromptViewSet(ProjectScopedViewSet):
     def restore(self, request, pk=None):
         """A new latest version of the lineage carrying this version's content and components."""
         return self._created(services.prompt_restore(prompt=self.get_object()))
-
-    @ai_action(AIActionSerializer)
-    @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
-    def plan(self, request, pk=None):
-        """Ask an AI model to break this prompt (with its components) into tasks in backlog,
-        linked to it, as a job whose result lists the tasks `created` and, for a newer version
-        of a lineage already planned, those `kept` (matched by title, not written again)."""
-        key = idempotency_key(request)
-        prompt = self.get_object()
-        body = AIActionSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        job = kanban_services.task_plan(
-            prompt=prompt,
-            ai_model=body.chosen_ai_model(AIModel.UsageType.TASK_PLANNING),
-            owner=request.user,
-            idempotency_key=key,
-        )
-        return job_response(request, job)
 
     @extend_schema(methods=["get"], responses=PromptLabelSerializer(many=True), filters=False)
     @extend_schema(methods=["post"], request=PromptLabelWriteSerializer, responses=PromptLabelSerializer)
@@ -236,3 +212,26 @@ class PromptViewSet(ProjectScopedViewSet):
         body = PromptRenderSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return Response({"content": composition.render(prompt, body.validated_data["variables"])})
+
+
+class ProjectUsageView(generics.GenericAPIView):
+    """What the project's AI work used and cost: calls, tokens (input with cached and
+    cache-write, output with reasoning) and US dollars, from `from` to `to` (days included,
+    UTC), grouped by `day`, `ai_model`, `kind` (of action) or `task`, with the total."""
+
+    serializer_class = UsageSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(parameters=[UsageQuerySerializer])
+    def get(self, request, pk):
+        project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
+        query = UsageQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        usage = project_usage(
+            project=project,
+            start=query.validated_data["from"],
+            end=query.validated_data["to"],
+            group_by=query.validated_data["group_by"],
+        )
+        return Response(UsageSerializer(usage).data)

@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from orchestrator.admin import LinkedInlineMixin
+from core.admin import LinkedInlineMixin
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
 

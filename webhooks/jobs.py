@@ -11,15 +11,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from standardwebhooks import Webhook
 
+from core.outbound import validate_outbound_url
 from jobs.models import Job
-from jobs.services import JobRun, handler
-from orchestrator.outbound import validate_outbound_url
+from jobs.services import JobRun, job_kind
 from webhooks.models import WebhookDelivery
 
 TIMEOUT_SECONDS = 10
 
 
-@handler(Job.Kind.WEBHOOK_DELIVERY)
+def for_subscription_project(delivery: WebhookDelivery) -> dict:
+    return {"project": delivery.subscription.project}
+
+
+@job_kind(Job.Kind.WEBHOOK_DELIVERY, subject="delivery", links=for_subscription_project)
 def webhook_send(run: JobRun) -> None:
     """POST the delivery's payload, signed, until a 2xx answer or the last attempt; each
     attempt is recorded on the delivery."""

@@ -2,9 +2,9 @@ import uuid
 
 from django.db import models
 
-from aimodels.fields import EncryptedTextField
-from orchestrator.models import UUIDModel
-from orchestrator.outbound import validate_outbound_url
+from core.fields import EncryptedTextField
+from core.models import UUIDModel
+from core.outbound import validate_outbound_url
 from projects.models import Project, ProjectScopedQuerySet
 
 

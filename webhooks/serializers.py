@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from orchestrator.viewsets import OwnedRelatedField, ProjectScopedSerializer
+from core.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from projects.models import Project
 from webhooks.models import WebhookDelivery, WebhookSubscription
 

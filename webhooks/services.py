@@ -12,7 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from jobs.models import Job
-from jobs.services import job_submit
+from jobs.services import job_start
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
 SECRET_PREFIX = "whsec_"
@@ -38,13 +38,7 @@ def emit(*, project_id, event_type: str, data: dict) -> None:
 
 def deliver(delivery: WebhookDelivery) -> Job:
     """Send (or send again) `delivery` by a job."""
-    return job_submit(
-        owner=None,
-        kind=Job.Kind.WEBHOOK_DELIVERY,
-        project=delivery.subscription.project,
-        input={"delivery": str(delivery.pk)},
-        fingerprint={"delivery": str(delivery.pk), "attempts": delivery.attempts},
-    )
+    return job_start(Job.Kind.WEBHOOK_DELIVERY, subject=delivery, owner=None)
 
 
 @transaction.atomic

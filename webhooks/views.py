@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from orchestrator.viewsets import ProjectScopedViewSet
+from core.viewsets import ProjectScopedViewSet
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.serializers import WebhookDeliverySerializer, WebhookSubscriptionSerializer

@@ -18,16 +18,13 @@ from aimodels.gateway.base import (
     Completion,
     ToolCallRequest,
     ToolSpec,
+    is_temporary,
     scrub,
 )
 from aimodels.models import AIModel
 
 # Local OpenAI-compatible servers (Ollama, vLLM, LM Studio) take no key, but the SDK wants one.
 NO_KEY = "no-key"
-
-
-def _retryable(status: int) -> bool:
-    return status == 429 or status >= 500
 
 
 def _backoff(attempt: int) -> float:
@@ -135,7 +132,7 @@ class Adapter:
                     ) from None
                 wait = _backoff(attempt)
             except sdk.APIStatusError as exc:
-                if attempt >= retries or streamed or not _retryable(exc.status_code):
+                if attempt >= retries or streamed or not is_temporary(exc.status_code):
                     raise self._provider_error(exc) from None
                 wait = _retry_after(exc.response) or _backoff(attempt)
             except (sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):

@@ -5,10 +5,25 @@ from urllib.parse import quote, quote_plus
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
-from orchestrator.exceptions import Conflict
+from core.exceptions import Conflict
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
+
+# The token counts of a call in one vocabulary (`Completion.usage`, ModelCall's columns).
+TOKEN_COUNTS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
+
+
+def is_temporary(status: int) -> bool:
+    """A provider's HTTP answer that may go another way later, or elsewhere: 429 and 5xx.
+    Such an answer is retried, and then falls back to the next model."""
+    return status == 429 or status >= 500
 
 
 class AIProviderError(APIException):
@@ -21,6 +36,10 @@ class AIProviderError(APIException):
     def __init__(self, detail=None, code=None, *, provider_status: int | None = None):
         super().__init__(detail, code)
         self.provider_status = provider_status
+
+    @property
+    def temporary(self) -> bool:
+        return self.provider_status is not None and is_temporary(self.provider_status)
 
     @property
     def summary(self) -> str:
@@ -36,6 +55,7 @@ class AIProviderTimeout(APIException):
     status_code = status.HTTP_504_GATEWAY_TIMEOUT
     default_detail = "The AI model did not answer in time."
     default_code = "ai_provider_timeout"
+    temporary = True  # a timeout, or no connection: another model may answer
 
     @property
     def summary(self) -> str:

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from aimodels.gateway.adapters import adapter_for
 from aimodels.gateway.base import AIModelUnavailable, AIProviderError, AIProviderTimeout, Completion, ToolSpec
 from aimodels.models import AIModel, SystemSettings
-from orchestrator.db import in_transaction, release_connection
-from orchestrator.outbound import validate_outbound_url
-from orchestrator.text import storable, storable_json
+from core.db import in_transaction, release_connection
+from core.outbound import validate_outbound_url
+from core.text import storable, storable_json
 
 logger = logging.getLogger(__name__)
 

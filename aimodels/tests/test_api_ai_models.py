@@ -3,7 +3,7 @@ import pytest
 from aimodels.models import AIModel
 from aimodels.tests.factories import ISSUED_API_KEYS, AIModelFactory
 from conftest import ai_model_on, job_result
-from orchestrator.testing import iso
+from core.testing import iso
 
 SECRET = "sk-proj-api-0123456789-abcd"
 ISSUED_API_KEYS.add(SECRET)

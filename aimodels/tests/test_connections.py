@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from conftest import ai_model_on, client_for, job_result
-from orchestrator.testing import postgres_only
+from core.testing import postgres_only
 from projects.tests.factories import InterviewFactory
 
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]

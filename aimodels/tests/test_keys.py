@@ -9,11 +9,11 @@ from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from aimodels import crypto
 from aimodels.models import AIModel
 from aimodels.tests.factories import AIModelFactory
 from aimodels.tests.test_models import raw_api_key
 from conftest import ai_model_on
+from core import crypto
 from projects.tests.factories import InterviewFactory
 
 SECRET = "sk-keys-0123456789-abcd"

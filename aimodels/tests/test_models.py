@@ -3,9 +3,9 @@ from cryptography.fernet import Fernet
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 
-from aimodels import crypto
 from aimodels.models import AIModel, SystemSettings
 from aimodels.tests.factories import AIModelFactory
+from core import crypto
 
 SECRET = "sk-live-0123456789abcdef"
 

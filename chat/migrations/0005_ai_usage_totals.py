@@ -2,7 +2,18 @@
 
 from django.db import migrations, models
 
-from jobs.usage import ai_usage_backfill
+
+def backfill(apps, schema_editor):
+    """Set the AI usage totals of chat.ChatSession from the model calls recorded before them."""
+    model = apps.get_model("chat", "ChatSession")
+    calls = apps.get_model("jobs", "ModelCall").objects.exclude(job__chat_session=None)
+    totals = calls.values("job__chat_session").annotate(
+        n=models.Count("*"), i=models.Sum("input_tokens"), o=models.Sum("output_tokens"), c=models.Sum("cost")
+    )
+    for row in totals.order_by():
+        model.objects.filter(pk=row["job__chat_session"]).update(
+            ai_calls=row["n"], ai_input_tokens=row["i"] or 0, ai_output_tokens=row["o"] or 0, ai_cost=row["c"] or 0
+        )
 
 
 class Migration(migrations.Migration):
@@ -33,5 +44,5 @@ class Migration(migrations.Migration):
             name='ai_output_tokens',
             field=models.PositiveBigIntegerField(db_default=0, default=0, editable=False, verbose_name='AI output tokens'),
         ),
-        ai_usage_backfill('chat.ChatSession', 'chat_session'),
+        migrations.RunPython(backfill, migrations.RunPython.noop),
     ]

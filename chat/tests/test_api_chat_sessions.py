@@ -2,8 +2,8 @@ import pytest
 
 from chat.models import ChatSession
 from chat.tests.factories import ChatSessionFactory, MessageFactory, ToolCallFactory
+from core.testing import iso
 from kanban.tests.factories import TaskFactory
-from orchestrator.testing import iso
 
 
 @pytest.mark.django_db

@@ -1,5 +1,7 @@
 """The job resource: list, detail, cancel, Prefer: wait, Idempotency-Key, one turn at a time."""
 
+import dataclasses
+
 import pytest
 
 from aimodels.tests.fake_providers import USAGE
@@ -255,7 +257,10 @@ def test_a_job_past_its_soft_time_limit_fails_with_job_time_limit(
     def too_long(run):
         raise SoftTimeLimitExceeded
 
-    monkeypatch.setitem(services.HANDLERS, Job.Kind.INTERVIEW_MESSAGE, too_long)
+    spec = services.KINDS[Job.Kind.INTERVIEW_MESSAGE]
+    monkeypatch.setitem(
+        services.KINDS, Job.Kind.INTERVIEW_MESSAGE, dataclasses.replace(spec, handler=too_long)
+    )
 
     response = turn(owner_client, InterviewFactory(project__owner=owner))
 

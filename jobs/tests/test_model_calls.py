@@ -1,6 +1,7 @@
 """Each provider call of a job is recorded with its tokens, cost and latency; fallback models
 answer when one fails for a reason another may not have."""
 
+import importlib
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,18 +10,17 @@ from django.apps import apps as django_apps
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from aimodels.calls import AIJobRun
 from aimodels.gateway import Completion
 from aimodels.models import AIModelFallback
 from aimodels.tests.factories import AIModelFactory
 from chat.models import ChatSession
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, finished_job, job_result
+from core.testing import postgres_only, run_in_threads
 from jobs.models import Job, JobEvent, ModelCall
-from jobs.services import JobRun
-from jobs.usage import ai_usage_backfill
 from kanban.models import Commit, Task
 from kanban.tests.factories import TaskFactory
-from orchestrator.testing import postgres_only, run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +306,7 @@ def record_calls(task, session, ai_model, count: int) -> None:
             chat_session=session,
             ai_model=ai_model,
         )
-        JobRun(job)._record_success(
+        AIJobRun(job)._record_success(
             ai_model, Completion(text="", usage={"input_tokens": 10, "output_tokens": 5})
         )
 
@@ -354,8 +354,8 @@ def test_the_migration_sets_the_totals_of_calls_recorded_before_it(task):
     Task.objects.update(**{name: 0 for name in Task.AI_USAGE})
     ChatSession.objects.update(**{name: 0 for name in ChatSession.AI_USAGE})
 
-    for label, field in (("kanban.Task", "task"), ("chat.ChatSession", "chat_session")):
-        ai_usage_backfill(label, field).code(django_apps, None)
+    for migration in ("kanban.migrations.0004_ai_usage_totals", "chat.migrations.0005_ai_usage_totals"):
+        importlib.import_module(migration).backfill(django_apps, None)
 
     assert_totals(task, session, calls=3, cost="0.00012000")
 

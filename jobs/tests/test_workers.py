@@ -19,9 +19,9 @@ from knox.models import AuthToken
 from chat.models import ChatSession, Message, ToolCall
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on
+from core.testing import postgres_only, run_in_threads
 from jobs.models import Job, JobEvent
 from kanban.models import Task
-from orchestrator.testing import postgres_only, run_in_threads
 from projects.models import Interview
 from projects.tests.factories import InterviewFactory, UserFactory
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import projects.models
+import core.models
 import uuid
 from django.db import migrations, models
 
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['project', 'status', 'order'],
             },
-            bases=(projects.models.SameProjectMixin, models.Model),
+            bases=(core.models.SameProjectMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Commit',

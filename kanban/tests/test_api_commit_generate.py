@@ -3,10 +3,10 @@
 import pytest
 
 from conftest import ai_model_on, job_error, job_result
+from core.testing import iso
 from kanban.conventional import HOW_TO_BREAK
 from kanban.models import Commit
 from kanban.tests.factories import TaskFactory
-from orchestrator.testing import iso
 
 CHANGES = {"files": ["kanban/services.py"], "summary": "lock the board on moves"}
 

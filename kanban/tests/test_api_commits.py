@@ -1,8 +1,8 @@
 import pytest
 
+from core.testing import iso
 from kanban.models import Commit
 from kanban.tests.factories import CommitFactory, TaskFactory
-from orchestrator.testing import iso
 
 
 @pytest.mark.django_db

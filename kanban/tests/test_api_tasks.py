@@ -4,11 +4,11 @@ from datetime import UTC, datetime
 import pytest
 from rest_framework.renderers import JSONRenderer
 
+from core.testing import iso
 from kanban import services
 from kanban.models import ORDER_GAP, Task
 from kanban.serializers import TaskSerializer
 from kanban.tests.factories import TaskFactory
-from orchestrator.testing import iso
 from projects.tests.factories import ProjectFactory, PromptFactory
 
 

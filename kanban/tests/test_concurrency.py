@@ -7,11 +7,11 @@ import pytest
 
 from aimodels.models import SystemSettings
 from conftest import client_for
+from core.exceptions import Conflict
+from core.testing import postgres_only, run_in_threads
 from kanban import services
 from kanban.models import Task
 from kanban.tests.factories import TaskFactory
-from orchestrator.exceptions import Conflict
-from orchestrator.testing import postgres_only, run_in_threads
 from projects.tests.factories import ProjectFactory, UserFactory
 
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]

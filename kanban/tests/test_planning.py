@@ -4,10 +4,10 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from aimodels.models import SystemSettings
+from core.testing import postgres_only, run_in_threads
 from kanban import services
 from kanban.models import Task, TaskDependency
 from kanban.tests.factories import TaskFactory
-from orchestrator.testing import postgres_only, run_in_threads
 from projects.tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

@@ -2,11 +2,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from aimodels.models import SystemSettings
+from core.db_metrics import count_writes
+from core.exceptions import Conflict
 from kanban import services
 from kanban.models import ORDER_GAP, Task
 from kanban.tests.factories import TaskFactory
-from orchestrator.db_metrics import count_writes
-from orchestrator.exceptions import Conflict
 from projects.tests.factories import ProjectFactory
 
 

@@ -5,9 +5,9 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 
+from core.testing import postgres_only
 from kanban.models import BOARD_ORDER, Task
 from kanban.tests.factories import TaskFactory
-from orchestrator.testing import postgres_only
 from projects.tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db

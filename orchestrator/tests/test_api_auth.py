@@ -3,7 +3,7 @@ from drf_spectacular.validation import validate_schema
 from knox.models import AuthToken
 
 from conftest import api_schema
-from orchestrator.testing import iso
+from core.testing import iso
 
 
 @pytest.mark.django_db

@@ -44,7 +44,7 @@ def test_every_page_renders_as_html(client, owner, urls):
 
 @pytest.mark.django_db
 def test_a_filter_form_shows_its_own_request_s_values_only(client, owner):
-    """Filter sets share their form fields between requests (orchestrator.filters.CopiedOnce):
+    """Filter sets share their form fields between requests (core.filters.CopiedOnce):
     one request's values never show in another's form."""
     client.force_login(owner)
     selected = '<option value="review" selected>'

@@ -8,7 +8,7 @@ import sys
 
 from django.db import connection
 
-from orchestrator.testing import postgres_only
+from core.testing import postgres_only
 
 pytestmark = postgres_only()
 

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
+from core.renderers import JSONRenderer
+from core.testing import iso
 from kanban.tests.factories import CommitFactory, TaskFactory
-from orchestrator.renderers import JSONRenderer
-from orchestrator.testing import iso
 from projects.models import Project
 from projects.serializers import ProjectSerializer
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory

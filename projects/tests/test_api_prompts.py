@@ -1,6 +1,6 @@
 import pytest
 
-from orchestrator.testing import iso
+from core.testing import iso
 from projects.models import Prompt
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 

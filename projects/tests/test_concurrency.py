@@ -2,7 +2,7 @@
 
 import pytest
 
-from orchestrator.testing import postgres_only, run_in_threads
+from core.testing import postgres_only, run_in_threads
 from projects import services
 from projects.models import Prompt
 from projects.tests.factories import PromptFactory

@@ -4,10 +4,10 @@ import pytest
 from django.core.management.sql import emit_post_migrate_signal
 from django.db import connection
 
+from core.testing import postgres_only, run_in_threads
 from kanban import services
 from kanban.models import ORDER_GAP, Commit, Task
 from kanban.tests.factories import CommitFactory, TaskFactory
-from orchestrator.testing import postgres_only, run_in_threads
 from projects import counts
 from projects.models import Interview, Project, Prompt
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory

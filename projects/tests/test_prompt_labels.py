@@ -4,7 +4,7 @@ history, resolved by label, and usable in components."""
 import pytest
 from django.urls import reverse
 
-from orchestrator.testing import postgres_only, run_in_threads
+from core.testing import postgres_only, run_in_threads
 from projects import services
 from projects.models import PromptLabel, PromptLabelMove
 from projects.tests.factories import ProjectFactory, PromptFactory

@@ -2,8 +2,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 from django.db.models.functions import Cast
 
-from aimodels import crypto
 from aimodels.models import AIModel
+from core import crypto
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from orchestrator.exceptions import refusal_message
+from core.exceptions import refusal_message
 
 
 class ReadOnlyAdminMixin:

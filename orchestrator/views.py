@@ -5,7 +5,7 @@ from django.urls import Resolver404, resolve
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 
-from orchestrator.middleware import is_api
+from core.middleware import is_api
 
 
 def bad_request(request, exception, template_name=defaults.ERROR_400_TEMPLATE_NAME):

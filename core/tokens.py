@@ -1,6 +1,12 @@
+"""API tokens: knox tokens, stored hashed, with a fixed lifetime (REST_KNOX["TOKEN_TTL"]),
+checked in one query, revoked by a change of the user's password (and by logout: the
+endpoints are in `token_views`)."""
+
 import binascii
 from hmac import compare_digest
 
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save
 from django.utils import timezone
 from knox import auth
 from knox.crypto import hash_token
@@ -35,3 +41,14 @@ class TokenAuthentication(auth.TokenAuthentication):
                 break
             return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(INVALID)
+
+
+def revoke_tokens_on_password_change(sender, instance, created, **kwargs):
+    # set_password() leaves the raw password on the instance until save() has run;
+    # a hash upgrade at login clears it first, so it does not count as a change.
+    if not created and getattr(instance, "_password", None) is not None:
+        AuthToken.objects.filter(user=instance).delete()
+
+
+def connect_signals():
+    post_save.connect(revoke_tokens_on_password_change, sender=get_user_model())

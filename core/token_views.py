@@ -1,8 +1,5 @@
-"""API tokens: knox tokens, stored hashed, with a fixed lifetime (REST_KNOX["TOKEN_TTL"]),
-revoked by logout and by a change of the user's password."""
+"""The token endpoints: sign in for a token, log out one or every token."""
 
-from django.contrib.auth import get_user_model
-from django.db.models.signals import post_save
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox import views
@@ -11,9 +8,9 @@ from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.permissions import AllowAny
 
-from orchestrator.authentication import TokenAuthentication
-from orchestrator.schema import ErrorSerializer, ValidationErrorSerializer
-from orchestrator.throttling import LoginRateThrottle, LoginUsernameRateThrottle
+from core.schema import ErrorSerializer, ValidationErrorSerializer
+from core.throttling import LoginRateThrottle, LoginUsernameRateThrottle
+from core.tokens import TokenAuthentication
 
 TokenSerializer = inline_serializer(
     name="Token",
@@ -64,14 +61,3 @@ class LogoutAllView(views.LogoutAllView):
     @extend_schema(request=None, responses={204: None, 401: ErrorSerializer})
     def post(self, request, format=None):
         return super().post(request, format)
-
-
-def revoke_tokens_on_password_change(sender, instance, created, **kwargs):
-    # set_password() leaves the raw password on the instance until save() has run;
-    # a hash upgrade at login clears it first, so it does not count as a change.
-    if not created and getattr(instance, "_password", None) is not None:
-        AuthToken.objects.filter(user=instance).delete()
-
-
-def connect_signals():
-    post_save.connect(revoke_tokens_on_password_change, sender=get_user_model())

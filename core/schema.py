@@ -73,7 +73,7 @@ class AutoSchema(openapi.AutoSchema):
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
-    target_class = "orchestrator.authentication.TokenAuthentication"
+    target_class = "core.tokens.TokenAuthentication"
     name = "tokenAuth"
 
     def get_security_definition(self, auto_schema):

@@ -6,6 +6,9 @@ API has authenticated), an agent's tool call (`agent`, the project's owner, with
 session and call), a job (the channel and owner of the request that started it), and
 otherwise a management command (`command`).
 
+Recording sends `change_recorded`; the activity app stores it, and apps above react to
+what it stored. Nothing here knows who listens.
+
 Models opt in with `Recorded`: a save writes its `created`/`changed` record in one
 transaction with the change (an update reads the row before it), a delete its `deleted`
 record (a cascade is recorded once, by what was deleted). Writes that bypass `save()` (a
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import models, transaction
 from django.db.models.signals import post_delete
+from django.dispatch import Signal
 
 # Shown instead of a secret's value: that it changed is all the history says.
 SECRET = "(secret)"
@@ -55,44 +59,22 @@ def current() -> Acting:
     return _acting.get() or Acting(channel="command")
 
 
+# Sent for each recorded change, in the change's transaction (so a receiver's writes commit
+# or roll back with it): `instance`, `verb`, `changes` ({field: {"from", "to"}}), `acting`,
+# and `project_id` (the project whose history it is, or None). The activity app stores it.
+change_recorded = Signal()
+
+
 def record(instance, verb: str, changes: dict) -> None:
-    """Append one activity record for `instance` (in the caller's transaction)."""
-    who = current()
-    Activity = apps.get_model("activity", "Activity")
-    activity = Activity.objects.create(
-        project_id=_project_id(instance, verb),
-        object_type=instance._meta.label_lower,
-        object_id=str(instance.pk),
-        object_repr=str(instance)[:200],
+    """Record one change of `instance`, a Recorded model (in the caller's transaction)."""
+    change_recorded.send(
+        sender=type(instance),
+        instance=instance,
         verb=verb,
         changes=changes,
-        actor=who.actor,
-        channel=who.channel,
-        via=who.via,
+        acting=current(),
+        project_id=instance.recorded_project_id(verb),
     )
-    from webhooks.services import emit  # webhooks build on the history
-
-    emit(
-        project_id=activity.project_id,
-        event_type=f"{instance._meta.model_name}.{verb}",
-        data={
-            "id": activity.object_id,
-            "object": activity.object_repr,
-            "changes": activity.changes,
-            "actor": who.actor.get_username() if who.actor else None,
-            "channel": activity.channel,
-            "at": activity.created_at,
-        },
-    )
-
-
-def _project_id(instance, verb: str):
-    """The project whose history it is; a deleted project's own record belongs to none (its
-    history goes with it)."""
-    Project = apps.get_model("projects", "Project")
-    if isinstance(instance, Project):
-        return None if verb == "deleted" else instance.pk
-    return getattr(instance, "project_id", None)
 
 
 class Recorded(models.Model):
@@ -116,6 +98,10 @@ class Recorded(models.Model):
                 record(self, "created", self._masked(changes))
             elif before is not None and (changes := _diff(before, after)):
                 record(self, "changed", self._masked(changes))
+
+    def recorded_project_id(self, verb: str):
+        """The project whose history the change belongs to."""
+        return getattr(self, "project_id", None)
 
     @classmethod
     def _recorded_names(cls) -> list[str]:

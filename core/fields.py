@@ -1,6 +1,6 @@
 from django.db import models
 
-from aimodels import crypto
+from core import crypto
 
 
 class EncryptedTextField(models.TextField):

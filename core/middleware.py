@@ -1,9 +1,10 @@
-"""Refusals made before a view runs, for every /api/ request."""
+"""What runs around every request: refusals made before a view runs (for /api/), and who is acting."""
 
 from django.conf import settings
 from django.http import JsonResponse
 
-from orchestrator.text import is_storable
+from core.history import acting
+from core.text import is_storable
 
 API_PREFIX = "/api/"
 
@@ -44,3 +45,16 @@ class APIRequestGuardMiddleware:
                     {field: ["Must not contain NUL characters or lone surrogates."]}, status=400
                 )
         return None
+
+
+class ActingMiddleware:
+    """Changes made while serving a request are recorded as the request's user's, through
+    `admin` under /admin/ and `api` elsewhere."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        channel = "admin" if request.path_info.startswith("/admin/") else "api"
+        with acting(channel=channel, request=request):
+            return self.get_response(request)

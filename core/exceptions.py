@@ -1,3 +1,6 @@
+"""API errors: the exceptions the services raise, their one-line text, and the handler that
+answers them in the one error shape."""
+
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import redirect
@@ -19,7 +22,26 @@ def refusal_message(exc: exceptions.APIException) -> str:
     detail = exc.detail
     if isinstance(detail, dict) and "detail" in detail:
         return str(detail["detail"])
+    return one_line(detail)
+
+
+def one_line(detail) -> str:
+    """An error's detail (a message, a list of them, a dict by field, nested as a serializer
+    nests them) as one line a person or a model can act on: `title: This field is required.;
+    tasks: [2] priority: "soon" is not a valid choice.`"""
+    if isinstance(detail, dict):
+        return "; ".join(f"{name}: {one_line(value)}" for name, value in detail.items())
+    if isinstance(detail, list):
+        if all(isinstance(item, str) for item in detail):
+            return " ".join(detail)
+        return " ".join(f"[{n}] {one_line(item)}" for n, item in enumerate(detail) if item)
     return str(detail)
+
+
+def error_code(exc: exceptions.APIException) -> str:
+    """The code of an API exception: its own, or its class's when its detail holds several."""
+    codes = exc.get_codes()
+    return codes if isinstance(codes, str) else exc.default_code
 
 
 class PayloadTooLarge(exceptions.APIException):

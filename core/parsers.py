@@ -11,7 +11,7 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError, ValidationError
 
-from orchestrator.text import is_storable
+from core.text import is_storable
 
 UNSTORABLE_TEXT = "Text must not contain NUL characters or lone surrogates."
 

@@ -1,0 +1,98 @@
+"""Model calls inside a job: a job kind registered with `ai_job_kind` receives an `AIJobRun`,
+whose `complete()` calls the job's model (then its fallbacks), streams its text into the
+job's events, and records every attempt as a ModelCall with its tokens, latency and cost."""
+
+import functools
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
+
+from aimodels import gateway, pricing
+from aimodels.gateway import AIProviderError, AIProviderTimeout
+from aimodels.gateway.base import TOKEN_COUNTS
+from aimodels.signals import model_call_recorded
+from core.exceptions import error_code, one_line
+from jobs.models import Job, JobEvent, ModelCall
+from jobs.services import JobRun, job_kind
+
+
+class AIJobRun(JobRun):
+    def __init__(self, job: Job):
+        super().__init__(job)
+        self.answered_by = job.ai_model  # the model that answered the last call
+
+    def complete(self, ai_model, **options) -> gateway.Completion:
+        """One model call (see `gateway.complete`), its text streamed into `token` events.
+
+        When `ai_model` times out, cannot be reached, or answers 429 or 5xx after its
+        retries, its fallbacks answer in turn (a `status` event says so). Every attempt is
+        recorded as a ModelCall; the job's `usage` and `cost` add them up, and
+        `answered_by` is the model that answered.
+        """
+        chain = ai_model.fallback_chain()
+        for position, model in enumerate(chain):
+            try:
+                completion = gateway.complete(model, on_token=self.token, **options)
+            except (AIProviderError, AIProviderTimeout) as exc:
+                self.flush_tokens()
+                self._record_failure(model, exc)
+                if position + 1 == len(chain) or not exc.temporary:
+                    raise
+                self.event(
+                    JobEvent.Type.STATUS,
+                    status=Job.Status.RUNNING,
+                    fallback={"from": model.name, "to": chain[position + 1].name, "error": error_code(exc)},
+                )
+                continue
+            self.flush_tokens()
+            self._record_success(model, completion)
+            self.answered_by = model
+            return completion
+        raise AssertionError("unreachable: a chain has at least its own model")
+
+    @transaction.atomic
+    def _record_success(self, ai_model, completion: gateway.Completion) -> None:
+        cost, source = pricing.cost_of(ai_model, completion.usage, answered_by=completion.model)
+        call = self._record(
+            ai_model,
+            model=completion.model or ai_model.model,
+            raw_usage=completion.raw_usage,
+            latency_ms=completion.latency_ms,
+            finish_reason=completion.finish_reason,
+            cost=cost,
+            price_source=source,
+            **{name: completion.usage.get(name, 0) for name in TOKEN_COUNTS},
+        )
+        for name, count in completion.usage.items():
+            self.usage[name] = self.usage.get(name, 0) + count
+        self._count_call(call)
+
+    @transaction.atomic
+    def _record_failure(self, ai_model, exc) -> None:
+        call = self._record(ai_model, error={"code": error_code(exc), "detail": one_line(exc.detail)})
+        self.usage["failed_calls"] = self.usage.get("failed_calls", 0) + 1
+        self._count_call(call)
+
+    def _record(self, ai_model, **fields) -> ModelCall:
+        fields.setdefault("model", ai_model.model)
+        return ModelCall.objects.create(
+            job_id=self.job.pk,
+            project_id=self.job.project_id,
+            ai_model=ai_model,
+            provider=ai_model.provider,
+            **fields,
+        )
+
+    def _count_call(self, call: ModelCall) -> None:
+        """Every call counts, a failed one too, in the job's usage as in every total kept of it."""
+        self.usage["calls"] = self.usage.get("calls", 0) + 1
+        Job.objects.filter(pk=self.job.pk).update(
+            usage=self.usage, cost=Coalesce(F("cost"), Decimal(0)) + (call.cost or Decimal(0))
+        )
+        model_call_recorded.send(sender=ModelCall, job=self.job, call=call)
+
+
+# The registration of a job kind whose handler calls models (see `jobs.services.job_kind`).
+ai_job_kind = functools.partial(job_kind, run_class=AIJobRun)

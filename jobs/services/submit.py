@@ -1,0 +1,100 @@
+"""Starting jobs: `job_start` is the one way, for every kind (see `kinds`)."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from core.db import in_transaction
+from jobs.models import Job, JobEvent
+from jobs.services.idempotency import replayed, request_digest
+from jobs.services.kinds import KINDS
+from jobs.signals import job_submitting
+
+
+def job_start(kind: str, *, owner, subject, ai_model=None, idempotency_key: str = "", **arguments) -> Job:
+    """Start a job of `kind` for `subject` (the object it is about: an interview, a task, a
+    session...), with the `arguments` its kind takes, and hand it to the engine once it is
+    committed. The kind's check refuses a request before any job exists, and so does a
+    receiver of `job_submitting` (an uncallable model, a project over its budget).
+
+    The same owner and `idempotency_key` for the same request give the first job back, and
+    nothing runs again; for another request it is a 409.
+    """
+    spec = KINDS[kind]
+    if spec.check is not None:
+        spec.check(subject, **arguments)
+    named = {spec.subject: str(subject.pk)}
+    prepared = {name: arguments.pop(name) for name in spec.prepared if name in arguments}
+    return _submit(
+        owner=owner,
+        kind=kind,
+        ai_model=ai_model,
+        input={**named, **arguments},
+        fingerprint={**named, **arguments, **prepared},
+        idempotency_key=idempotency_key,
+        prepare=(lambda job: spec.prepare(job, subject, **prepared)) if spec.prepare else None,
+        **spec.links(subject),
+    )
+
+
+def _submit(
+    *,
+    owner,
+    kind: str,
+    input: dict,
+    fingerprint: dict,
+    ai_model=None,
+    idempotency_key: str = "",
+    prepare: Callable[[Job], dict | None] | None = None,
+    **links,
+) -> Job:
+    digest = request_digest({"kind": kind, "ai_model": ai_model and ai_model.pk, **fingerprint})
+    if idempotency_key and (job := replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)):
+        return job
+    job_submitting.send(sender=Job, kind=kind, owner=owner, project=links.get("project"), ai_model=ai_model)
+    try:
+        with transaction.atomic():
+            job = Job.objects.create(
+                owner=owner,
+                kind=kind,
+                ai_model=ai_model,
+                input=input,
+                idempotency_key=idempotency_key,
+                request_digest=digest if idempotency_key else "",
+                **links,
+            )
+            if prepare is not None and (more := prepare(job)):
+                job.input = {**job.input, **more}
+                job.save(update_fields=["input"])
+            JobEvent.objects.create(job=job, type=JobEvent.Type.STATUS, data={"status": job.status})
+    except IntegrityError:
+        # Two requests with one key at once: the other one's job stands.
+        if idempotency_key and (job := replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)):
+            return job
+        raise
+    _dispatch(job.pk)
+    return job
+
+
+def job_in_progress(*, kind: str, subject: str, key: str, but: Job) -> Job | None:
+    """Another queued or running job of `kind` on the same object (`input[subject] == key`):
+    an interview or a session answers one message at a time."""
+    unfinished = Job.objects.filter(kind=kind, status__in=Job.UNFINISHED, **{f"input__{subject}": key})
+    return unfinished.exclude(pk=but.pk).first()
+
+
+def _dispatch(job_id) -> None:
+    """Inline (no CELERY_BROKER_URL): run it here once the transaction commits. Otherwise
+    queue it for a worker, also after the commit, so the worker finds the job."""
+    from jobs.services.run import execute
+
+    if settings.JOBS_INLINE:
+        if in_transaction():
+            transaction.on_commit(lambda: execute(job_id))
+        else:
+            execute(job_id)
+        return
+    from jobs.tasks import run_job
+
+    transaction.on_commit(lambda: run_job.delay(str(job_id)))

@@ -1,0 +1,7 @@
+from kanban.models import Task
+
+
+def count_task_call(sender, *, job, call, **kwargs):
+    """A task's AI usage counts every model call of the jobs for it (its agent turns too)."""
+    if job.task_id:
+        Task.add_ai_call(job.task_id, call)
