@@ -70,8 +70,8 @@ INSTALLED_APPS = [
     # The layers, lowest first: each app imports only from the apps above it in this list
     # (README, "Layout"; orchestrator/tests/test_layers.py holds it).
     "core",
-    "aimodels",
     "jobs",
+    "aimodels",
     "projects",
     "kanban",
     "chat",
@@ -184,6 +184,8 @@ SECURE_PROXY_SSL_HEADER = tuple(env.list("SECURE_PROXY_SSL_HEADER", default=[]))
 # when its job has ended, and a worker lost mid-job leaves it to be delivered again.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 JOBS_INLINE = not CELERY_BROKER_URL
+# The Celery application jobs are sent through (loaded only when a job is queued).
+JOBS_CELERY_APP = "orchestrator.celery.app"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
 
 from core.db import in_transaction
 from jobs.models import Job, JobEvent
@@ -95,6 +96,5 @@ def _dispatch(job_id) -> None:
         else:
             execute(job_id)
         return
-    from jobs.tasks import run_job
-
-    transaction.on_commit(lambda: run_job.delay(str(job_id)))
+    celery = import_string(settings.JOBS_CELERY_APP)
+    transaction.on_commit(lambda: celery.send_task("jobs.run_job", args=[str(job_id)]))
