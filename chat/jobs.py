@@ -20,8 +20,9 @@ REPEATED_CALL = "Not run again: this turn already made the same call with the sa
 def _instructions(session: ChatSession) -> str:
     task = session.task
     return (
-        f"You are an AI assistant working on the task '{task.title}' of the project "
-        f"'{task.project.name}'.\n\nTask description:\n{task.description or '(none)'}\n\n"
+        f"You are an AI assistant working on the task '{task.title}' (id {task.pk}) of the "
+        f"project '{task.project.name}'.\n\nTask description:\n{task.description or '(none)'}\n\n"
+        "To split it into subtasks, create tasks with this task's id as their `parent`. "
         "You can read and change this project's Kanban board with the tools you are given; "
         f"its columns are {', '.join(task.Status.values)}. Use them when the user asks you to "
         "act on the board, then answer briefly with what you did."

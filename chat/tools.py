@@ -14,8 +14,9 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from aimodels.gateway import ToolCallRequest, ToolSpec
 from chat.models import ChatSession, Message, ToolCall
-from core.exceptions import refusal_message
+from core.exceptions import one_line, refusal_message
 from core.history import acting
+from core.tools import ToolArgumentError, Toolbox, tool
 from kanban import services
 from kanban.models import Task
 from kanban.serializers import TaskMoveSerializer, TaskSerializer, with_computed_fields
@@ -24,110 +25,27 @@ logger = logging.getLogger(__name__)
 
 STATUS = {"type": "string", "enum": Task.Status.values}
 TASK_ID = {"type": "string", "description": "The task's id."}
-PLANNING = {
-    "priority": {"type": "string", "enum": Task.Priority.values},
-    "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
-    "details": {"type": "string", "description": "How to do it."},
-    "test_strategy": {"type": "string", "description": "How to know it is done."},
-}
-DEPENDENCY = {
-    "type": "object",
-    "properties": {
-        "task_id": TASK_ID,
-        "depends_on_id": {"type": "string", "description": "The awaited task's id."},
-    },
-    "required": ["task_id", "depends_on_id"],
-}
-# Tools that destroy work: refused unless the session allows them.
-DESTRUCTIVE = {"delete_task"}
-SPECS = [
-    ToolSpec(
-        "list_tasks",
-        "List the project's tasks in board order (with priority and whether each is blocked), "
-        "optionally of one column.",
-        {"type": "object", "properties": {"status": STATUS}},
-    ),
-    ToolSpec(
-        "create_task",
-        "Create a task at the end of a column (backlog unless given).",
-        {
-            "type": "object",
-            "properties": {
-                "title": {"type": "string"},
-                "description": {"type": "string"},
-                "status": STATUS,
-                **PLANNING,
-            },
-            "required": ["title"],
-        },
-    ),
-    ToolSpec(
-        "update_task",
-        "Change a task's title, description, priority, complexity, details or test strategy.",
-        {
-            "type": "object",
-            "properties": {
-                "task_id": TASK_ID,
-                "title": {"type": "string"},
-                "description": {"type": "string"},
-                **PLANNING,
-            },
-            "required": ["task_id"],
-        },
-    ),
-    ToolSpec(
-        "move_task",
-        "Move a task to a 0-based position of a column (omitted: the end).",
-        {
-            "type": "object",
-            "properties": {
-                "task_id": TASK_ID,
-                "status": STATUS,
-                "position": {"type": "integer", "minimum": 0},
-            },
-            "required": ["task_id", "status"],
-        },
-    ),
-    ToolSpec(
-        "complete_task",
-        "Move a task to the end of the done column.",
-        {"type": "object", "properties": {"task_id": TASK_ID}, "required": ["task_id"]},
-    ),
-    ToolSpec(
-        "get_task",
-        "Read one task whole: its fields, dependencies, whether it is blocked, its subtasks.",
-        {"type": "object", "properties": {"task_id": TASK_ID}, "required": ["task_id"]},
-    ),
-    ToolSpec(
-        "delete_task",
-        "Delete a task and its subtasks (destructive: only where the session allows it).",
-        {"type": "object", "properties": {"task_id": TASK_ID}, "required": ["task_id"]},
-    ),
-    ToolSpec("add_dependency", "Make a task wait for another task of the project.", DEPENDENCY),
-    ToolSpec("remove_dependency", "Stop a task waiting for another.", DEPENDENCY),
-    ToolSpec(
-        "next_task",
-        "The task to do next: unblocked, not started, highest priority, fewest dependencies.",
-        {"type": "object", "properties": {}},
-    ),
-]
+DEPENDS_ON_ID = {"type": "string", "description": "The awaited task's id."}
+TITLE = {"type": "string", "maxLength": 255}
+DESCRIPTION = {"type": "string"}
+PRIORITY = {"type": "string", "enum": Task.Priority.values}
+COMPLEXITY = {"type": "integer", "minimum": 1, "maximum": 10}
+DETAILS = {"type": "string", "description": "How to do it."}
+TEST_STRATEGY = {"type": "string", "description": "How to know it is done."}
+PARENT = {"type": "string", "description": "The id of the task this one is a subtask of."}
+POSITION = {"type": "integer", "minimum": 0}
 
 
 class ToolRefused(Exception):
     """The call was not executed; the message tells the model why."""
 
 
-def _errors(detail) -> str:
-    if isinstance(detail, dict):
-        return "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in detail.items())
-    if isinstance(detail, list):
-        return " ".join(map(str, detail))
-    return str(detail)
+def _given(**values) -> dict:
+    """The optional arguments the model sent (those left out are None)."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
-class AgentTools:
-    specs = SPECS
-
+class AgentTools(Toolbox):
     def __init__(self, session: ChatSession):
         self.session = session
         self.project = session.task.project
@@ -185,36 +103,31 @@ class AgentTools:
             duration_ms=round((time.monotonic() - started) * 1000),
         )
 
+    @property
+    def specs(self) -> list[ToolSpec]:
+        """The tools as the model is offered them."""
+        return [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
+
     def _dispatch(self, call: ToolCallRequest) -> dict:
-        spec = next((spec for spec in SPECS if spec.name == call.name), None)
-        if spec is None:
-            raise ToolRefused(
-                f"Unknown tool {call.name!r}; the tools are {', '.join(s.name for s in SPECS)}."
-            )
-        if call.arguments is None:
-            raise ToolRefused("The arguments must be a JSON object.")
-        unexpected = set(call.arguments) - set(spec.parameters["properties"])
-        if unexpected:
-            raise ToolRefused(f"Unexpected arguments: {', '.join(sorted(unexpected))}.")
-        if call.name in DESTRUCTIVE and not self.session.allow_destructive:
+        declared = self.tools.get(call.name)
+        if declared is not None and declared.destructive and not self.session.allow_destructive:
             raise ToolRefused(
                 f"{call.name} is destructive and this session does not allow destructive tools; "
                 "ask the user to allow them (the session's allow_destructive)."
             )
+        arguments = call.arguments if call.arguments is not None else []  # not an object: refused
         try:
-            return getattr(self, call.name)(**call.arguments)
+            return self.call(call.name, arguments)
+        except ToolArgumentError as exc:
+            raise ToolRefused(str(exc)) from None
         except DRFValidationError as exc:
-            raise ToolRefused(_errors(exc.detail)) from None
+            raise ToolRefused(one_line(exc.detail)) from None
         except DjangoValidationError as exc:  # a service's rule: a cycle, another project
             raise ToolRefused(
-                _errors(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+                one_line(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
             ) from None
         except APIException as exc:  # a WIP limit, a blocked task
             raise ToolRefused(refusal_message(exc)) from None
-        except TypeError:
-            raise ToolRefused(
-                f"Missing arguments; {call.name} needs {spec.parameters['required']}."
-            ) from None
 
     def _task(self, task_id) -> Task:
         try:
@@ -228,6 +141,12 @@ class AgentTools:
     def _serialized(self, task: Task) -> dict:
         return {"task": TaskSerializer(task, context=self.context).data}
 
+    @tool(
+        "List the project's tasks in board order (with priority and whether each is blocked), "
+        "optionally of one column.",
+        read_only=True,
+        status=STATUS,
+    )
     def list_tasks(self, status=None):
         if status is not None and status not in Task.Status.values:
             raise ToolRefused(f"Unknown status {status!r}; columns are {', '.join(Task.Status.values)}.")
@@ -244,26 +163,98 @@ class AgentTools:
             ]
         }
 
-    def create_task(self, title, description="", status=Task.Status.BACKLOG):
-        data = {"project": str(self.project.pk), "title": title, "description": description, "status": status}
+    @tool(
+        "Create a task at the end of a column (backlog unless given); with `parent`, a subtask of that task.",
+        title=TITLE,
+        description=DESCRIPTION,
+        status=STATUS,
+        priority=PRIORITY,
+        complexity=COMPLEXITY,
+        details=DETAILS,
+        test_strategy=TEST_STRATEGY,
+        parent=PARENT,
+    )
+    def create_task(
+        self,
+        title,
+        description=None,
+        status=None,
+        priority=None,
+        complexity=None,
+        details=None,
+        test_strategy=None,
+        parent=None,
+    ):
+        data = {
+            "project": str(self.project.pk),
+            "title": title,
+            **_given(
+                description=description,
+                status=status,
+                priority=priority,
+                complexity=complexity,
+                details=details,
+                test_strategy=test_strategy,
+                parent=parent,
+            ),
+        }
         serializer = TaskSerializer(data=data, context=self.context)
         serializer.is_valid(raise_exception=True)
         return self._serialized(services.task_create(**serializer.validated_data))
 
-    def update_task(self, task_id, **changes):
+    @tool(
+        "Change a task's title, description, priority, complexity, details or test strategy.",
+        task_id=TASK_ID,
+        title=TITLE,
+        description=DESCRIPTION,
+        priority=PRIORITY,
+        complexity=COMPLEXITY,
+        details=DETAILS,
+        test_strategy=TEST_STRATEGY,
+    )
+    def update_task(
+        self,
+        task_id,
+        title=None,
+        description=None,
+        priority=None,
+        complexity=None,
+        details=None,
+        test_strategy=None,
+    ):
+        changes = _given(
+            title=title,
+            description=description,
+            priority=priority,
+            complexity=complexity,
+            details=details,
+            test_strategy=test_strategy,
+        )
         serializer = TaskSerializer(self._task(task_id), data=changes, partial=True, context=self.context)
         serializer.is_valid(raise_exception=True)
         return self._serialized(services.task_update(task=serializer.instance, **serializer.validated_data))
 
+    @tool(
+        "Move a task to a 0-based position of a column (omitted: the end).",
+        task_id=TASK_ID,
+        status=STATUS,
+        position=POSITION,
+    )
     def move_task(self, task_id, status, position=None):
         data = {"status": status} if position is None else {"status": status, "position": position}
         move = TaskMoveSerializer(data=data)
         move.is_valid(raise_exception=True)
         return self._serialized(services.task_move(task=self._task(task_id), **move.validated_data))
 
+    @tool("Move a task to the end of the done column.", task_id=TASK_ID)
     def complete_task(self, task_id):
         return self._serialized(services.task_move(task=self._task(task_id), status=Task.Status.DONE))
 
+    @tool(
+        "Read one task whole: its fields, dependencies, whether it is blocked, its subtasks.",
+        read_only=True,
+        task_id=TASK_ID,
+    )
     def get_task(self, task_id):
         task = self._task(task_id)
         subtasks = task.subtasks.in_board_order().values_list("pk", "title", "status")
@@ -272,19 +263,35 @@ class AgentTools:
             "subtasks": [{"id": str(pk), "title": title, "status": status} for pk, title, status in subtasks],
         }
 
+    @tool(
+        "Delete a task and its subtasks (destructive: only where the session allows it).",
+        destructive=True,
+        task_id=TASK_ID,
+    )
     def delete_task(self, task_id):
         return services.task_delete(task=self._task(task_id))
 
+    @tool(
+        "Make a task wait for another task of the project.",
+        idempotent=True,
+        task_id=TASK_ID,
+        depends_on_id=DEPENDS_ON_ID,
+    )
     def add_dependency(self, task_id, depends_on_id):
         task = services.dependency_add(task=self._task(task_id), depends_on=self._task(depends_on_id))
         return self._serialized(task)
 
+    @tool("Stop a task waiting for another.", task_id=TASK_ID, depends_on_id=DEPENDS_ON_ID)
     def remove_dependency(self, task_id, depends_on_id):
         task, awaited = self._task(task_id), self._task(depends_on_id)
         if not services.dependency_remove(task=task, depends_on=awaited):
             raise ToolRefused(f"Task {task_id} does not depend on {depends_on_id}.")
         return self._serialized(task)
 
+    @tool(
+        "The task to do next: unblocked, not started, highest priority, fewest dependencies.",
+        read_only=True,
+    )
     def next_task(self):
         chosen = services.next_task(project=self.project)
         if chosen is None:

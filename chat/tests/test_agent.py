@@ -113,9 +113,9 @@ class TestAgent:
             ({"name": "create_task", "arguments": {"title": ""}}, "title: This field may not be blank."),
             (
                 {"name": "create_task", "arguments": {"title": "x", "project": "elsewhere"}},
-                "Unexpected arguments: project.",
+                "Unexpected argument(s) project; create_task takes title, description,",
             ),
-            ({"name": "create_task", "arguments": {}}, "Missing arguments; create_task needs ['title']."),
+            ({"name": "create_task", "arguments": {}}, "Missing argument(s) title for create_task."),
             (
                 {"name": "move_task", "arguments": {"task_id": "nope", "status": "done"}},
                 "Task nope is not on this project's board.",

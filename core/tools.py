@@ -1,0 +1,104 @@
+"""Tools for models and agents, each declared once: one decorated method whose name,
+description, JSON schema, hints and argument binding all come from the declaration.
+
+    class BoardTools(Toolbox):
+        @tool("Move a task.", task_id=TASK_ID, status=STATUS, position=POSITION)
+        def move_task(self, task_id, status, position=None): ...
+
+The schema's properties are the keywords given to `tool`, and they must be the method's
+parameters, no more and no fewer (checked when the class is built); the required ones are
+those without a default. A call binds its arguments with `inspect.signature` before it
+runs, so a missing, unexpected or misnamed argument is a `ToolArgumentError` naming it,
+never an error from inside the method.
+"""
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class ToolArgumentError(Exception):
+    """The arguments do not fit the tool: nothing was run."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    parameters: dict  # JSON Schema of the arguments object
+    read_only: bool
+    destructive: bool
+    idempotent: bool
+    method: Callable
+
+    def bind(self, instance, arguments) -> inspect.BoundArguments:
+        """`arguments` bound to the method of `instance`; ToolArgumentError naming what does
+        not fit."""
+        if not isinstance(arguments, dict):
+            raise ToolArgumentError("The arguments must be a JSON object.")
+        unexpected = sorted(set(arguments) - set(self.parameters["properties"]))
+        if unexpected:
+            known = ", ".join(self.parameters["properties"]) or "none"
+            raise ToolArgumentError(
+                f"Unexpected argument(s) {', '.join(unexpected)}; {self.name} takes {known}."
+            )
+        missing = [name for name in self.parameters.get("required", []) if name not in arguments]
+        if missing:
+            raise ToolArgumentError(f"Missing argument(s) {', '.join(missing)} for {self.name}.")
+        return inspect.signature(self.method).bind(instance, **arguments)
+
+
+def tool(
+    description: str,
+    /,
+    *,
+    read_only: bool = False,
+    destructive: bool = False,
+    idempotent: bool = False,
+    **properties: dict,
+):
+    """Declare a Toolbox method as a tool (see the module docstring)."""
+
+    def declare(method):
+        method.tool_declaration = (description, read_only, destructive, idempotent, properties)
+        return method
+
+    return declare
+
+
+def _declared(method) -> Tool:
+    description, read_only, destructive, idempotent, properties = method.tool_declaration
+    parameters = list(inspect.signature(method).parameters.values())[1:]  # after self
+    names = [parameter.name for parameter in parameters]
+    assert names == list(properties), (
+        f"Tool {method.__name__}: declare a schema for each parameter, in order: "
+        f"parameters {names}, schemas {list(properties)}."
+    )
+    required = [parameter.name for parameter in parameters if parameter.default is inspect.Parameter.empty]
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return Tool(method.__name__, description, schema, read_only, destructive, idempotent, method)
+
+
+class Toolbox:
+    """A class whose `@tool` methods are its tools (`tools`, by name, in declaration order)."""
+
+    tools: dict[str, Tool] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        declared = {**cls.tools}
+        for name, member in vars(cls).items():
+            if hasattr(member, "tool_declaration"):
+                declared[name] = _declared(member)
+        cls.tools = declared
+
+    def call(self, name: str, arguments):
+        """Run tool `name` with `arguments`; ToolArgumentError when there is no such tool or
+        the arguments do not fit it (nothing run)."""
+        declared = self.tools.get(name)
+        if declared is None:
+            raise ToolArgumentError(f"Unknown tool {name!r}; the tools are {', '.join(self.tools)}.")
+        bound = declared.bind(self, arguments)
+        return declared.method(*bound.args, **bound.kwargs)
