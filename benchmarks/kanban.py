@@ -46,7 +46,7 @@ def p95(values):
 def fill_column(owner, size):
     project = Project.objects.create(owner=owner, name=f"bench {size}")
     Task.objects.bulk_create(
-        Task(project=project, title=f"Task {n}", status="backlog", column=0, order=(n + 1) * ORDER_GAP)
+        Task(project=project, title=f"Task {n}", status="backlog", order=(n + 1) * ORDER_GAP)
         for n in range(size)
     )
     return project

@@ -1,6 +1,3 @@
-import functools
-import operator
-
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -70,8 +67,14 @@ class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
     order = models.BigIntegerField(
         editable=False, help_text="Sort key within the status column (sparse: gaps between neighbours)."
     )
-    column = models.PositiveSmallIntegerField(
-        editable=False,
+    # Derived from `status` by the database, in one place: no writer sets it.
+    column = models.GeneratedField(
+        expression=models.Case(
+            *(models.When(status=status, then=models.Value(index)) for status, index in COLUMN_OF.items()),
+            output_field=models.PositiveSmallIntegerField(),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
         help_text="The status's place in the workflow (backlog 0 ... done 4), for the board order.",
     )
     priority = models.CharField(
@@ -120,13 +123,6 @@ class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
             models.UniqueConstraint(
                 fields=["project", "status", "order"], name="task_order_unique_in_column"
             ),
-            models.CheckConstraint(
-                condition=functools.reduce(
-                    operator.or_,
-                    (models.Q(status=status, column=index) for status, index in COLUMN_OF.items()),
-                ),
-                name="task_column_matches_status",
-            ),
         ]
         indexes = [
             models.Index(fields=list(BOARD_ORDER), name="task_board_order"),
@@ -155,9 +151,6 @@ class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
     def save(self, *args, **kwargs):
         if self.order is None:
             self.order = self.next_order_in_column()
-        self.column = COLUMN_OF.get(self.status)
-        if kwargs.get("update_fields") is not None and "status" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "column"}
         super().save(*args, **kwargs)
 
     def next_order_in_column(self) -> int:

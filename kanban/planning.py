@@ -12,6 +12,7 @@ from collections.abc import Callable
 from rest_framework import serializers
 
 from aimodels.gateway import AIProviderError, ToolSpec
+from core.exceptions import one_line
 from kanban.models import Task
 
 # Most tasks one plan (or one expansion) may write.
@@ -169,7 +170,7 @@ def answer_with_tool(run, ai_model, *, messages: list[dict], tool: ToolSpec, ser
         answer = serializer_class(data=call.arguments if call.arguments is not None else [])
         if answer.is_valid():
             return answer.validated_data
-        complaint = _complaint(answer.errors)
+        complaint = one_line(answer.errors)
         messages += [
             {"role": "assistant", "content": completion.text, "tool_calls": [call]},
             {
@@ -181,17 +182,6 @@ def answer_with_tool(run, ai_model, *, messages: list[dict], tool: ToolSpec, ser
     raise AIProviderError(
         f"AI model '{ai_model.name}' did not give a valid {tool.name} in two tries: {complaint}"
     )
-
-
-def _complaint(errors, path: str = "") -> str:
-    """Serializer errors as one line the model can act on."""
-    if isinstance(errors, dict):
-        return " ".join(_complaint(value, f"{path}{key}: ") for key, value in errors.items())
-    if isinstance(errors, list):
-        if all(isinstance(item, str) for item in errors):
-            return f"{path}{' '.join(errors)}"
-        return " ".join(_complaint(item, f"{path}[{n}] ") for n, item in enumerate(errors) if item)
-    return f"{path}{errors}"
 
 
 def normalised_title(title: str) -> str:

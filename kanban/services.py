@@ -3,10 +3,11 @@ row first: that serialises the writers of one board, so two of them can never
 pick the same free order key or both slip under a column's WIP limit."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, IntegerField, Max, Min, OuterRef, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Value, When
 from django.utils import timezone
 
 from aimodels.models import SystemSettings
@@ -191,7 +192,6 @@ def task_create(
     _lock_board(project.pk)
     _check_wip_limit(project_id=project.pk, status=status)
     task = Task(project=project, title=title, status=status, **fields)
-    task.column = COLUMN_OF.get(status)
     task.order = _end_of_column(project_id=project.pk, status=status)
     task.full_clean(validate_constraints=False)  # the database enforces them
     task.save()
@@ -253,12 +253,11 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     elif after - before > 1:
         order = (before + after) // 2
     else:
-        return _relabel_window(task=task, status=status, position=position, others=others)
+        return _relabel(task=task, status=status, position=position, others=others)
     now = timezone.now()
-    Task.objects.filter(pk=task.pk).update(
-        status=status, column=COLUMN_OF[status], order=order, updated_at=now
-    )
-    task.status, task.column, task.order, task.updated_at = status, COLUMN_OF[status], order, now
+    Task.objects.filter(pk=task.pk).update(status=status, order=order, updated_at=now)
+    task.status, task.order, task.updated_at = status, order, now
+    task.__dict__.pop("column", None)  # the database derived it anew: read again if asked for
     return task
 
 
@@ -282,58 +281,89 @@ def _room_needed(rows: int) -> int:
     return max(2, 2 * rows * rows)
 
 
-def _relabel_window(*, task: Task, status: str, position: int, others) -> Task:
-    """No free key at `position`: spread the smallest window of neighbours around it (k on
-    each side, k doubling) that leaves `_room_needed` keys between them, evenly over the keys
-    that bound it, the task at its place. The whole column always qualifies (it may extend
-    past its ends).
+@dataclass(frozen=True)
+class Window:
+    """Rows `start` to `start + size - 1` of a column (counted without the moving task), to be
+    spread `step` apart between the keys `lo` and `hi` that bound them (exclusive), the
+    moving task among them at index `place`."""
 
-    A move thus writes a bounded neighbourhood, never the column, and the column's lock is
-    held for one move. Two set-based statements write it, picking the window by its keys
-    (no list of ids): the window and the task first go below the column's lowest key, so no
-    statement ever holds two rows on one key.
-    """
-    keys = others.order_by("order").values_list("order", flat=True)
+    start: int
+    size: int
+    lo: int
+    hi: int
+    place: int
+
+    @property
+    def step(self) -> int:
+        return (self.hi - self.lo) // (self.size + 2)
+
+
+def pick_window(keys, *, position: int) -> Window:
+    """The smallest window around `position` (k rows on each side, k doubling) whose bounds
+    leave `_room_needed` keys between its rows once spread. `keys` are the column's keys in
+    order without the moving task: a list, or a queryset (each slice is one query). At an
+    end of the column the window extends past it by a gap per row, so the whole column
+    always qualifies."""
     k = 1
     while True:
-        start = max(position - k, 0)
-        # The window's keys plus the key bounding it on each side, where there is one.
-        rows = list(keys[max(start - 1, 0) : position + k + 1])
-        window = rows[1 if start > 0 else 0 :][: position + k - start]
-        bounded_below, bounded_above = start > 0, len(rows) > (1 if start > 0 else 0) + len(window)
-        lo = rows[0] if bounded_below else window[0] - ORDER_GAP * (len(window) + 1)
-        hi = rows[-1] if bounded_above else window[-1] + ORDER_GAP * (len(window) + 1)
-        step = (hi - lo) // (len(window) + 2)
-        if step >= _room_needed(len(window)) or not (bounded_below or bounded_above):
-            break
+        start, end = max(position - k, 0), position + k
+        # The window's keys, and the key bounding it on each side where there is one.
+        rows = list(keys[max(start - 1, 0) : end + 1])
+        below = rows.pop(0) if start > 0 else None
+        above = rows.pop() if len(rows) > end - start else None
+        margin = ORDER_GAP * (len(rows) + 1)
+        window = Window(
+            start=start,
+            size=len(rows),
+            lo=rows[0] - margin if below is None else below,
+            hi=rows[-1] + margin if above is None else above,
+            place=position - start,
+        )
+        if window.step >= _room_needed(window.size) or (below is None and above is None):
+            return window
         k *= 2
-    place = position - start  # the task's index in the relabelled window
-    column_lowest = Task.objects.in_column(project_id=task.project_id, status=status).aggregate(
-        m=Min("order")
+
+
+def _relabel(*, task: Task, status: str, position: int, others) -> Task:
+    """No free key at `position`: spread the window `pick_window` chooses evenly over the
+    keys that bound it, the task at its place. A move thus writes a bounded neighbourhood,
+    never the column, and the column's lock is held for one move."""
+    window = pick_window(others.order_by("order").values_list("order", flat=True), position=position)
+    column = Task.objects.in_column(project_id=task.project_id, status=status)
+    # Every key of the first pass lies below this: below the column and the window.
+    below = min(column.aggregate(lowest=Min("order"))["lowest"], window.lo, 0) - 1
+    _out_of_the_way(task=task, status=status, window=window, below=below)
+    Task.objects.filter(pk=task.pk).update(
+        status=status, order=below - 2 * window.place - 1, updated_at=timezone.now()
     )
-    below = min(column_lowest["m"], lo, 0) - 1  # every key of the first pass lies below this
-    as_stored = Task._meta.pk.get_db_prep_value  # raw SQL takes ids as the backend stores them
-    task_id, project_id = as_stored(task.pk, connection), as_stored(task.project_id, connection)
-    table, quote = Task._meta.db_table, connection.ops.quote_name
-    order, in_column = quote("order"), f"project_id = %s AND {quote('column')} = %s"
-    with connection.cursor() as cursor:
-        # Out of the way, below every key the column has or will have: the window at
-        # `below - 2n` in its order, the task at the odd key after the first `place` of them.
-        cursor.execute(
-            f"UPDATE {table} SET {order} = %s - 2 * ranked.n FROM (SELECT id, ROW_NUMBER() "
-            f"OVER (ORDER BY {order}) AS n FROM {table} WHERE {in_column} AND {order} > %s "
-            f"AND {order} < %s AND id <> %s) AS ranked WHERE {table}.id = ranked.id",
-            [below, project_id, COLUMN_OF[status], lo, hi, task_id],
-        )
-        Task.objects.filter(pk=task.pk).update(
-            status=status, column=COLUMN_OF[status], order=below - 2 * place - 1, updated_at=timezone.now()
-        )
-        # Then `step` apart above `lo`: a row at below - r takes rank (r + 1) / 2, plus one
-        # after the task.
-        cursor.execute(
-            f"UPDATE {table} SET {order} = %s + %s * ((%s - {order} + 1) / 2 "
-            f"+ CASE WHEN %s - {order} > %s THEN 1 ELSE 0 END) WHERE {in_column} AND {order} <= %s",
-            [lo, step, below, below, 2 * place + 1, project_id, COLUMN_OF[status], below],
-        )
+    # Then `step` apart above `lo`: a row at `below - r` takes rank (r + 1) / 2, and the rows
+    # after the task one more.
+    distance = Value(below) - F("order")
+    rank = (distance + 1) / 2 + Case(When(order__lt=below - 2 * window.place - 1, then=1), default=0)
+    column.filter(order__lte=below).update(order=window.lo + window.step * rank)
     task.refresh_from_db(fields=["status", "column", "order", "updated_at"])
     return task
+
+
+def _out_of_the_way(*, task: Task, status: str, window: Window, below: int) -> None:
+    """The window's rows, in their order, to keys `below - 2n` (n = 1, 2, ...): the odd keys
+    between them stay free for the task. One statement, whatever the window's size; the
+    unique key per column holds throughout, as nothing moves onto a key in use."""
+    table, quote = Task._meta.db_table, connection.ops.quote_name
+    order, column = quote("order"), quote("column")
+    as_stored = Task._meta.pk.get_db_prep_value  # raw SQL takes ids as the backend stores them
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {order} = %s - 2 * ranked.n "
+            f"FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY {order}) AS n FROM {table} "
+            f"WHERE project_id = %s AND {column} = %s AND {order} > %s AND {order} < %s AND id <> %s) "
+            f"AS ranked WHERE {table}.id = ranked.id",
+            [
+                below,
+                as_stored(task.project_id, connection),
+                COLUMN_OF[status],
+                window.lo,
+                window.hi,
+                as_stored(task.pk, connection),
+            ],
+        )
