@@ -371,3 +371,35 @@ def test_concurrent_jobs_of_one_task_add_every_call(owner):
 
     assert outcomes == [None] * 6
     assert_totals(task, session, calls=30, cost="0.00045000")
+
+
+def test_every_count_of_calls_agrees_after_failures_and_fallbacks(
+    owner_client, task, openai_server, anthropic_server
+):
+    """A failed call and a fallback's answer are two calls everywhere: the job's usage and
+    model calls, the task's and the session's totals, the project's usage."""
+    first = ai_model_on(openai_server, name="first", usage_type="task_execution")
+    second = ai_model_on(anthropic_server, name="second")
+    AIModelFallback.objects.create(ai_model=first, fallback=second, position=0)
+    session = ChatSessionFactory(task=task)
+    openai_server.reply(status=503)  # the agent turn: first fails, second answers
+    anthropic_server.reply("Done.", usage=(10, 5))
+    openai_server.reply(status=500)  # the commit: first fails, second fails too
+    anthropic_server.reply(status=500)
+
+    turn = finished_job(owner_client.post(f"/api/v1/chat-sessions/{session.pk}/messages/", {"content": "hi"}))
+    commit = finished_job(generate_commit(owner_client, task, ai_model=str(first.pk)))
+
+    assert (turn["status"], commit["status"]) == ("succeeded", "failed")
+    assert (turn["usage"]["calls"], turn["usage"]["failed_calls"], len(turn["model_calls"])) == (2, 1, 2)
+    assert (commit["usage"]["calls"], commit["usage"]["failed_calls"], len(commit["model_calls"])) == (
+        2,
+        2,
+        2,
+    )
+    task.refresh_from_db()
+    session.refresh_from_db()
+    assert (task.ai_calls, session.ai_calls) == (4, 2)
+    usage = owner_client.get(f"/api/v1/projects/{task.project_id}/usage/").json()["total"]
+    assert (usage["calls"], usage["failed_calls"]) == (4, 3)
+    assert ModelCall.objects.count() == 4
