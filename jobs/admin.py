@@ -4,6 +4,7 @@ from core.admin import ReadOnlyInlineMixin
 from core.exceptions import Conflict
 from jobs import services
 from jobs.models import Job, JobEvent, ModelCall
+from jobs.serializers import ModelCallSerializer
 
 
 class JobEventInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -16,20 +17,7 @@ class ModelCallInline(ReadOnlyInlineMixin, admin.TabularInline):
     """Every provider call of the job: who answered, the tokens, the cost, or the error."""
 
     model = ModelCall
-    fields = [
-        "ai_model",
-        "model",
-        "input_tokens",
-        "cached_input_tokens",
-        "cache_write_tokens",
-        "output_tokens",
-        "reasoning_tokens",
-        "latency_ms",
-        "finish_reason",
-        "cost",
-        "price_source",
-        "error",
-    ]
+    fields = [name for name in ModelCallSerializer.Meta.fields if name != "created_at"]
     readonly_fields = fields
 
 

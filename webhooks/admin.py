@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from core.admin import LinkedInlineMixin
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.serializers import WebhookDeliverySerializer
 
 
 class DeliveryInline(LinkedInlineMixin, admin.TabularInline):
@@ -29,17 +30,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ["event_type", "subscription", "status", "attempts", "response_status", "created_at"]
     list_filter = ["status", "event_type"]
-    readonly_fields = [
-        "subscription",
-        "event_type",
-        "payload",
-        "status",
-        "attempts",
-        "response_status",
-        "error",
-        "created_at",
-        "last_attempt_at",
-    ]
+    readonly_fields = ["subscription", *WebhookDeliverySerializer.Meta.fields[2:]]
     actions = ["redeliver"]
 
     def has_add_permission(self, request):

@@ -55,16 +55,5 @@ def test_the_check_sees_imports_inside_functions_and_relative_ones():
 
 
 def test_the_layers_are_the_documented_order():
-    assert LAYERS == [
-        "core",
-        "jobs",
-        "aimodels",
-        "projects",
-        "kanban",
-        "chat",
-        "activity",
-        "webhooks",
-        "orchestrator",
-    ]
     readme = " ".join((ROOT / "README.md").read_text().split())
     assert " < ".join(LAYERS) in readme
