@@ -31,6 +31,12 @@ def chat_session_complete(*, session: ChatSession) -> ChatSession:
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is already {session.status}.")
+    answering = job_in_progress(kind=Job.Kind.CHAT_MESSAGE, subject="session", key=str(session.pk))
+    if answering is not None:
+        raise Conflict(
+            f"The agent is still answering a message (job {answering.pk}); "
+            "wait for it, or cancel the job, then complete the session."
+        )
     session.status = ChatSession.Status.COMPLETED
     session.save(update_fields=["status", "updated_at"])
     return session

@@ -246,6 +246,12 @@ def interview_finish(*, interview: Interview, status: str) -> Interview:
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is already {interview.status}.")
+    answering = job_in_progress(kind=Job.Kind.INTERVIEW_MESSAGE, subject="interview", key=str(interview.pk))
+    if answering is not None:
+        raise Conflict(
+            f"The interviewer is still answering a message (job {answering.pk}); "
+            "wait for it, or cancel the job, then close the interview."
+        )
     interview.status = status
     interview.save(update_fields=["status", "updated_at"])
     return interview

@@ -82,6 +82,11 @@ class Adapter:
             importlib.import_module(helper)
         return importlib.import_module(self.sdk_name)
 
+    def load(self) -> None:
+        """Import the SDK and its HTTP client (the first call in a process takes seconds), so
+        that neither a call's latency nor its deadline counts the import."""
+        self.sdk, httpx2()
+
     def client_options(self, *, timeout: float) -> dict:
         # The SDK's own retries would retry a timeout too, and wait past the deadline: ours do neither.
         return {
@@ -104,7 +109,7 @@ class Adapter:
         """One streamed model call, retried on connection errors, 429 and 5xx (honouring
         Retry-After) up to `max_retries` times, never on a timeout, never once text has been
         streamed, and never past `timeout` in all."""
-        sdk, transport = self.sdk, httpx2()  # imported (the first time) before the clock starts
+        sdk, transport = self.sdk, httpx2()
         retries = int(config.get("max_retries", DEFAULT_MAX_RETRIES))
         deadline = time.monotonic() + float(config.get("timeout", DEFAULT_TIMEOUT))
         streamed = False

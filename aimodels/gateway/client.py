@@ -34,9 +34,11 @@ def complete(
     release_connection()
     if config.get("system_prompt"):
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
+    adapter = adapter_for(ai_model)
+    adapter.load()
     started = time.monotonic()
     try:
-        completion = adapter_for(ai_model).complete(
+        completion = adapter.complete(
             messages=messages,
             tools=list(tools),
             config=config,

@@ -78,11 +78,12 @@ def _submit(
     return job
 
 
-def job_in_progress(*, kind: str, subject: str, key: str, but: Job) -> Job | None:
-    """Another queued or running job of `kind` on the same object (`input[subject] == key`):
-    an interview or a session answers one message at a time."""
+def job_in_progress(*, kind: str, subject: str, key: str, but: Job | None = None) -> Job | None:
+    """A queued or running job of `kind` on the same object (`input[subject] == key`), other
+    than `but`: an interview or a session answers one message at a time, and is not closed
+    while it answers."""
     unfinished = Job.objects.filter(kind=kind, status__in=Job.UNFINISHED, **{f"input__{subject}": key})
-    return unfinished.exclude(pk=but.pk).first()
+    return (unfinished if but is None else unfinished.exclude(pk=but.pk)).first()
 
 
 def _dispatch(job_id) -> None:

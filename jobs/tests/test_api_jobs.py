@@ -229,6 +229,28 @@ class TestQueued:
         assert first["id"] in interview_again.json()["detail"] and chat["id"] in chat_again.json()["detail"]
         assert Message.objects.count() == 1 and len(Interview.objects.get().conversation_data) == 1
 
+    @pytest.mark.parametrize("action", ["complete", "cancel"])
+    def test_an_interview_is_not_closed_while_its_turn_runs(self, owner_client, owner, openai_server, action):
+        ai_model_on(openai_server)
+        interview = InterviewFactory(project__owner=owner)
+        job = turn(owner_client, interview).json()
+
+        refused = owner_client.post(f"/api/v1/interviews/{interview.pk}/{action}/")
+
+        assert refused.status_code == 409 and job["id"] in refused.json()["detail"]
+        assert Interview.objects.get().status == "active"
+
+    def test_a_session_is_not_completed_while_its_turn_runs(self, owner_client, owner, openai_server):
+        ai_model_on(openai_server)
+        session = ChatSessionFactory(task__project__owner=owner)
+        job = owner_client.post(f"/api/v1/chat-sessions/{session.pk}/messages/", {"content": "Go"}).json()
+
+        refused = owner_client.post(f"/api/v1/chat-sessions/{session.pk}/complete/")
+
+        assert refused.status_code == 409 and job["id"] in refused.json()["detail"]
+        session.refresh_from_db()
+        assert session.status == "active"
+
 
 @pytest.mark.django_db
 def test_an_inline_job_shows_job_results_in_the_jobs_result(owner_client, owner, openai_server):
