@@ -1,12 +1,17 @@
 """API errors: the exceptions the services raise, their one-line text, and the handler that
 answers them in the one error shape."""
 
+import logging
+
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import redirect
 from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
 
 
 class Conflict(exceptions.APIException):
@@ -44,6 +49,21 @@ def error_code(exc: exceptions.APIException) -> str:
     return codes if isinstance(codes, str) else exc.default_code
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """The database could not be reached, or dropped the connection (a restart, a failover):
+    nothing was answered from it; try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is unavailable; try again in a few seconds."
+    default_code = "database_unavailable"
+    wait = 2  # seconds: DRF sends it as Retry-After
+
+
+# What the database driver raises when the server is gone (connection lost, shut down, the
+# pool exhausted): never the request's fault.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
@@ -51,14 +71,17 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus: model validation errors become 400s, and the
-    browsable API sends anonymous visitors to the login page."""
+    """DRF's handler, plus: model validation errors become 400s, a database that is down a
+    503 with Retry-After, and the browsable API sends anonymous visitors to the login page."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
     if isinstance(exc, RequestDataTooBig):  # a body without Content-Length, read past the limit
         exc = PayloadTooLarge()
+    if isinstance(exc, DATABASE_DOWN):
+        logger.warning("Database unavailable: %s", exc)
+        exc = DatabaseUnavailable()
     request = context.get("request")
     if (
         isinstance(exc, exceptions.NotAuthenticated)

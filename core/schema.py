@@ -20,8 +20,8 @@ ValidationErrorSerializer = inline_serializer(
 
 
 class AutoSchema(openapi.AutoSchema):
-    """Documents 400/401/403/404 (and 413 for bodies, 429 where throttled) next to each
-    operation's own responses.
+    """Documents 400/401/403/404 (and 413 for bodies, 429 where throttled, 503 when the
+    database is unavailable) next to each operation's own responses.
 
     Only GETs are paginated and filtered here: a POST that answers several objects (a chat
     turn, a bulk write) answers a plain array, and takes no list parameters.
@@ -67,6 +67,7 @@ class AutoSchema(openapi.AutoSchema):
             errors["413"] = ErrorSerializer
         if self.view.get_throttles():
             errors["429"] = ErrorSerializer
+        errors["503"] = ErrorSerializer  # the database is unavailable (with Retry-After)
         for code, serializer in errors.items():
             responses.setdefault(code, self._get_response_for_code(serializer, code, direction=direction))
         return responses

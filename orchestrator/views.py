@@ -1,10 +1,13 @@
 """Django's error views, answering the API's JSON shape `{"detail": ...}` under /api/."""
 
-from django.http import JsonResponse
+import sys
+
+from django.http import HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 
+from core.exceptions import DATABASE_DOWN, DatabaseUnavailable
 from core.middleware import is_api
 
 
@@ -21,6 +24,16 @@ def page_not_found(request, exception, template_name=defaults.ERROR_404_TEMPLATE
 
 
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
+    """A database that is down (raised outside a view's own handling: a middleware, admin)
+    is a 503 with Retry-After, not an error of ours."""
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        unavailable = DatabaseUnavailable()
+        if is_api(request):
+            response = JsonResponse({"detail": unavailable.detail}, status=503)
+        else:
+            response = HttpResponse(unavailable.detail, status=503, content_type="text/plain")
+        response["Retry-After"] = str(unavailable.wait)
+        return response
     if is_api(request):
         return JsonResponse({"detail": "Internal server error."}, status=500)
     return defaults.server_error(request, template_name)
