@@ -72,6 +72,10 @@ class Job(UUIDModel):
     )
     input = models.JSONField(default=dict, blank=True)
     attempts = models.PositiveIntegerField(default=0, help_text="Deliveries to a worker so far.")
+    dispatches = models.PositiveIntegerField(
+        default=0, help_text="Messages sent for it to the workers; only the latest runs it."
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When it was last sent again.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -186,6 +186,20 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 JOBS_INLINE = not CELERY_BROKER_URL
 # The Celery application jobs are sent through (loaded only when a job is queued).
 JOBS_CELERY_APP = "orchestrator.celery.app"
+# A job still queued this many seconds after it was sent is sent again (a broker outage, a
+# message lost); the workers' beat looks every JOBS_DISPATCH_INTERVAL seconds.
+JOBS_REDISPATCH_AFTER = env.float("JOBS_REDISPATCH_AFTER", default=60)
+JOBS_DISPATCH_INTERVAL = env.float("JOBS_DISPATCH_INTERVAL", default=15)
+CELERY_BEAT_SCHEDULE = {
+    "jobs-dispatch-queued": {"task": "jobs.dispatch_queued", "schedule": JOBS_DISPATCH_INTERVAL},
+}
+# Two queues: AI work, and webhook deliveries (so a slow receiver never holds up AI work).
+# A worker serves both unless told otherwise (`-Q webhooks` for a worker of its own).
+CELERY_TASK_DEFAULT_QUEUE = "jobs"
+CELERY_TASK_QUEUES = {"jobs": {}, "webhooks": {}}
+# Publishing to a broker that is down fails fast: the job waits in its row (see above).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -5,6 +5,7 @@ domain: apps declare their kinds (`job_kind`) and start them (`job_start`).
     job = job_start(Job.Kind.PROMPT_GENERATE, subject=interview, owner=user, ai_model=model)
 """
 
+from jobs.services.dispatch import dispatch_queued
 from jobs.services.events import MAX_WAIT_SECONDS, job_events, job_wait
 from jobs.services.idempotency import IdempotencyKeyReused
 from jobs.services.kinds import KINDS, job_kind
@@ -18,6 +19,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "JobCancelled",
     "JobRun",
+    "dispatch_queued",
     "execute",
     "job_cancel",
     "job_events",

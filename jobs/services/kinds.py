@@ -30,6 +30,8 @@ class KindSpec:
     prepared: tuple[str, ...] = ()
     # What the handler receives: JobRun, or a subclass that offers more (model calls).
     run_class: type | None = None
+    # The Celery queue its messages go to (workers serve `jobs` and `webhooks` by default).
+    queue: str = "jobs"
 
 
 KINDS: dict[str, KindSpec] = {}

@@ -38,11 +38,15 @@ class ModelDeleted(Conflict):
     default_detail = "The job's AI model was deleted before it ran."
 
 
-def execute(job_id, *, worker: str = "inline") -> None:
+def execute(job_id, *, dispatch: int | None = None, worker: str = "inline") -> None:
     """Run a job: claim it, call its handler, record how it ended. A job that has finished
-    or was cancelled is left alone; a running one is taken over (its worker was lost).
-    `worker` names who runs it, in the job's `status` event."""
-    claimed = Job.objects.filter(pk=job_id, status__in=Job.UNFINISHED).update(
+    or was cancelled is left alone; a running one is taken over (its worker was lost). A
+    worker's message claims it only if it is the job's latest (`dispatch`, its number; see
+    `dispatch`). `worker` names who runs it, in the job's `status` event."""
+    claimable = Job.objects.filter(pk=job_id, status__in=Job.UNFINISHED)
+    if dispatch is not None:
+        claimable = claimable.filter(dispatches=dispatch)
+    claimed = claimable.update(
         status=Job.Status.RUNNING, attempts=F("attempts") + 1, started_at=Coalesce(F("started_at"), Now())
     )
     if not claimed:

@@ -4,10 +4,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.module_loading import import_string
 
-from core.db import in_transaction
 from jobs.models import Job, JobEvent
+from jobs.services.dispatch import dispatch
 from jobs.services.idempotency import replayed, request_digest
 from jobs.services.kinds import KINDS
 from jobs.signals import job_submitting
@@ -63,6 +62,7 @@ def _submit(
                 input=input,
                 idempotency_key=idempotency_key,
                 request_digest=digest if idempotency_key else "",
+                dispatches=0 if settings.JOBS_INLINE else 1,
                 **links,
             )
             if prepare is not None and (more := prepare(job)):
@@ -74,7 +74,7 @@ def _submit(
         if idempotency_key and (job := replayed(owner=owner, idempotency_key=idempotency_key, digest=digest)):
             return job
         raise
-    _dispatch(job.pk)
+    dispatch(job)
     return job
 
 
@@ -84,18 +84,3 @@ def job_in_progress(*, kind: str, subject: str, key: str, but: Job | None = None
     while it answers."""
     unfinished = Job.objects.filter(kind=kind, status__in=Job.UNFINISHED, **{f"input__{subject}": key})
     return (unfinished if but is None else unfinished.exclude(pk=but.pk)).first()
-
-
-def _dispatch(job_id) -> None:
-    """Inline (no CELERY_BROKER_URL): run it here once the transaction commits. Otherwise
-    queue it for a worker, also after the commit, so the worker finds the job."""
-    from jobs.services.run import execute
-
-    if settings.JOBS_INLINE:
-        if in_transaction():
-            transaction.on_commit(lambda: execute(job_id))
-        else:
-            execute(job_id)
-        return
-    celery = import_string(settings.JOBS_CELERY_APP)
-    transaction.on_commit(lambda: celery.send_task("jobs.run_job", args=[str(job_id)]))

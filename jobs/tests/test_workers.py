@@ -21,6 +21,7 @@ from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on
 from core.testing import postgres_only, run_in_threads
 from jobs.models import Job, JobEvent
+from jobs.tests.conftest import use_broker
 from kanban.models import Task
 from projects.models import Interview
 from projects.tests.factories import InterviewFactory, UserFactory
@@ -34,12 +35,9 @@ VISIBILITY_TIMEOUT = 6
 
 @pytest.fixture
 def broker(settings):
-    from orchestrator.celery import app
-
     queue = redis.Redis.from_url(BROKER)
     queue.flushdb()
-    settings.JOBS_INLINE, settings.CELERY_BROKER_URL = False, BROKER
-    app.conf.broker_url = BROKER
+    use_broker(settings, BROKER)
     yield
     queue.flushdb()
 
@@ -47,22 +45,23 @@ def broker(settings):
 class Workers:
     """Worker processes, each in its own process group (so SIGKILL takes its pool too)."""
 
-    def __init__(self, names, logs: Path):
+    def __init__(self, names, logs: Path, *, broker: str = BROKER, options=(), **env):
         db = connection.settings_dict
         env = {
             **os.environ,
             "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "CELERY_BROKER_URL": BROKER,
+            "CELERY_BROKER_URL": broker,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
             "CELERY_RESTORE_INTERVAL": "1",
             "OUTBOUND_ALLOW_LOOPBACK": "true",
+            **env,
         }
         celery = Path(sys.executable).parent / "celery"
         self.logs = {name: logs / f"{name}.log" for name in names}
         self.processes = {
             name: subprocess.Popen(
                 [celery, "-A", "orchestrator", "worker", "--concurrency", "1", "-n", f"{name}@%h"]
-                + ["--without-gossip", "--without-mingle", "--loglevel", "info"],
+                + ["--without-gossip", "--without-mingle", "--loglevel", "info", *options],
                 env=env,
                 stdout=self.logs[name].open("w"),
                 stderr=subprocess.STDOUT,
@@ -101,11 +100,11 @@ def workers(broker, tmp_path):
     started.stop()
 
 
-def post(url, token, data) -> dict:
+def post(url, token, data, headers=None) -> dict:
     request = urllib.request.Request(
         url,
         data=json.dumps(data).encode(),
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json", **(headers or {})},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status in (200, 202)
