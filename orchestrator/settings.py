@@ -192,6 +192,11 @@ JOBS_REDISPATCH_AFTER = env.float("JOBS_REDISPATCH_AFTER", default=60)
 JOBS_DISPATCH_INTERVAL = env.float("JOBS_DISPATCH_INTERVAL", default=15)
 CELERY_BEAT_SCHEDULE = {
     "jobs-dispatch-queued": {"task": "jobs.dispatch_queued", "schedule": JOBS_DISPATCH_INTERVAL},
+    "webhooks-deliver-due": {
+        "task": "webhooks.deliver_due",
+        "schedule": JOBS_DISPATCH_INTERVAL,
+        "options": {"queue": "webhooks"},
+    },
 }
 # Two queues: AI work, and webhook deliveries (so a slow receiver never holds up AI work).
 # A worker serves both unless told otherwise (`-Q webhooks` for a worker of its own).
@@ -334,3 +339,5 @@ LOGIN_REDIRECT_URL = "/api/v1/"
 # Webhook deliveries: tries per delivery, and the first wait between tries (doubling).
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=5)
 WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=1.0)
+# One attempt's time; inline (no broker), a write's deliveries share it in all.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=3.0)

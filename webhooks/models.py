@@ -1,5 +1,6 @@
 import uuid
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from core.fields import EncryptedTextField
@@ -51,6 +52,11 @@ class WebhookDelivery(UUIDModel):
     payload = models.JSONField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it is tried (again), while pending; an attempt moves it on first.",
+    )
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -61,6 +67,7 @@ class WebhookDelivery(UUIDModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
 
     def __str__(self):
         return f"{self.event_type} → {self.subscription_id} ({self.status})"
@@ -68,3 +75,20 @@ class WebhookDelivery(UUIDModel):
     @property
     def message_id(self) -> str:
         return f"msg_{uuid.UUID(str(self.pk)).hex}"
+
+
+class WebhookOutbox(models.Model):
+    """The events one transaction made for one project, written in that transaction and
+    matched to the project's subscriptions after it commits (then deleted): a write pays one
+    row, whatever the number of subscriptions, and an event is never lost to a crash or a
+    broker outage between the commit and its deliveries."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    events = models.JSONField(default=list, encoder=DjangoJSONEncoder, help_text="[{type, data}], in order.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "webhook outbox"
+
+    def __str__(self):
+        return f"{len(self.events)} event(s) of {self.project_id}"

@@ -1,11 +1,11 @@
 """What webhooks deliver: each stored activity record and each finished AI job, as signals
 tell of them."""
 
-from webhooks.services import emit
+from webhooks.services import enqueue
 
 
 def activity_stored(sender, *, activity, event_type, **kwargs):
-    emit(
+    enqueue(
         project_id=activity.project_id,
         event_type=event_type,
         data={
@@ -20,5 +20,4 @@ def activity_stored(sender, *, activity, event_type, **kwargs):
 
 
 def job_finished(sender, *, job, **kwargs):
-    if job.kind != job.Kind.WEBHOOK_DELIVERY:  # a delivery's own end is not an event
-        emit(project_id=job.project_id, event_type=f"job.{job.status}", data={"id": job.pk, "kind": job.kind})
+    enqueue(project_id=job.project_id, event_type=f"job.{job.status}", data={"id": job.pk, "kind": job.kind})

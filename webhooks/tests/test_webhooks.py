@@ -1,12 +1,15 @@
 """Webhooks end to end: a real local HTTP receiver that verifies each Standard Webhooks
 signature with the secret the API showed once."""
 
+import io
 import json
 import threading
+import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 from standardwebhooks import Webhook
 
@@ -107,10 +110,13 @@ class TestDelivery:
     def test_failures_are_retried_with_backoff_then_logged_as_failed(self, owner_client, project, receiver):
         subscribe(owner_client, project, receiver, ["task.created"])
         receiver.statuses.extend([500, 503])
-
-        TaskFactory(project=project)
+        TaskFactory(project=project)  # the first attempt, inline
         receiver.statuses.extend([500, 500, 500])
         TaskFactory(project=project)
+
+        for _ in range(3):  # the retries, as they fall due
+            time.sleep(0.05)
+            call_command("deliver_webhooks", stdout=io.StringIO())
 
         first, second = WebhookDelivery.objects.order_by("created_at")
         assert (first.status, first.attempts, first.response_status) == ("succeeded", 3, 200)
@@ -121,7 +127,11 @@ class TestDelivery:
         subscription = subscribe(owner_client, project, receiver, ["task.created"])
         receiver.statuses.extend([500, 500, 500])
         TaskFactory(project=project)
+        for _ in range(2):
+            time.sleep(0.05)
+            call_command("deliver_webhooks", stdout=io.StringIO())
         delivery = WebhookDelivery.objects.get()
+        assert (delivery.status, delivery.attempts) == ("failed", 3)
 
         response = owner_client.post(
             f"/api/v1/webhooks/{subscription['id']}/deliveries/{delivery.pk}/redeliver/"
@@ -129,6 +139,7 @@ class TestDelivery:
 
         delivery.refresh_from_db()
         assert response.status_code == 202
+        assert (response.json()["status"], response.json()["attempts"]) == ("succeeded", 4)  # inline: done
         assert (delivery.status, delivery.attempts) == ("succeeded", 4)
         assert receiver.received[-1]["headers"]["webhook-id"] == receiver.received[0]["headers"]["webhook-id"]
         assert receiver.received[-1]["verified"]
@@ -145,7 +156,7 @@ class TestDelivery:
 
         (event,) = receiver.received
         assert event["body"]["data"]["kind"] == "commit_generate"
-        assert not Job.objects.filter(kind="webhook_delivery", status="failed").exists()
+        assert Job.objects.count() == 1  # deliveries are not jobs
 
     def test_inactive_subscriptions_and_other_projects_get_nothing(
         self, owner_client, owner, project, receiver
@@ -198,3 +209,101 @@ class TestRules:
             (stored,) = cursor.fetchone()
 
         assert created["secret"] not in stored
+
+
+class TestOutOfTheWritePath:
+    def test_one_transaction_is_one_outbox_row_whatever_it_records(
+        self, owner_client, project, receiver, settings
+    ):
+        from django.db import transaction
+
+        from jobs.tests.conftest import use_broker
+        from kanban import services
+        from webhooks.models import WebhookOutbox
+
+        subscribe(owner_client, project, receiver, ["*"])
+        use_broker(settings, "memory://")  # workers mode: the dispatch waits for one
+        with transaction.atomic():
+            first = services.task_create(project=project, title="Cart")
+            services.task_create(project=project, title="Pay", dependencies=[first])
+            services.task_move(task=first, status="todo")
+
+        (outbox,) = WebhookOutbox.objects.all()
+        assert [event["type"] for event in outbox.events] == [
+            "task.created",
+            "task.created",
+            "task.changed",
+            "task.moved",
+        ]
+        assert not WebhookDelivery.objects.exists() and receiver.received == []
+
+        # The broker never took the dispatch: deliver_due finds the row once it is old enough.
+        WebhookOutbox.objects.update(created_at=outbox.created_at.replace(year=2020))
+        settings.JOBS_INLINE = True
+        call_command("deliver_webhooks", stdout=io.StringIO())
+
+        assert not WebhookOutbox.objects.exists()
+        assert [r["body"]["type"] for r in receiver.received] == [e["type"] for e in outbox.events]
+
+    def test_a_redirect_is_a_failed_attempt_and_is_not_followed(self, owner_client, project, receiver):
+        subscribe(owner_client, project, receiver, ["task.created"])
+        receiver.statuses.append(302)
+
+        TaskFactory(project=project)
+
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.status, delivery.response_status, delivery.error) == ("pending", 302, "HTTP 302")
+        assert len(receiver.received) == 1
+
+    def test_the_address_checked_is_the_address_connected_to(
+        self, owner_client, project, receiver, monkeypatch
+    ):
+        """A name that resolves to an allowed address when checked, and to the metadata
+        address right after (DNS rebinding), is still sent to the address that was checked."""
+        import socket
+
+        port = receiver.server.server_address[1]
+        subscription = subscribe(owner_client, project, receiver, ["task.created"])
+        WebhookSubscription.objects.filter(pk=subscription["id"]).update(
+            url=f"http://hooks.test:{port}/hooks"
+        )
+        answers = iter(["127.0.0.1"] + ["169.254.169.254"] * 10)
+        real = socket.getaddrinfo
+
+        def rebinding(host, *args, **kwargs):
+            if host == "hooks.test":
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+            return real(host, *args, **kwargs)
+
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        TaskFactory(project=project)
+
+        assert WebhookDelivery.objects.get().status == "succeeded"
+        assert receiver.received[0]["headers"]["host"] == f"hooks.test:{port}"
+
+    def test_inline_deliveries_share_one_attempts_time(self, owner_client, project, settings):
+        """Five subscriptions to a receiver that never answers delay a write by one attempt's
+        timeout, not five: what is left is due for deliver_webhooks."""
+        import socket
+        import time as clock
+
+        hanging = socket.socket()
+        hanging.bind(("127.0.0.1", 0))
+        hanging.listen(16)
+        url = f"http://127.0.0.1:{hanging.getsockname()[1]}/hooks"
+        settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+        for _ in range(5):
+            owner_client.post(
+                "/api/v1/webhooks/", {"project": str(project.pk), "url": url, "event_types": ["*"]}
+            )
+        try:
+            started = clock.monotonic()
+            owner_client.post("/api/v1/tasks/", {"project": str(project.pk), "title": "Cart"})
+            took = clock.monotonic() - started
+        finally:
+            hanging.close()
+
+        assert took < 1.5  # one attempt's time (0.5 s), not five
+        deliveries = WebhookDelivery.objects.filter(event_type="task.created")
+        assert deliveries.count() == 5
+        assert {d.status for d in deliveries} == {"pending"}
