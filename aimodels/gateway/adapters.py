@@ -88,12 +88,15 @@ class Adapter:
         self.sdk, httpx2()
 
     def client_options(self, *, timeout: float) -> dict:
-        # The SDK's own retries would retry a timeout too, and wait past the deadline: ours do neither.
+        # The SDK's own retries would retry a timeout too, and wait past the deadline: ours do
+        # neither. Its client follows redirects, to addresses never checked: ours follows none
+        # (a 3xx is an error of the call, with its status).
         return {
             "api_key": self.ai_model.api_key or NO_KEY,
             "base_url": self.ai_model.base_url or None,
             "timeout": timeout,
             "max_retries": 0,
+            "http_client": self.sdk.DefaultHttpxClient(follow_redirects=False, timeout=timeout),
         }
 
     def complete(

@@ -210,6 +210,8 @@ class FakeProvider:
                 time.sleep(reply.delay)
                 if reply.status != 200:
                     headers = {} if reply.retry_after is None else {"Retry-After": str(reply.retry_after)}
+                    if 300 <= reply.status < 400:  # to this very endpoint: a client that follows comes back
+                        headers["Location"] = self.path
                     return self._send(reply.status, provider._error(reply.status, reply.error), headers)
                 self._send_stream(provider._stream(body, reply), reply.chunk_delay)
 

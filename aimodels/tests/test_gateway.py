@@ -226,6 +226,14 @@ class TestRealModelBehaviour:
             complete(model, messages=HI)
         assert len(provider_server.requests) == 1
 
+    def test_a_redirect_is_not_followed(self, provider_server):
+        model = ai_model_on(provider_server, config={"timeout": 5, "max_retries": 2})
+        provider_server.reply(status=307)
+
+        with pytest.raises(AIProviderError, match="answered HTTP 307"):
+            complete(model, messages=HI)
+        assert len(provider_server.requests) == 1
+
     def test_connection_errors_are_retried_within_the_timeout(self):
         model = AIModelFactory(base_url="http://127.0.0.1:9/v1", config={"timeout": 1.2, "max_retries": 5})
         started = time.monotonic()
