@@ -24,6 +24,15 @@ def pytest_configure():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _event_stream_listener_ends_first(django_db_setup, django_db_blocker):
+    """The streams' LISTEN connection (PostgreSQL) ends before the test database is dropped."""
+    yield
+    from core.streams import HUB
+
+    HUB.stop()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttles count in the cache; each test starts with none spent."""

@@ -9,6 +9,10 @@ class Verb(models.TextChoices):
     MOVED = "moved", "Moved"
     DELETED = "deleted", "Deleted"
     LABEL_MOVED = "label_moved", "Label moved"
+    # How a job ended.
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class Channel(models.TextChoices):
@@ -62,3 +66,8 @@ class Activity(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Activity is append-only.")
+
+    @property
+    def event_type(self) -> str:
+        """`<model>.<verb>`: `task.moved`, `job.succeeded`."""
+        return f"{self.object_type.split('.')[-1]}.{self.verb}"

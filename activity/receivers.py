@@ -2,6 +2,7 @@
 
 from activity.models import Activity
 from activity.signals import activity_recorded
+from jobs.models import Job
 
 
 def store_change(sender, *, instance, verb, changes, acting, project_id, **kwargs):
@@ -18,4 +19,21 @@ def store_change(sender, *, instance, verb, changes, acting, project_id, **kwarg
     )
     activity_recorded.send(
         sender=Activity, activity=activity, event_type=f"{instance._meta.model_name}.{verb}"
+    )
+
+
+def store_job_end(sender, *, job, **kwargs):
+    """A project's history, and so its event stream, shows how each of its AI jobs ended."""
+    if job.project_id is None:
+        return
+    Activity.objects.create(
+        project_id=job.project_id,
+        object_type=job._meta.label_lower,
+        object_id=str(job.pk),
+        object_repr=job.get_kind_display(),
+        verb=job.status,
+        changes={"status": {"from": Job.Status.RUNNING, "to": job.status}},
+        actor_id=job.owner_id,
+        channel=Activity.Channel.API if job.owner_id else Activity.Channel.COMMAND,
+        via={"job": str(job.pk), "kind": job.kind},
     )

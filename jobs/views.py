@@ -1,10 +1,5 @@
-import json
 import re
-import time
 
-from asgiref.sync import sync_to_async
-from django.core.handlers.asgi import ASGIRequest
-from django.http import StreamingHttpResponse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -12,24 +7,22 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.db import release_connection
 from core.schema import ErrorSerializer
+from core.stream_views import (
+    STREAM_PARAMETERS,
+    StreamNegotiation,
+    event_stream_response,
+    last_event_id,
+    stream_responses,
+)
+from core.streams import BATCH, Event, EventStream
 from jobs import services
 from jobs.filters import JobFilter
 from jobs.models import Job, JobEvent
 from jobs.serializers import JobSerializer
-
-# How often an open stream looks for new events, how often it sends a comment to keep the
-# connection open, and how long one connection lasts (the client reconnects with Last-Event-ID).
-STREAM_POLL_SECONDS = 0.2
-STREAM_KEEPALIVE_SECONDS = 15
-STREAM_MAX_SECONDS = 300
-# Milliseconds a client waits before it reconnects (EventSource reads it).
-STREAM_RETRY_MS = 1000
 
 PREFER_WAIT = re.compile(r"(?:^|[,;])\s*wait\s*=\s*\"?(\d{1,6})\"?\s*(?=$|[,;])", re.IGNORECASE)
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -54,18 +47,6 @@ AI_ACTION_PARAMETERS = [
         ),
     ),
 ]
-
-
-StreamedEventSerializer = inline_serializer(
-    name="JobStreamEvent",
-    fields={
-        "id": serializers.CharField(help_text="The event's id: resume after it with Last-Event-ID."),
-        "event": serializers.ChoiceField(choices=JobEvent.Type.choices),
-        "data": serializers.CharField(
-            help_text="A JSON object; its fields depend on the event (see the README)."
-        ),
-    },
-)
 
 
 # An AI action's 409: a reused idempotency key, a model that cannot be called, or a project
@@ -123,51 +104,20 @@ def job_response(request, job: Job) -> Response:
     return Response(JobSerializer(job).data, status=code, headers=headers)
 
 
-class StreamNegotiation(BaseContentNegotiation):
-    """The events endpoint answers an event stream to any Accept (EventSource sends
-    `text/event-stream`), and its errors in JSON."""
+def job_stream(job_id, after: int) -> EventStream:
+    """The job's events after `after`, then new ones as they are written, until its final
+    `done` or `error` (or streams.MAX_SECONDS, after which the client reconnects)."""
 
-    def select_parser(self, request, parsers):
-        return parsers[0] if parsers else None
+    def fetch(since: int) -> list[Event]:
+        return [
+            Event(event.pk, event.type, event.data, final=event.type in JobEvent.FINAL)
+            for event in services.job_events(job_id=job_id, after=since, limit=BATCH)
+        ]
 
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
+    def over() -> bool:
+        return Job.objects.filter(pk=job_id, status__in=Job.FINISHED).exists()
 
-
-def _sse(event: JobEvent) -> str:
-    return f"id: {event.pk}\nevent: {event.type}\ndata: {json.dumps(event.data)}\n\n"
-
-
-def event_stream(job_id, after: int):
-    """The job's events after `after`, then new ones as they are written, until the final
-    `done` or `error` (or STREAM_MAX_SECONDS, after which the client reconnects)."""
-    yield f"retry: {STREAM_RETRY_MS}\n\n"
-    started = quiet_since = time.monotonic()
-    while True:
-        events = services.job_events(job_id=job_id, after=after)
-        finished = not events and Job.objects.filter(pk=job_id, status__in=Job.FINISHED).exists()
-        release_connection()  # no connection is held while the stream waits
-        for event in events:
-            after = event.pk
-            yield _sse(event)
-            if event.type in JobEvent.FINAL:
-                return
-        if finished or time.monotonic() - started > STREAM_MAX_SECONDS:
-            return
-        if events:
-            quiet_since = time.monotonic()
-            continue
-        if time.monotonic() - quiet_since > STREAM_KEEPALIVE_SECONDS:
-            quiet_since = time.monotonic()
-            yield ": keep-alive\n\n"
-        time.sleep(STREAM_POLL_SECONDS)
-
-
-async def async_event_stream(job_id, after: int):
-    """The same stream for an ASGI server: each wait happens in a thread, not the event loop."""
-    chunks = event_stream(job_id, after)
-    while (chunk := await sync_to_async(next, thread_sensitive=False)(chunks, None)) is not None:
-        yield chunk
+    return EventStream(channel=f"job:{job_id}", fetch=fetch, after=after, over=over)
 
 
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -189,29 +139,11 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return Response(JobSerializer(services.job_cancel(job=self.get_object())).data)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "Last-Event-ID",
-                OpenApiTypes.INT,
-                OpenApiParameter.HEADER,
-                description="Resume after this event id (browsers send it when they reconnect).",
-            ),
-            OpenApiParameter(
-                "last_event_id",
-                OpenApiTypes.INT,
-                OpenApiParameter.QUERY,
-                description="The same, for clients that cannot set headers.",
-            ),
-        ],
-        responses={
-            (200, "text/event-stream"): OpenApiResponse(
-                StreamedEventSerializer,
-                description=(
-                    "Server-sent events, each with an `id:`: `status`, `token` (text as the model "
-                    "writes it), `tool_call`, `tool_result`, then a final `done` or `error`."
-                ),
-            ),
-        },
+        parameters=STREAM_PARAMETERS,
+        responses=stream_responses(
+            "Server-sent events, each with an `id:`: `status`, `token` (text as the model writes it), "
+            "`tool_call`, `tool_result`, then a final `done` or `error`; each `data:` a JSON object."
+        ),
         filters=False,
     )
     @action(
@@ -226,23 +158,4 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         """The job's events as a `text/event-stream`, from the start or after `Last-Event-ID`;
         it ends with the job's `done` or `error` event."""
         job = self.get_object()
-        after = self._last_event_id(request)
-        asgi = isinstance(request._request, ASGIRequest)
-        stream = async_event_stream(job.pk, after) if asgi else event_stream(job.pk, after)
-        response = StreamingHttpResponse(stream, content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
-        response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
-        return response
-
-    @staticmethod
-    def _last_event_id(request) -> int:
-        for name, value in (
-            ("Last-Event-ID", request.headers.get("Last-Event-ID")),
-            ("last_event_id", request.query_params.get("last_event_id")),
-        ):
-            if value is None or value == "":
-                continue
-            if not value.isdigit() or len(value) > 18:
-                raise ValidationError({name: ["An event id: a whole number."]})
-            return int(value)
-        return 0
+        return event_stream_response(request, job_stream(job.pk, last_event_id(request) or 0))

@@ -336,6 +336,9 @@ OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/v1/"
 
+# How long one event stream connection lasts before the client reconnects (Last-Event-ID).
+STREAM_MAX_SECONDS = env.int("STREAM_MAX_SECONDS", default=300)
+
 # Webhook deliveries: tries per delivery, and the first wait between tries (doubling).
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=5)
 WEBHOOK_BACKOFF_SECONDS = env.float("WEBHOOK_BACKOFF_SECONDS", default=1.0)

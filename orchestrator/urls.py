@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from activity.views import ProjectActivityView, TaskActivityView
+from activity.views import ProjectActivityView, ProjectEventsView, TaskActivityView
 from core import token_views
 from core.throttling import login_throttled
 from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView, PromptPlanView
@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/projects/<uuid:pk>/next-task/", NextTaskView.as_view(), name="project-next-task"),
     path("api/v1/projects/<uuid:pk>/usage/", ProjectUsageView.as_view(), name="project-usage"),
     path("api/v1/projects/<uuid:pk>/activity/", ProjectActivityView.as_view(), name="project-activity"),
+    path("api/v1/projects/<uuid:pk>/events/", ProjectEventsView.as_view(), name="project-events"),
     path("api/v1/tasks/<uuid:pk>/activity/", TaskActivityView.as_view(), name="task-activity"),
     path(
         "api/v1/projects/<uuid:pk>/analyze-complexity/",
