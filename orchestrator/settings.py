@@ -197,6 +197,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": JOBS_DISPATCH_INTERVAL,
         "options": {"queue": "webhooks"},
     },
+    "prune": {"task": "orchestrator.prune", "schedule": 24 * 60 * 60},
 }
 # Two queues: AI work, and webhook deliveries (so a slow receiver never holds up AI work).
 # A worker serves both unless told otherwise (`-Q webhooks` for a worker of its own).
@@ -335,6 +336,13 @@ OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/v1/"
+
+# How long records that grow with use are kept, in days (empty: forever); see
+# orchestrator/retention.py and `manage.py prune`.
+RETAIN_JOB_EVENTS_DAYS = env.int("RETAIN_JOB_EVENTS_DAYS", default=30)
+RETAIN_MODEL_CALL_PAYLOADS_DAYS = env.int("RETAIN_MODEL_CALL_PAYLOADS_DAYS", default=90)
+RETAIN_WEBHOOK_DELIVERIES_DAYS = env.int("RETAIN_WEBHOOK_DELIVERIES_DAYS", default=30)
+RETAIN_ACTIVITY_DAYS = env.int("RETAIN_ACTIVITY_DAYS", default=None)
 
 # How long one event stream connection lasts before the client reconnects (Last-Event-ID).
 STREAM_MAX_SECONDS = env.int("STREAM_MAX_SECONDS", default=300)
