@@ -7,6 +7,7 @@ from django.db import models
 from aimodels.registry import known_setting, validate_setting_key, validate_setting_value
 from aimodels.validators import validate_ai_config
 from core import crypto
+from core.context import request_memo
 from core.fields import EncryptedTextField
 from core.history import Recorded
 from core.models import KeptColumns, TimeStampedModel, UUIDModel, choices_constraint
@@ -141,12 +142,17 @@ class AIModelFallback(models.Model):
 
 class SystemSettingsQuerySet(models.QuerySet):
     def value_of(self, key: str) -> Any:
-        """The stored value of `key`, else the registered default, else None."""
+        """The stored value of `key`, else the registered default, else None; read once per
+        request."""
+        memo = request_memo()
+        if memo is not None and ("setting", key) in memo:
+            return memo["setting", key]
         stored = self.filter(key=key).values_list("value", flat=True).first()
-        if stored is not None:
-            return stored
         setting = known_setting(key)
-        return setting.default if setting else None
+        value = stored if stored is not None else (setting.default if setting else None)
+        if memo is not None:
+            memo["setting", key] = value
+        return value
 
 
 class SystemSettings(Recorded, UUIDModel):
@@ -169,6 +175,11 @@ class SystemSettings(Recorded, UUIDModel):
 
     def __str__(self):
         return self.key
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if (memo := request_memo()) is not None:
+            memo.pop(("setting", self.key), None)  # later reads in this request see the change
 
     def clean(self):
         try:

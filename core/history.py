@@ -77,6 +77,14 @@ def record(instance, verb: str, changes: dict) -> None:
     )
 
 
+def read_for_update(queryset, **lookup):
+    """The row `lookup` names, locked for the rest of the transaction: its values as read are
+    the database's, so saving it records the change without reading the row again."""
+    instance = queryset.select_for_update().get(**lookup)
+    instance._recorded_before = instance._recorded_fields()
+    return instance
+
+
 class Recorded(models.Model):
     """A model whose creates, changes and deletes are recorded (see the module docstring).
     `activity_ignored`: fields left out; `activity_secrets`: fields recorded only as changed."""
@@ -90,7 +98,9 @@ class Recorded(models.Model):
     def save(self, *args, **kwargs):
         adding = self._state.adding
         with transaction.atomic(using=kwargs.get("using")):
-            before = None if adding else self._recorded_fields_in_db()
+            before = None if adding else self.__dict__.pop("_recorded_before", None)
+            if not adding and before is None:
+                before = self._recorded_fields_in_db()
             super().save(*args, **kwargs)
             after = self._recorded_fields()
             if adding:

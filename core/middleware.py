@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import JsonResponse
 
+from core.context import request_scope
 from core.history import acting
 from core.text import is_storable
 
@@ -47,14 +48,15 @@ class APIRequestGuardMiddleware:
         return None
 
 
-class ActingMiddleware:
+class RequestContextMiddleware:
     """Changes made while serving a request are recorded as the request's user's, through
-    `admin` under /admin/ and `api` elsewhere."""
+    `admin` under /admin/ and `api` elsewhere; and what the request reads once is kept for
+    it (`core.context`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         channel = "admin" if request.path_info.startswith("/admin/") else "api"
-        with acting(channel=channel, request=request):
+        with acting(channel=channel, request=request), request_scope():
             return self.get_response(request)

@@ -145,7 +145,10 @@ class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
 
     @property
     def is_blocked(self) -> bool:
-        """Whether a task this one depends on is not done."""
+        """Whether a task this one depends on is not done (from its prefetched dependencies,
+        when they are)."""
+        if "dependencies" in getattr(self, "_prefetched_objects_cache", {}):
+            return any(task.status != TaskStatus.DONE for task in self.dependencies.all())
         return self.dependencies.exclude(status=TaskStatus.DONE).exists()
 
     def save(self, *args, **kwargs):

@@ -12,9 +12,13 @@ from django.utils import timezone
 
 from aimodels.models import SystemSettings
 from core.exceptions import Conflict
-from core.history import record
+from core.history import read_for_update, record
 from kanban.models import BOARD_ORDER, COLUMN_OF, ORDER_GAP, STARTED, Task, TaskDependency
 from projects.models import Project
+
+# A task's references, checked by the database (and by the serializers' own lookups) rather
+# than by a query each in full_clean; Task.clean still checks their projects and depth.
+REFERENCES = ["project", "prompt", "parent"]
 
 
 def _lock_board(project_id) -> None:
@@ -193,7 +197,8 @@ def task_create(
     _check_wip_limit(project_id=project.pk, status=status)
     task = Task(project=project, title=title, status=status, **fields)
     task.order = _end_of_column(project_id=project.pk, status=status)
-    task.full_clean(validate_constraints=False)  # the database enforces them
+    # The database enforces references, uniqueness and constraints; the rest is checked here.
+    task.full_clean(exclude=REFERENCES, validate_unique=False, validate_constraints=False)
     task.save()
     if dependencies:
         _set_dependencies(task, dependencies)
@@ -211,7 +216,7 @@ def task_update(*, task: Task, **fields) -> Task:
     a concurrent move is never reverted by a stale `status` or `order`.
     """
     _lock_board(task.project_id)
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    task = read_for_update(Task.objects, pk=task.pk)
     status = fields.pop("status", task.status)
     if "dependencies" in fields:
         _set_dependencies(task, fields.pop("dependencies"))
@@ -219,7 +224,7 @@ def task_update(*, task: Task, **fields) -> Task:
     for name in changed:
         setattr(task, name, fields[name])
     if changed:
-        task.full_clean(exclude=["order"], validate_constraints=False)
+        task.full_clean(exclude=["order", *REFERENCES], validate_unique=False, validate_constraints=False)
         task.save(update_fields=[*changed, "updated_at"])
     if status != task.status:
         task = task_move(task=task, status=status, position=None)

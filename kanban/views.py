@@ -1,3 +1,4 @@
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -37,6 +38,12 @@ from projects.models import Project, Prompt
 WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
 
 
+def with_dependencies(task: Task) -> Task:
+    """The task with its dependencies read once, for both `dependencies` and `blocked`."""
+    prefetch_related_objects([task], "dependencies")
+    return task
+
+
 @extend_schema_view(
     create=extend_schema(responses={201: TaskSerializer, **WIP_LIMIT_RESPONSE}),
     update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
@@ -66,11 +73,16 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         answer lists those dependencies."""
         return Response(services.task_delete(task=self.get_object()))
 
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return queryset.prefetch_related("dependencies") if self.action == "retrieve" else queryset
+
     def perform_create(self, serializer):
-        serializer.instance = services.task_create(**serializer.validated_data)
+        serializer.instance = with_dependencies(services.task_create(**serializer.validated_data))
 
     def perform_update(self, serializer):
-        serializer.instance = services.task_update(task=serializer.instance, **serializer.validated_data)
+        task = services.task_update(task=serializer.instance, **serializer.validated_data)
+        serializer.instance = with_dependencies(task)
 
     @ai_action(TaskExpandSerializer)
     @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
@@ -92,7 +104,7 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         """Put the task at 0-based `position` of column `status` (omitted or past the end: last)."""
         move = TaskMoveSerializer(data=request.data)
         move.is_valid(raise_exception=True)
-        task = services.task_move(task=self.get_object(), **move.validated_data)
+        task = with_dependencies(services.task_move(task=self.get_object(), **move.validated_data))
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
 
 

@@ -14,6 +14,10 @@ from jobs.services import job_in_progress
 from projects import composition
 from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, PromptLabelMove
 
+# A prompt's references, checked by the database rather than by a query each in full_clean
+# (the database enforces uniqueness and constraints too); Prompt.clean checks their project.
+REFERENCES = ["project", "parent", "created_from_interview"]
+
 
 def _lock_lineage(lineage) -> None:
     # Locks every version of the lineage: two writers can then neither read the
@@ -50,7 +54,7 @@ def prompt_create(
         generated_by_ai_model=generated_by_ai_model,
         version=version,
     )
-    prompt.full_clean(validate_constraints=False)  # the database enforces them
+    prompt.full_clean(exclude=REFERENCES, validate_unique=False, validate_constraints=False)
     composition.check_components(prompt=prompt)
     prompt.save()
     return prompt
@@ -88,7 +92,7 @@ def prompt_update(*, prompt: Prompt, **fields) -> Prompt:
             )
     for name, value in fields.items():
         setattr(prompt, name, value)
-    prompt.full_clean(validate_constraints=False)
+    prompt.full_clean(exclude=REFERENCES, validate_unique=False, validate_constraints=False)
     composition.check_components(prompt=prompt)
     prompt.save()
     return prompt
