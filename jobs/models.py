@@ -16,7 +16,6 @@ class JobKind(models.TextChoices):
     TASK_PLAN = "task_plan", "Task planning"
     TASK_EXPAND = "task_expand", "Task expansion"
     COMPLEXITY_ANALYZE = "complexity_analyze", "Complexity analysis"
-    WEBHOOK_DELIVERY = "webhook_delivery", "Webhook delivery"
 
 
 class JobStatus(models.TextChoices):
