@@ -73,8 +73,9 @@ class Adapter:
     sdk_name = ""  # the SDK's module, imported on first use
     helpers: tuple[str, ...] = ()  # its modules the adapter uses besides
 
-    def __init__(self, ai_model: AIModel):
+    def __init__(self, ai_model: AIModel, *, addresses=()):
         self.ai_model = ai_model
+        self.addresses = [str(address) for address in addresses]  # where its base URL was checked
 
     @property
     def sdk(self):
@@ -96,7 +97,9 @@ class Adapter:
             "base_url": self.ai_model.base_url or None,
             "timeout": timeout,
             "max_retries": 0,
-            "http_client": self.sdk.DefaultHttpxClient(follow_redirects=False, timeout=timeout),
+            "http_client": self.sdk.DefaultHttpxClient(
+                follow_redirects=False, timeout=timeout, transport=self.pinned_transport()
+            ),
         }
 
     def complete(
@@ -160,6 +163,25 @@ class Adapter:
             f"AI model '{self.ai_model.name}' answered HTTP {exc.status_code}: {message}",
             provider_status=exc.status_code,
         )
+
+    def pinned_transport(self):
+        """Connections to the base URL's host go to an address checked before the call, not
+        to what the name resolves to when the SDK connects (no rebinding in between); TLS
+        still checks the certificate against the name. None: the provider's own host."""
+        if not self.addresses:
+            return None
+        httpcore2, transport = importlib.import_module("httpcore2"), httpx2().HTTPTransport()
+        checked, address = httpx2().URL(self.ai_model.base_url).host, self.addresses[0]
+
+        class Pinned(httpcore2.SyncBackend):
+            def connect_tcp(self, host, port, **options):
+                if host != checked:  # no redirect is followed: only the checked host is called
+                    raise httpcore2.ConnectError(f"{host} is not the host that was checked.")
+                return super().connect_tcp(address, port, **options)
+
+        ssl_context = transport._pool._ssl_context
+        transport._pool = httpcore2.ConnectionPool(ssl_context=ssl_context, network_backend=Pinned())
+        return transport
 
     @staticmethod
     def error_message(exc) -> str:
@@ -362,5 +384,5 @@ ADAPTERS = {
 }
 
 
-def adapter_for(ai_model: AIModel) -> Adapter:
-    return ADAPTERS[ai_model.provider](ai_model)
+def adapter_for(ai_model: AIModel, *, addresses=()) -> Adapter:
+    return ADAPTERS[ai_model.provider](ai_model, addresses=addresses)

@@ -10,7 +10,7 @@ from aimodels.gateway.adapters import adapter_for
 from aimodels.gateway.base import AIModelUnavailable, AIProviderError, AIProviderTimeout, Completion, ToolSpec
 from aimodels.models import AIModel, SystemSettings
 from core.db import in_transaction, release_connection
-from core.outbound import validate_outbound_url
+from core.outbound import checked_addresses
 from core.text import storable, storable_json
 
 logger = logging.getLogger(__name__)
@@ -28,13 +28,13 @@ def complete(
     "none" makes it answer in words. `on_token` receives each piece of text as it arrives.
     Raises AIProviderError (502) or AIProviderTimeout (504)."""
     _refuse_inside_a_transaction()
-    refuse_uncallable(ai_model)
+    addresses = refuse_uncallable(ai_model)
     config = ai_model.config or {}
     max_tokens = config.get("max_tokens") or SystemSettings.objects.value_of("ai.default_max_tokens")
     release_connection()
     if config.get("system_prompt"):
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
-    adapter = adapter_for(ai_model)
+    adapter = adapter_for(ai_model, addresses=addresses)
     adapter.load()
     started = time.monotonic()
     try:
@@ -77,10 +77,11 @@ def _storable(completion: Completion) -> Completion:
     return completion
 
 
-def refuse_uncallable(ai_model: AIModel) -> None:
-    """Raise AIModelUnavailable (409) when no call to `ai_model` could succeed."""
+def refuse_uncallable(ai_model: AIModel) -> list:
+    """Raise AIModelUnavailable (409) when no call to `ai_model` could succeed; else the
+    addresses its base URL may be called at, checked now (none: the provider's own host)."""
     _refuse_unusable_key(ai_model)
-    _refuse_forbidden_address(ai_model)
+    return _refuse_forbidden_address(ai_model)
 
 
 def _refuse_unusable_key(ai_model: AIModel) -> None:
@@ -91,12 +92,12 @@ def _refuse_unusable_key(ai_model: AIModel) -> None:
         )
 
 
-def _refuse_forbidden_address(ai_model: AIModel) -> None:
+def _refuse_forbidden_address(ai_model: AIModel) -> list:
     """Checked again at call time: a host name may resolve elsewhere than when it was saved."""
     if not ai_model.base_url:
-        return
+        return []
     try:
-        validate_outbound_url(ai_model.base_url)
+        return checked_addresses(ai_model.base_url)
     except ValidationError as exc:
         raise AIModelUnavailable(f"AI model '{ai_model.name}' cannot be called: {exc.messages[0]}") from None
 
