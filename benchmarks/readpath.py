@@ -157,11 +157,11 @@ def build():
         cursor.execute(
             """
             INSERT INTO kanban_task
-                (id, created_at, updated_at, project_id, title, description, status, "column", "order",
+                (id, created_at, updated_at, project_id, title, description, status, "order",
                  priority, details, test_strategy)
             SELECT gen_random_uuid(), now(), now(), %s, 'Task ' || g, 'What to do for task ' || g,
                    (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
-                   g %% 5, (g / 5 + 1) * %s,
+                   (g / 5 + 1) * %s,
                    (ARRAY['low', 'medium', 'high', 'urgent'])[g %% 4 + 1], '', ''
             FROM generate_series(0, %s - 1) AS g
             """,

@@ -62,11 +62,11 @@ def build():
         cursor.execute(
             """
             INSERT INTO kanban_task
-                (id, created_at, updated_at, project_id, title, description, status, "column", "order",
+                (id, created_at, updated_at, project_id, title, description, status, "order",
                  priority, details, test_strategy)
             SELECT gen_random_uuid(), now(), now(), p.id, 'Task ' || g, '',
                    (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
-                   g %% 5, (g / 5 + 1) * %s,
+                   (g / 5 + 1) * %s,
                    (ARRAY['low', 'medium', 'high', 'urgent'])[g %% 4 + 1], '', ''
             FROM projects_project p CROSS JOIN generate_series(0, %s - 1) AS g
             """,

@@ -36,6 +36,7 @@ counts once. It asserts nothing; the numbers go in the README.
 
 import asyncio
 import json
+import logging
 import os
 import re
 import socket
@@ -81,6 +82,7 @@ DELIVERY_TIMEOUT = 10
 # The line psycopg_pool's exception prints; the wrapping OperationalError repeats only the message.
 POOL_TIMEOUT = re.compile(r"PoolTimeout: couldn't get a connection")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+logging.getLogger("httpx").setLevel(logging.WARNING)  # settings log INFO: not one line per request
 
 
 def build() -> tuple[Project, str]:

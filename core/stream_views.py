@@ -4,7 +4,8 @@ response, and how the schema describes them."""
 from django.core.handlers.asgi import ASGIRequest
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 
@@ -38,9 +39,21 @@ STREAM_PARAMETERS = [
 ]
 
 
+# One event of a stream, as an OpenAPI 3.0 document describes it under `text/event-stream`
+# (the schema of each event, as schemathesis reads it): its id, its name, its data (JSON text).
+ServerSentEventSerializer = inline_serializer(
+    name="ServerSentEvent",
+    fields={
+        "id": serializers.CharField(help_text="The event's id: resume after it with Last-Event-ID."),
+        "event": serializers.CharField(help_text="The event's name."),
+        "data": serializers.CharField(help_text="A JSON object; its fields depend on the event."),
+    },
+)
+
+
 def stream_responses(description: str) -> dict:
-    """An event stream is text (`id:`, `event:`, `data:` lines), not a JSON object."""
-    return {(200, "text/event-stream"): OpenApiResponse(OpenApiTypes.STR, description=description)}
+    """An event stream: each event an id, a name and JSON data."""
+    return {(200, "text/event-stream"): OpenApiResponse(ServerSentEventSerializer, description=description)}
 
 
 def last_event_id(request) -> int | None:

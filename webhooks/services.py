@@ -48,6 +48,9 @@ def enqueue(*, project_id, event_type: str, data: dict) -> None:
     if project_id is None:
         return
     event = json.loads(json.dumps({"type": event_type, "data": data}, cls=DjangoJSONEncoder))
+    if not connection.in_atomic_block:  # its own transaction: written, then dispatched
+        _send_dispatch([WebhookOutbox.objects.create(project_id=project_id, events=[event]).pk])
+        return
     pending = _this_transactions_outbox()
     outbox = pending["rows"].get(project_id)
     if outbox is None:
@@ -64,7 +67,7 @@ def _this_transactions_outbox() -> dict:
     its dispatch on commit) when the last one's transaction has ended."""
     pending = getattr(connection, "webhook_outbox", None)
     registered = {id(callback) for _, callback, _ in connection.run_on_commit}
-    if pending is None or not connection.in_atomic_block or id(pending["dispatch"]) not in registered:
+    if pending is None or id(pending["dispatch"]) not in registered:
         pending = {"rows": {}}
 
         def dispatch_them():

@@ -307,3 +307,12 @@ class TestOutOfTheWritePath:
         deliveries = WebhookDelivery.objects.filter(event_type="task.created")
         assert deliveries.count() == 5
         assert {d.status for d in deliveries} == {"pending"}
+
+    def test_an_event_outside_a_transaction_is_dispatched_at_once(self, owner_client, project, receiver):
+        from webhooks import services
+
+        subscribe(owner_client, project, receiver, ["task.created"])
+
+        services.enqueue(project_id=project.pk, event_type="task.created", data={"id": "x"})
+
+        assert [r["body"] for r in receiver.received] == [{"type": "task.created", "data": {"id": "x"}}]
