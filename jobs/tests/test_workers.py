@@ -95,7 +95,9 @@ class Workers:
 
 @pytest.fixture
 def workers(broker, tmp_path):
-    started = Workers(["w1", "w2"], tmp_path)
+    # AI jobs only: the webhook queue (every write's dispatch) is another test's matter, and on
+    # a loaded two-core machine it would only slow these down.
+    started = Workers(["w1", "w2"], tmp_path, options=["-Q", "jobs"])
     yield started
     started.stop()
 
