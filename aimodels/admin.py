@@ -122,8 +122,11 @@ class AIModelAdmin(admin.ModelAdmin):
                 continue
             result = job.result["test"]
             if result["ok"]:
+                tools = (result.get("tools") or {}).get("ok")
                 self.message_user(
-                    request, f"AI model '{ai_model.name}' answered in {result['latency_ms']} ms."
+                    request,
+                    f"AI model '{ai_model.name}' answered in {result['latency_ms']} ms"
+                    + ("; it answers through tools too." if tools else "; it does not answer through tools."),
                 )
             else:
                 self.message_user(

@@ -34,7 +34,9 @@ class AIJobRun(JobRun):
         chain = ai_model.fallback_chain()
         for position, model in enumerate(chain):
             try:
-                completion = gateway.complete(model, on_token=self.token, **options)
+                completion = gateway.complete(
+                    model, on_token=self.token, on_failed_attempt=self._retried(model), **options
+                )
             except (AIProviderError, AIProviderTimeout) as exc:
                 self.flush_tokens()
                 self._record_failure(model, exc)
@@ -52,6 +54,41 @@ class AIJobRun(JobRun):
             return completion
         raise AssertionError("unreachable: a chain has at least its own model")
 
+    def _retried(self, ai_model):
+        """Each attempt of a model's call that failed and was tried again is a call too."""
+
+        def record(error, latency_ms: int) -> None:
+            self.flush_tokens()
+            self._record_failure(ai_model, error, latency_ms=latency_ms)
+
+        return record
+
+    def complete_checked(
+        self,
+        ai_model,
+        *,
+        messages: list[dict],
+        check,
+        goal: str = "give a usable answer",
+        resend=lambda reason: reason,
+        **options,
+    ) -> gateway.Completion:
+        """A call whose answer `check(completion)` may refuse with a reason: `resend(reason)`
+        goes back to the model once, and a second refusal fails the job (ai_provider_error:
+        the model did not `goal` in two tries, and why). Degenerate answers (empty, an echo,
+        no question, a commit that is not one) thus never pass for success."""
+        messages = list(messages)
+        for _attempt in range(2):
+            completion = self.complete(ai_model, messages=messages, **options)
+            reason = check(completion)
+            if reason is None:
+                return completion
+            messages += [
+                {"role": "assistant", "content": completion.text},
+                {"role": "user", "content": resend(reason)},
+            ]
+        raise AIProviderError(f"AI model '{ai_model.name}' did not {goal} in two tries: {reason}")
+
     @transaction.atomic
     def _record_success(self, ai_model, completion: gateway.Completion) -> None:
         cost, source = pricing.cost_of(ai_model, completion.usage, answered_by=completion.model)
@@ -63,15 +100,20 @@ class AIJobRun(JobRun):
             finish_reason=completion.finish_reason,
             cost=cost,
             price_source=source,
-            **{name: completion.usage.get(name, 0) for name in TOKEN_COUNTS},
+            # a count the provider did not report is unknown (null), not a measured zero
+            **{name: completion.usage.get(name) for name in TOKEN_COUNTS},
         )
         for name, count in completion.usage.items():
             self.usage[name] = self.usage.get(name, 0) + count
         self._count_call(call)
 
     @transaction.atomic
-    def _record_failure(self, ai_model, exc) -> None:
-        call = self._record(ai_model, error={"code": error_code(exc), "detail": one_line(exc.detail)})
+    def _record_failure(self, ai_model, exc, *, latency_ms: int | None = None) -> None:
+        call = self._record(
+            ai_model,
+            error={"code": error_code(exc), "detail": one_line(exc.detail)},
+            latency_ms=latency_ms if latency_ms is not None else getattr(exc, "latency_ms", 0),
+        )
         self.usage["failed_calls"] = self.usage.get("failed_calls", 0) + 1
         self._count_call(call)
 

@@ -232,8 +232,8 @@ class AIUsageTotals(KeptColumns):
         concurrent jobs of one row never lose each other's."""
         cls.objects.filter(pk=pk).update(
             ai_calls=models.F("ai_calls") + 1,
-            ai_input_tokens=models.F("ai_input_tokens") + call.input_tokens,
-            ai_output_tokens=models.F("ai_output_tokens") + call.output_tokens,
+            ai_input_tokens=models.F("ai_input_tokens") + (call.input_tokens or 0),
+            ai_output_tokens=models.F("ai_output_tokens") + (call.output_tokens or 0),
             ai_cost=models.F("ai_cost") + (call.cost or 0),
         )
 

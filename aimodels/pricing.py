@@ -20,20 +20,21 @@ PROVIDER_IDS = {AIModel.Provider.OPENAI: "openai", AIModel.Provider.ANTHROPIC: "
 
 def cost_of(ai_model: AIModel, usage: dict, *, answered_by: str = "") -> tuple[Decimal | None, str]:
     """`(cost, price_source)` of a call whose normalised `usage` (see `Completion.usage`)
-    `answered_by` (the model the provider named, else the configured one) produced."""
-    if ai_model.price_input_per_mtok is not None or ai_model.price_output_per_mtok is not None:
+    `answered_by` (the model the provider named, else the configured one) produced. Token
+    counts the provider did not report make the cost unknown, not 0 (but a local model's)."""
+    counted = usage.get("input_tokens") is not None and usage.get("output_tokens") is not None
+    overridden = ai_model.price_input_per_mtok is not None or ai_model.price_output_per_mtok is not None
+    if overridden and counted:
         return _overridden(ai_model, usage), "override"
-    if (
-        ai_model.provider == AIModel.Provider.OPENAI_COMPATIBLE
-        and ai_model.base_url
-        and is_local(ai_model.base_url)
-    ):
+    if not overridden and _served_locally(ai_model):
         return Decimal(0), "local"
+    if not counted:
+        return None, "unknown (no token counts)"
     genai_prices = importlib.import_module("genai_prices")  # on first use: its data is large
     tokens = genai_prices.Usage(
         input_tokens=usage.get("input_tokens", 0),
-        cache_read_tokens=usage.get("cached_input_tokens", 0),
-        cache_write_tokens=usage.get("cache_write_tokens", 0),
+        cache_read_tokens=usage.get("cached_input_tokens") or 0,
+        cache_write_tokens=usage.get("cache_write_tokens") or 0,
         output_tokens=usage.get("output_tokens", 0),
     )
     try:
@@ -46,13 +47,21 @@ def cost_of(ai_model: AIModel, usage: dict, *, answered_by: str = "") -> tuple[D
     return Decimal(price.total_price), f"genai-prices {version}"
 
 
+def _served_locally(ai_model: AIModel) -> bool:
+    return (
+        ai_model.provider == AIModel.Provider.OPENAI_COMPATIBLE
+        and bool(ai_model.base_url)
+        and is_local(ai_model.base_url)
+    )
+
+
 def _overridden(ai_model: AIModel, usage: dict) -> Decimal:
     input_price = ai_model.price_input_per_mtok or Decimal(0)
     cached_price = ai_model.price_cached_input_per_mtok
     cached_price = input_price if cached_price is None else cached_price
     output_price = ai_model.price_output_per_mtok or Decimal(0)
-    cached = usage.get("cached_input_tokens", 0)
-    fresh = usage.get("input_tokens", 0) - cached
+    cached = usage.get("cached_input_tokens") or 0
+    fresh = usage["input_tokens"] - cached
     return (
         fresh * input_price + cached * cached_price + usage.get("output_tokens", 0) * output_price
     ) / MILLION

@@ -8,6 +8,8 @@ CONFIG_RULES = {
     "timeout": ((int, float), 0.1, 3600),
     "max_retries": ((int,), 0, 10),
     "system_prompt": ((str,), None, None),
+    # false: with tools offered, ask without streaming (servers that cannot stream tool calls)
+    "stream_tools": ((bool,), None, None),
 }
 
 
@@ -20,7 +22,7 @@ def validate_ai_config(value):
             errors.append(f"Unknown key {key!r}; known keys are {', '.join(CONFIG_RULES)}.")
             continue
         types, lowest, highest = CONFIG_RULES[key]
-        if isinstance(item, bool) or not isinstance(item, types):
+        if (isinstance(item, bool) and bool not in types) or not isinstance(item, types):
             errors.append(f"{key} must be of type {' or '.join(t.__name__ for t in types)}.")
         elif lowest is not None and not lowest <= item <= highest:
             errors.append(f"{key} must be between {lowest} and {highest}.")

@@ -158,13 +158,14 @@ class ModelCall(models.Model):
         max_length=200, blank=True, help_text="The model that answered, as named by its provider."
     )
     provider = models.CharField(max_length=32, blank=True)
+    # Token counts: null when unknown (a failed call, a server that reports no usage).
     input_tokens = models.PositiveIntegerField(
-        default=0, help_text="Every input token, cached ones included."
+        null=True, blank=True, help_text="Every input token, cached ones included."
     )
-    cached_input_tokens = models.PositiveIntegerField(default=0)
-    cache_write_tokens = models.PositiveIntegerField(default=0)
-    output_tokens = models.PositiveIntegerField(default=0, help_text="Reasoning tokens included.")
-    reasoning_tokens = models.PositiveIntegerField(default=0)
+    cached_input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cache_write_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True, help_text="Reasoning tokens included.")
+    reasoning_tokens = models.PositiveIntegerField(null=True, blank=True)
     raw_usage = models.JSONField(default=dict, blank=True, help_text="The usage as the provider reported it.")
     latency_ms = models.PositiveIntegerField(default=0)
     finish_reason = models.CharField(max_length=32, blank=True)

@@ -30,6 +30,12 @@ RESULT_SCHEMA = {
                 "ok": {"type": "boolean"},
                 "latency_ms": {"type": "integer"},
                 "error": {"type": "string", "nullable": True},
+                "tools": {
+                    "type": "object",
+                    "description": "Whether the model answered a forced tool call too.",
+                    "properties": {"ok": {"type": "boolean"}, "error": {"type": "string", "nullable": True}},
+                    "required": ["ok", "error"],
+                },
             },
             "required": ["ok", "latency_ms", "error"],
         },

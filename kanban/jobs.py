@@ -3,7 +3,6 @@
 import json
 
 from aimodels.calls import AIJobRun, ai_job_kind
-from aimodels.gateway import AIProviderError
 from core.exceptions import Conflict
 from jobs.models import Job
 from kanban import planning, services
@@ -58,37 +57,36 @@ def commit_write(run: AIJobRun) -> None:
             ),
         },
     ]
-    for _attempt in range(2):
-        completion = run.complete(ai_model, messages=messages)
-        answer, message = completion.text, unwrap(completion.text)
+
+    def valid_commit(completion) -> str | None:
         try:
             if completion.truncated:
                 raise CommitMessageError(TRUNCATED_COMMIT)
-            fields = commit_fields(message)
+            commit_fields(unwrap(completion.text))
         except CommitMessageError as exc:
-            complaint = str(exc)
-            messages += [
-                {"role": "assistant", "content": answer},
-                {
-                    "role": "user",
-                    "content": f"That is not a valid Conventional Commit: {complaint} "
-                    "Answer with the corrected commit message only.",
-                },
-            ]
-            continue
-        with run.step():
-            commit = Commit.objects.create(
-                task=task,
-                message=message,
-                changes=changes,
-                created_by_ai_model=run.answered_by.name,
-                **fields,
-            )
-            run.finish({"commit": CommitSerializer(commit).data})
-        return
-    raise AIProviderError(
-        f"AI model '{ai_model.name}' did not write a valid Conventional Commit in two tries: {complaint}"
+            return str(exc)
+        return None
+
+    completion = run.complete_checked(
+        ai_model,
+        messages=messages,
+        check=valid_commit,
+        goal="write a valid Conventional Commit",
+        resend=lambda reason: (
+            f"That is not a valid Conventional Commit: {reason} "
+            "Answer with the corrected commit message only."
+        ),
     )
+    message = unwrap(completion.text)
+    with run.step():
+        commit = Commit.objects.create(
+            task=task,
+            message=message,
+            changes=changes,
+            created_by_ai_model=run.answered_by.name,
+            **commit_fields(message),
+        )
+        run.finish({"commit": CommitSerializer(commit).data})
 
 
 def _planning_context(project) -> str:
@@ -152,14 +150,21 @@ def task_expand(run: AIJobRun) -> None:
     def create(**fields):
         return services.task_create(project=task.project, prompt=task.prompt, parent=task, **fields)
 
-    _plan_and_write(run, messages, planning.SUBTASKS_TOOL, existing=existing, create=create)
+    _plan_and_write(run, messages, planning.SUBTASKS_TOOL, existing=existing, create=create, parent=task)
 
 
-def _plan_and_write(run: AIJobRun, messages: list[dict], tool, *, existing: list, create) -> None:
+def _plan_and_write(
+    run: AIJobRun, messages: list[dict], tool, *, existing: list, create, parent=None
+) -> None:
     """Ask for planned tasks with `tool`, then write them in one step: new ones through
     `create`, those matching `existing` by title kept; the result lists both."""
     plan = planning.answer_with_tool(
-        run, run.ai_model, messages=messages, tool=tool, serializer_class=planning.PlanSerializer
+        run,
+        run.ai_model,
+        messages=messages,
+        tool=tool,
+        serializer_class=planning.PlanSerializer,
+        context={"parent": parent},
     )
     with run.step():
         created, kept = planning.write_planned(plan["tasks"], existing=existing, create=create)
@@ -185,7 +190,7 @@ def complexity_analyze(run: AIJobRun) -> None:
             "role": "system",
             "content": "You estimate the complexity of software tasks, 1 (trivial) to 10 (very complex), "
             "with a one-line reason each, and say which should be split into subtasks. Answer by "
-            f"calling {planning.COMPLEXITY_TOOL.name} once with every task.",
+            "calling submit_complexity once with every task.",
         },
         {"role": "user", "content": f"{_planning_context(project)}\n\nTasks:\n\n{listing}"},
     ]
@@ -193,7 +198,7 @@ def complexity_analyze(run: AIJobRun) -> None:
         run,
         run.ai_model,
         messages=messages,
-        tool=planning.COMPLEXITY_TOOL,
+        tool=planning.complexity_tool(open_tasks),
         serializer_class=planning.scores_serializer(open_tasks),
     )
     by_id = {task.pk: task for task in open_tasks}

@@ -30,7 +30,7 @@ _PLANNED_TASK_SCHEMA = {
     "type": "object",
     "properties": {
         "id": {"type": "integer", "minimum": 1, "description": "This task's number in your plan."},
-        "title": {"type": "string", "maxLength": 255},
+        "title": {"type": "string", "minLength": 1, "maxLength": 255},
         "description": {"type": "string"},
         "details": {"type": "string"},
         "test_strategy": {"type": "string"},
@@ -48,7 +48,9 @@ _PLANNED_TASK_SCHEMA = {
 
 def _planned_tasks_tool(name: str, description: str) -> ToolSpec:
     """A tool whose one argument, `tasks`, is a list of planned tasks (PlanSerializer's)."""
-    tasks = {"type": "array", "items": _PLANNED_TASK_SCHEMA, "maxItems": MAX_PLANNED_TASKS}
+    # The serializer's rules a schema can say, so that servers which constrain their output
+    # to the schema (grammars) keep to them.
+    tasks = {"type": "array", "items": _PLANNED_TASK_SCHEMA, "minItems": 1, "maxItems": MAX_PLANNED_TASKS}
     return ToolSpec(
         name, description, {"type": "object", "properties": {"tasks": tasks}, "required": ["tasks"]}
     )
@@ -58,29 +60,32 @@ PLAN_TOOL = _planned_tasks_tool("submit_plan", "Submit the plan: the tasks, in t
 SUBTASKS_TOOL = _planned_tasks_tool(
     "submit_subtasks", "Submit the subtasks of the task, in the order to do them."
 )
-COMPLEXITY_TOOL = ToolSpec(
-    "submit_complexity",
-    "Submit a complexity score for every task you were given.",
-    {
+
+
+def complexity_tool(open_tasks: list[Task]) -> ToolSpec:
+    """The tool a complexity answer calls: every one of `open_tasks` scored once, by id."""
+    ids = [str(task.pk) for task in open_tasks]
+    score = {
         "type": "object",
         "properties": {
-            "tasks": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "task_id": {"type": "string"},
-                        "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
-                        "reason": {"type": "string", "description": "One line: why this score."},
-                        "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
-                    },
-                    "required": ["task_id", "complexity", "reason", "expand"],
-                },
-            }
+            "task_id": {"type": "string", "enum": ids},
+            "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
+            "reason": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 500,
+                "description": "One line: why this score.",
+            },
+            "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
         },
-        "required": ["tasks"],
-    },
-)
+        "required": ["task_id", "complexity", "reason", "expand"],
+    }
+    tasks = {"type": "array", "items": score, "minItems": len(ids), "maxItems": len(ids)}
+    return ToolSpec(
+        "submit_complexity",
+        "Submit a complexity score for every task you were given.",
+        {"type": "object", "properties": {"tasks": tasks}, "required": ["tasks"]},
+    )
 
 
 class PlannedTaskSerializer(serializers.Serializer):
@@ -104,6 +109,15 @@ class PlanSerializer(serializers.Serializer):
         by_id = {task["id"]: task for task in tasks}
         if len(by_id) != len(tasks):
             raise serializers.ValidationError("Each task needs its own id.")
+        titles = [normalised_title(task["title"]) for task in tasks]
+        if repeated := sorted({title for title in titles if titles.count(title) > 1}):
+            raise serializers.ValidationError(
+                f"Each task needs its own title; repeated: {', '.join(repeated)}."
+            )
+        if (parent := self.context.get("parent")) is not None and normalised_title(parent.title) in titles:
+            raise serializers.ValidationError(
+                f"A subtask repeats the task's own title ({parent.title!r}): name each part of the work."
+            )
         for task in tasks:
             unknown = set(task["dependencies"]) - by_id.keys()
             if unknown:
@@ -153,12 +167,15 @@ def scores_serializer(open_tasks: list[Task]) -> type[serializers.Serializer]:
     return ScoresSerializer
 
 
-def answer_with_tool(run, ai_model, *, messages: list[dict], tool: ToolSpec, serializer_class) -> dict:
-    """The validated arguments of the model's call of `tool`; an invalid answer goes back once
-    with the complaint, a second one raises AIProviderError (the job fails, nothing written)."""
+def answer_with_tool(
+    run, ai_model, *, messages: list[dict], tool: ToolSpec, serializer_class, context=None
+) -> dict:
+    """The validated arguments of the model's call of `tool`, which it is made to call (the
+    only answer it may give); an invalid answer goes back once with the complaint, a second
+    one raises AIProviderError (the job fails, nothing written)."""
     messages = list(messages)
     for _attempt in range(2):
-        completion = run.complete(ai_model, messages=messages, tools=[tool])
+        completion = run.complete(ai_model, messages=messages, tools=[tool], tool_choice=tool.name)
         call = next((call for call in completion.tool_calls if call.name == tool.name), None)
         if call is None:
             complaint = f"Answer by calling {tool.name}."
@@ -167,7 +184,9 @@ def answer_with_tool(run, ai_model, *, messages: list[dict], tool: ToolSpec, ser
                 {"role": "user", "content": complaint},
             ]
             continue
-        answer = serializer_class(data=call.arguments if call.arguments is not None else [])
+        answer = serializer_class(
+            data=call.arguments if call.arguments is not None else [], context=context or {}
+        )
         if answer.is_valid():
             return answer.validated_data
         complaint = one_line(answer.errors)

@@ -25,6 +25,34 @@ def for_project_of(subject) -> dict:
     return {"project": subject.project}
 
 
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def asks_a_question(completion) -> str | None:
+    """An interviewer's turn, while the interview is open, asks the next question."""
+    if not completion.text.strip():
+        return "Answer with your next question."
+    if "?" not in completion.text:
+        return "Ask the user your next question: one clear question, ending with a question mark."
+    return None
+
+
+def writes_a_prompt(completion, *, transcript: str) -> str | None:
+    """A prompt is written from the interview, not copied out of it; a complaint otherwise."""
+    text = _plain(completion.text)
+    if not text:
+        return "Answer with the prompt text."
+    if completion.truncated:
+        return "That was cut off at the token limit; write a shorter prompt."
+    if text in _plain(transcript):
+        return (
+            "That repeats the interview. Write the prompt itself: the goal, the context, the "
+            "requirements as a list, constraints and acceptance criteria."
+        )
+    return None
+
+
 def refuse_empty_interview(interview: Interview, **arguments) -> None:
     if not interview.conversation_data:
         raise ValidationError({"interview": ["The interview has no messages yet."]})
@@ -41,15 +69,15 @@ def interview_reply(run: AIJobRun) -> None:
     """The interviewer's answer to the job's user turn (`content`, stored with the job; it
     stays when the model fails), appended once."""
     interview = Interview.objects.get(pk=run.job.input["interview"])
-    ai_model = run.ai_model
-    completion = run.complete(
-        ai_model,
+    completion = run.complete_checked(
+        run.ai_model,
         messages=[
             {"role": "system", "content": INTERVIEWER_INSTRUCTIONS},
             *services.transcript(interview, until_job=run.job.pk),
         ],
+        check=asks_a_question,
     )
-    reply = services.required_text(ai_model, completion.text)
+    reply = completion.text.strip()
     with run.step():
         interview = services.interview_reply_append(
             interview=interview, job=run.job, content=reply, completion=completion, ai_model=run.answered_by
@@ -64,16 +92,16 @@ def prompt_write(run: AIJobRun) -> None:
     """A new prompt (version 1) written from the interview's transcript (`type` optional),
     stored with the job's success in one transaction."""
     interview = Interview.objects.select_related("project").get(pk=run.job.input["interview"])
-    ai_model = run.ai_model
     lines = "\n\n".join(f"{m['role']}: {m['content']}" for m in services.transcript(interview))
-    completion = run.complete(
-        ai_model,
+    completion = run.complete_checked(
+        run.ai_model,
         messages=[
             {"role": "system", "content": PROMPT_WRITER_INSTRUCTIONS},
             {"role": "user", "content": lines},
         ],
+        check=lambda completion: writes_a_prompt(completion, transcript=lines),
     )
-    content = services.required_text(ai_model, completion.text)
+    content = completion.text.strip()
     with run.step():
         prompt: Prompt = services.prompt_create(
             project=interview.project,

@@ -5,8 +5,6 @@ from django.db.models import Max
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from aimodels.gateway import AIProviderError
-from aimodels.models import AIModel
 from core.exceptions import Conflict
 from core.history import record
 from jobs.models import Job
@@ -199,12 +197,6 @@ def transcript(interview: Interview, *, until_job=None) -> list[dict]:
         if until_job is not None and entry.get("job") == str(until_job) and entry["role"] == "user":
             break
     return messages
-
-
-def required_text(ai_model: AIModel, text: str) -> str:
-    if not text.strip():
-        raise AIProviderError(f"AI model '{ai_model.name}' gave an empty answer.")
-    return text.strip()
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Count, F, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from aimodels.gateway.base import TOKEN_COUNTS
 from jobs.models import ModelCall
@@ -30,7 +30,7 @@ def project_usage(*, project, start: date, end: date, group_by: str) -> dict:
             calls=Count("*"),
             failed_calls=Count("error"),
             cost=Sum("cost"),
-            **{n: Sum(n) for n in TOKEN_COUNTS},
+            **{n: Coalesce(Sum(n), 0) for n in TOKEN_COUNTS},  # the counts providers reported
         )
         .order_by("key")
     )

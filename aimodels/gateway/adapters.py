@@ -4,9 +4,12 @@ OpenAI-compatible server) and `anthropic` (Messages).
 The SDKs are imported on first use: together they are most of a process's memory and of
 its start-up time, and a web process may never call a model."""
 
+import contextlib
 import importlib
 import itertools
 import json
+import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -69,6 +72,28 @@ class StreamDeadline(Exception):
     """The answer was still streaming when the call's time ran out."""
 
 
+class StreamEndedEarly(Exception):
+    """The stream ended without a finish reason: with no chunk at all (`empty`), or halfway."""
+
+    def __init__(self, *, empty: bool):
+        super().__init__("no chunk" if empty else "no finish reason")
+        self.empty = empty
+
+
+def _offered_name(name: str, tools: list[ToolSpec]) -> str:
+    """A tool's name as offered; some servers repeat it in every chunk of a streamed call
+    (`submit_plansubmit_plan`), which the SDK's accumulator joins."""
+    for tool in tools:
+        if (
+            name != tool.name
+            and name
+            and len(name) % len(tool.name) == 0
+            and name == tool.name * (len(name) // len(tool.name))
+        ):
+            return tool.name
+    return name
+
+
 class Adapter:
     sdk_name = ""  # the SDK's module, imported on first use
     helpers: tuple[str, ...] = ()  # its modules the adapter uses besides
@@ -111,48 +136,114 @@ class Adapter:
         tool_choice: str,
         max_tokens: int,
         on_token: Callable[[str], None],
+        on_failed_attempt: Callable[[Exception, int], None],
     ) -> Completion:
-        """One streamed model call, retried on connection errors, 429 and 5xx (honouring
-        Retry-After) up to `max_retries` times, never on a timeout, never once text has been
-        streamed, and never past `timeout` in all."""
-        sdk, transport = self.sdk, httpx2()
+        """One model call, within one deadline: the model's `timeout` bounds everything, the
+        connection, each retry and its wait, and the stream whatever it sends (keep-alives,
+        pings, tool-call pieces, nothing): at the deadline the stream is closed, the call is a
+        timeout, and nothing that arrived after it is answered.
+
+        Connection errors, 429, 5xx and a stream that ends early are retried (honouring
+        Retry-After) up to `max_retries` times, never a timeout, never once text has been
+        streamed; each failed attempt that is retried goes to `on_failed_attempt(error,
+        latency_ms)`. Streamed unless tools are offered to a model whose config says
+        `stream_tools: false`; a tool stream that ends with no chunk is asked again, once,
+        without streaming."""
         retries = int(config.get("max_retries", DEFAULT_MAX_RETRIES))
         deadline = time.monotonic() + float(config.get("timeout", DEFAULT_TIMEOUT))
-        streamed = False
+        self.pieces = 0
+        stream = not (tools and config.get("stream_tools") is False)
 
         def receive(text: str) -> None:
-            nonlocal streamed
-            streamed = True
+            if time.monotonic() >= deadline:
+                raise StreamDeadline  # arrived too late: not shown, not kept
+            self.pieces += 1
             on_token(text)
-            if time.monotonic() > deadline:
-                raise StreamDeadline
 
         request = {"messages": messages, "tools": tools, "config": config, "tool_choice": tool_choice}
         for attempt in itertools.count():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise self._timed_out()
+            started = time.monotonic()
+            watchdog = threading.Timer(remaining, self._close_stream)  # the deadline, whatever comes
+            watchdog.daemon = True
+            watchdog.start()
             try:
-                return self.call(**request, max_tokens=max_tokens, timeout=remaining, on_token=receive)
-            except (sdk.APITimeoutError, transport.TimeoutException, StreamDeadline):
-                raise self._timed_out() from None  # the server may still be generating: no second one
-            except (sdk.APIConnectionError, transport.TransportError):
-                if attempt >= retries or streamed:
-                    raise AIProviderTimeout(
-                        f"AI model '{self.ai_model.name}' could not be reached."
-                    ) from None
-                wait = _backoff(attempt)
-            except sdk.APIStatusError as exc:
-                if attempt >= retries or streamed or not is_temporary(exc.status_code):
-                    raise self._provider_error(exc) from None
-                wait = _retry_after(exc.response) or _backoff(attempt)
-            except (sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError):
-                raise AIProviderError(
-                    f"AI model '{self.ai_model.name}' gave an answer that cannot be used."
-                ) from None
+                completion = self.call(
+                    **request, max_tokens=max_tokens, timeout=remaining, on_token=receive, stream=stream
+                )
+            except Exception as exc:
+                past, failure = time.monotonic() >= deadline, exc
+                error, retry, wait = self._sorted(exc, attempt=attempt, past_deadline=past)
+                error.latency_ms = round((time.monotonic() - started) * 1000)
+            else:
+                if time.monotonic() >= deadline:
+                    raise self._timed_out()  # the answer came after the deadline: not acted on
+                completion.latency_ms = round((time.monotonic() - started) * 1000)
+                return completion
+            finally:
+                watchdog.cancel()
+                self._stream = None
+            if isinstance(failure, StreamEndedEarly) and failure.empty and tools and stream:
+                stream, retry, wait = False, True, 0  # once, without streaming (a server's quirk)
+            elif not retry or attempt >= retries or self.pieces:
+                raise error from None
             if time.monotonic() + wait >= deadline:
                 raise self._timed_out()
+            on_failed_attempt(error, error.latency_ms)
             time.sleep(wait)
+
+    def _sorted(self, exc: Exception, *, attempt: int, past_deadline: bool):
+        """`(error to answer, whether it may be retried, seconds to wait first)` of a failed
+        attempt. Whatever the SDK raised (its assertions included) is one of these, never an
+        internal error."""
+        sdk, transport = self.sdk, httpx2()
+        name = self.ai_model.name
+        timeouts = (StreamDeadline, sdk.APITimeoutError, transport.TimeoutException)
+        if past_deadline or isinstance(exc, timeouts):
+            return self._timed_out(), False, 0  # the server may still be generating: no second one
+        if isinstance(exc, StreamEndedEarly):
+            how = "with no answer" if exc.empty else f"after {self.pieces} token(s), with no finish reason"
+            detail = f"AI model '{name}': the stream ended early, {how}."
+            return AIProviderError(detail, temporary=True), True, 0
+        if isinstance(exc, (sdk.APIConnectionError, transport.TransportError)):
+            if self.pieces:
+                detail = f"The connection to AI model '{name}' dropped after {self.pieces} token(s)."
+                return AIProviderError(detail, temporary=True), False, 0
+            return AIProviderTimeout(f"AI model '{name}' could not be reached."), True, _backoff(attempt)
+        if isinstance(exc, sdk.APIStatusError):
+            retry = is_temporary(exc.status_code)
+            return self._provider_error(exc), retry, _retry_after(exc.response) or _backoff(attempt)
+        if isinstance(exc, (sdk.APIError, KeyError, TypeError, ValueError, AttributeError, IndexError)):
+            return AIProviderError(f"AI model '{name}' gave an answer that cannot be used."), False, 0
+        if isinstance(exc, AssertionError):  # an SDK's accumulator, on a stream it did not expect
+            return AIProviderError(f"AI model '{name}' gave an answer that cannot be used."), False, 0
+        raise exc
+
+    def _opened(self, stream) -> None:
+        self._stream = stream
+
+    def _close_stream(self) -> None:
+        """At the deadline: close the stream under way, from the watchdog's thread; its reader
+        then stops, whatever the server was sending."""
+        stream = getattr(self, "_stream", None)
+        if stream is None:
+            return
+        # A read blocked in another thread wakes only when its socket is shut down; closing the
+        # response alone would leave it waiting on the next keep-alive.
+        response = getattr(stream, "response", None) or getattr(
+            getattr(stream, "_raw_stream", None), "response", None
+        )
+        network = getattr(response, "extensions", {}).get("network_stream")
+        with contextlib.suppress(Exception):  # a broken stream may refuse: it is ending anyway
+            network.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(Exception):
+            stream.close()
+
+    def forced(self, tool_choice: str):
+        """`tool_choice` for the provider: "auto", "none", or the name of the one tool to call."""
+        raise NotImplementedError
 
     def _timed_out(self) -> AIProviderTimeout:
         return AIProviderTimeout(f"AI model '{self.ai_model.name}' did not answer in time.")
@@ -196,7 +287,9 @@ class OpenAIAdapter(Adapter):
     sdk_name = "openai"
     helpers = ("openai.lib.streaming.chat",)
 
-    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token) -> Completion:
+    def call(
+        self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token, stream
+    ) -> Completion:
         from openai.lib.streaming.chat import ChatCompletionStreamState
 
         client = self.sdk.OpenAI(**self.client_options(timeout=timeout))
@@ -209,42 +302,57 @@ class OpenAIAdapter(Adapter):
                 }
                 for t in tools
             ]
-            options["tool_choice"] = tool_choice
+            options["tool_choice"] = self.forced(tool_choice)
         options["max_tokens"] = max_tokens
         for key in ("temperature", "top_p"):
             if key in config:
                 options[key] = config[key]
-        # The SDK's accumulator puts the chunks together; usage comes in the last one.
-        state = ChatCompletionStreamState()
-        with client.chat.completions.create(
-            **options, stream=True, stream_options={"include_usage": True}
-        ) as stream:
-            for chunk in stream:
-                for event in state.handle_chunk(chunk):
-                    if event.type == "content.delta":
-                        on_token(event.delta)
-        response = state.current_completion_snapshot
+        if stream:
+            # The SDK's accumulator puts the chunks together; usage comes in the last one.
+            state, chunks = ChatCompletionStreamState(), 0
+            with client.chat.completions.create(
+                **options, stream=True, stream_options={"include_usage": True}
+            ) as answer:
+                self._opened(answer)
+                for chunk in answer:
+                    chunks += 1
+                    for event in state.handle_chunk(chunk):
+                        if event.type == "content.delta":
+                            on_token(event.delta)
+            if not chunks:
+                raise StreamEndedEarly(empty=True)
+            response = state.current_completion_snapshot
+        else:
+            response = client.chat.completions.create(**options)
         choice = response.choices[0]
+        if not choice.finish_reason:
+            raise StreamEndedEarly(empty=False)
         message = choice.message
         calls = [
             ToolCallRequest(
                 id=call.id,
-                name=call.function.name,
+                name=_offered_name(call.function.name, tools),
                 arguments=_parse_arguments(call.function.arguments),
                 raw_arguments=call.function.arguments or "",
             )
             for call in message.tool_calls or []
         ]
+        if not stream and message.content:
+            on_token(message.content)
         return Completion(
             text=message.content or "",
             tool_calls=calls,
-            finish_reason="tool_calls"
-            if choice.finish_reason == "function_call"
-            else choice.finish_reason or "",
+            finish_reason="tool_calls" if choice.finish_reason == "function_call" else choice.finish_reason,
             usage=self.openai_usage(response.usage),
             raw_usage=response.usage.model_dump(mode="json") if response.usage else {},
             model=response.model or "",
         )
+
+    @staticmethod
+    def forced(tool_choice: str):
+        if tool_choice in ("auto", "none", "required"):
+            return tool_choice
+        return {"type": "function", "function": {"name": tool_choice}}
 
     @staticmethod
     def openai_usage(usage) -> dict[str, int]:
@@ -286,7 +394,9 @@ class OpenAIAdapter(Adapter):
 class AnthropicAdapter(Adapter):
     sdk_name = "anthropic"
 
-    def call(self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token) -> Completion:
+    def call(
+        self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token, stream
+    ) -> Completion:
         client = self.sdk.Anthropic(**self.client_options(timeout=timeout))
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
         options = {
@@ -300,20 +410,33 @@ class AnthropicAdapter(Adapter):
             options["tools"] = [
                 {"name": t.name, "description": t.description, "input_schema": t.parameters} for t in tools
             ]
-            options["tool_choice"] = {"type": tool_choice}
+            options["tool_choice"] = self.forced(tool_choice)
         # This SDK takes no sampling keywords; the Messages API still reads them from the body.
         sampling = {key: config[key] for key in ("temperature", "top_p") if key in config}
         if sampling:
             options["extra_body"] = sampling
-        with client.messages.stream(**options) as stream:
-            for text in stream.text_stream:
-                on_token(text)
-            response = stream.get_final_message()
+        if stream:
+            events = 0
+            with client.messages.stream(**options) as answer:
+                self._opened(answer)
+                for event in answer:
+                    events += event.type != "ping"  # a ping is not part of the answer
+                    if event.type == "text":
+                        on_token(event.text)
+                if not events:
+                    raise StreamEndedEarly(empty=True)
+                response = answer.get_final_message()
+        else:
+            response = client.messages.create(**options)
+        if not response.stop_reason:
+            raise StreamEndedEarly(empty=False)
         text = "".join(block.text for block in response.content if block.type == "text")
+        if not stream and text:
+            on_token(text)
         calls = [
             ToolCallRequest(
                 id=block.id,
-                name=block.name,
+                name=_offered_name(block.name, tools),
                 arguments=block.input if isinstance(block.input, dict) else None,
                 raw_arguments=json.dumps(block.input),
             )
@@ -323,11 +446,17 @@ class AnthropicAdapter(Adapter):
         return Completion(
             text=text,
             tool_calls=calls,
-            finish_reason=ANTHROPIC_FINISH.get(response.stop_reason, response.stop_reason or ""),
+            finish_reason=ANTHROPIC_FINISH.get(response.stop_reason, response.stop_reason),
             usage=self.anthropic_usage(response.usage),
             raw_usage=response.usage.model_dump(mode="json"),
             model=response.model or "",
         )
+
+    @staticmethod
+    def forced(tool_choice: str) -> dict:
+        if tool_choice in ("auto", "none"):
+            return {"type": tool_choice}
+        return {"type": "tool", "name": tool_choice}
 
     @staticmethod
     def anthropic_usage(usage) -> dict[str, int]:

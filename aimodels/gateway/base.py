@@ -33,12 +33,17 @@ class AIProviderError(APIException):
     default_detail = "The AI model answered with an error."
     default_code = "ai_provider_error"
 
-    def __init__(self, detail=None, code=None, *, provider_status: int | None = None):
+    def __init__(self, detail=None, code=None, *, provider_status: int | None = None, temporary=None):
         super().__init__(detail, code)
         self.provider_status = provider_status
+        self._temporary = temporary  # said outright (a stream that ended early), else by the status
 
     @property
     def temporary(self) -> bool:
+        """Whether another attempt, or another model, may answer: a 429 or 5xx, a stream that
+        ended early or dropped."""
+        if self._temporary is not None:
+            return self._temporary
         return self.provider_status is not None and is_temporary(self.provider_status)
 
     @property

@@ -1,5 +1,4 @@
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -23,10 +22,14 @@ def complete(
     tools: list[ToolSpec] = (),
     tool_choice: str = "auto",
     on_token: Callable[[str], None] | None = None,
+    on_failed_attempt: Callable[[Exception, int], None] | None = None,
 ) -> Completion:
-    """One model call, streamed. With tools, `tool_choice` "auto" lets the model call them and
-    "none" makes it answer in words. `on_token` receives each piece of text as it arrives.
-    Raises AIProviderError (502) or AIProviderTimeout (504)."""
+    """One model call, streamed, within the model's `timeout` in all (see Adapter.complete).
+    With tools, `tool_choice` "auto" lets the model call them, "none" makes it answer in
+    words, and a tool's name makes it call that tool. `on_token` receives each piece of text
+    as it arrives; `on_failed_attempt(error, latency_ms)` each attempt that failed and was
+    tried again. Raises AIProviderError (502) or AIProviderTimeout (504), with the last
+    attempt's `latency_ms`."""
     _refuse_inside_a_transaction()
     addresses = refuse_uncallable(ai_model)
     config = ai_model.config or {}
@@ -36,7 +39,6 @@ def complete(
         messages = [{"role": "system", "content": config["system_prompt"]}, *messages]
     adapter = adapter_for(ai_model, addresses=addresses)
     adapter.load()
-    started = time.monotonic()
     try:
         completion = adapter.complete(
             messages=messages,
@@ -45,11 +47,11 @@ def complete(
             tool_choice=tool_choice,
             max_tokens=max_tokens,
             on_token=_storable_tokens(on_token),
+            on_failed_attempt=on_failed_attempt or (lambda error, latency_ms: None),
         )
     except (AIProviderError, AIProviderTimeout) as exc:
         logger.warning("AI model %r failed: %s", ai_model.name, exc.detail)
         raise
-    completion.latency_ms = round((time.monotonic() - started) * 1000)
     return _storable(completion)
 
 

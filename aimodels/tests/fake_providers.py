@@ -4,6 +4,8 @@ the real SDK clients over real HTTP. Replies are scripted; text streams a word a
 
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -36,6 +38,14 @@ class Reply:
     retry_after: float | None = None  # seconds, sent as Retry-After with an error status
     finish: str | None = None  # "length": the answer was cut off at max_tokens
     chunk_delay: float = 0.0  # seconds between streamed pieces
+    # Servers' quirks, each as a real one was seen to behave:
+    stall: float = 0.0  # seconds of keep-alives (OpenAI comments, Anthropic pings) ...
+    stall_at: str = "start"  # ... before the first piece ("start") or the first tool call ("tools")
+    empty: bool = False  # 200, then the stream ends with no chunk (llama.cpp, tools with "auto")
+    cut: bool = False  # the stream ends cleanly halfway, with no finish reason
+    drop: bool = False  # the connection is dropped halfway (a reset)
+    no_usage: bool = False  # no usage is reported (llama.cpp ignores include_usage)
+    repeat_name: bool = False  # the function name is repeated in every tool-call chunk
 
 
 class FakeProvider:
@@ -84,8 +94,51 @@ class FakeProvider:
             return {"error": {"message": message, "type": "server_error", "code": None}}
         return {"type": "error", "error": {"type": "api_error", "message": message}}
 
+    def _answer(self, request: dict, reply: Reply) -> dict:
+        """The reply as one JSON answer (a request with `stream` false)."""
+        calls = [(f"call_{index}", c["name"], c["arguments"]) for index, c in enumerate(reply.tool_calls)]
+        model = reply.model or request.get("model", "")
+        raw = [(i, n, a if isinstance(a, str) else json.dumps(a)) for i, n, a in calls]
+        if self.protocol == "openai":
+            message = {"role": "assistant", "content": reply.text or None}
+            if raw:
+                message["tool_calls"] = [
+                    {"id": i, "type": "function", "function": {"name": n, "arguments": a}} for i, n, a in raw
+                ]
+            return {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": model,
+                "choices": [
+                    {"index": 0, "message": message, "finish_reason": "tool_calls" if raw else "stop"}
+                ],
+                "usage": {
+                    "prompt_tokens": reply.usage[0],
+                    "completion_tokens": reply.usage[1],
+                    "total_tokens": sum(reply.usage),
+                },
+            }
+        content = [{"type": "text", "text": reply.text}] if reply.text else []
+        content += [{"type": "tool_use", "id": i, "name": n, "input": json.loads(a)} for i, n, a in raw]
+        return {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": content,
+            "stop_reason": "tool_use" if raw else "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": reply.usage[0], "output_tokens": reply.usage[1]},
+        }
+
     def _stream(self, request: dict, reply: Reply):
-        """The reply as the provider streams it: `(event name or None, payload)` pairs."""
+        """The reply as the provider streams it: `(event name or None, payload)` pairs, a
+        pause as `("stall", seconds)`."""
+        if reply.empty:
+            return
+        if reply.stall and reply.stall_at == "start":
+            yield "stall", reply.stall
         pieces = re.findall(r"\s*\S+\s*", reply.text) or ([reply.text] if reply.text else [])
         calls = [
             (f"call_{index}", call["name"], call["arguments"]) for index, call in enumerate(reply.tool_calls)
@@ -112,6 +165,10 @@ class FakeProvider:
         yield chunk({"role": "assistant", "content": ""})
         for piece in pieces:
             yield chunk({"content": piece})
+        if reply.cut:
+            return
+        if calls and reply.stall and reply.stall_at == "tools":
+            yield "stall", reply.stall
         for index, (call_id, name, args) in enumerate(calls):
             raw = args if isinstance(args, str) else json.dumps(args)
             yield chunk(
@@ -128,9 +185,10 @@ class FakeProvider:
             )
             half = len(raw) // 2
             for part in (raw[:half], raw[half:]):
-                yield chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]})
+                function = {"arguments": part, **({"name": name} if reply.repeat_name else {})}
+                yield chunk({"tool_calls": [{"index": index, "function": function}]})
         yield chunk({}, reply.finish or ("tool_calls" if calls else "stop"))
-        if request.get("stream_options", {}).get("include_usage"):
+        if request.get("stream_options", {}).get("include_usage") and not reply.no_usage:
             _, last = chunk({})
             last["choices"] = []
             last["usage"] = {
@@ -172,6 +230,10 @@ class FakeProvider:
                 yield event("content_block_delta", index=index, delta={"type": "text_delta", "text": piece})
             yield event("content_block_stop", index=index)
             index += 1
+        if reply.cut:
+            return
+        if calls and reply.stall and reply.stall_at == "tools":
+            yield "stall", reply.stall
         for call_id, name, args in calls:
             raw = args if isinstance(args, str) else json.dumps(args)
             block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
@@ -208,25 +270,52 @@ class FakeProvider:
                     return self._send(500, provider._error(500, "the test scripted no reply"))
                 reply = provider.replies.popleft()
                 time.sleep(reply.delay)
+                if not body.get("stream") and reply.status == 200:
+                    return self._send(200, provider._answer(body, reply))
                 if reply.status != 200:
                     headers = {} if reply.retry_after is None else {"Retry-After": str(reply.retry_after)}
                     if 300 <= reply.status < 400:  # to this very endpoint: a client that follows comes back
                         headers["Location"] = self.path
                     return self._send(reply.status, provider._error(reply.status, reply.error), headers)
-                self._send_stream(provider._stream(body, reply), reply.chunk_delay)
+                self._send_stream(provider._stream(body, reply), reply.chunk_delay, reply)
 
-            def _send_stream(self, events, chunk_delay):
+            def _keep_alive(self, seconds):
+                """What servers send while they think: comments (OpenAI-compatible) or pings."""
+                ping = (
+                    b": keep-alive\n\n"
+                    if provider.protocol == "openai"
+                    else (b'event: ping\ndata: {"type": "ping"}\n\n')
+                )
+                deadline = time.monotonic() + seconds
+                while time.monotonic() < deadline:
+                    self.wfile.write(ping)
+                    self.wfile.flush()
+                    time.sleep(0.1)
+
+            def _reset(self):
+                """Drop the connection as a crashed server or proxy does: a reset, not an end."""
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+
+            def _send_stream(self, events, chunk_delay, reply):
                 try:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
                     self.send_header("Cache-Control", "no-cache")
                     self.end_headers()
+                    sent = 0
                     for name, payload in events:
+                        if name == "stall":
+                            self._keep_alive(payload)
+                            continue
+                        if reply.drop and sent >= 2:
+                            return self._reset()
                         head = f"event: {name}\n" if name else ""
                         self.wfile.write(f"{head}data: {json.dumps(payload)}\n\n".encode())
                         self.wfile.flush()
+                        sent += 1
                         time.sleep(chunk_delay)
-                    if provider.protocol == "openai":
+                    if provider.protocol == "openai" and not reply.empty:
                         self.wfile.write(b"data: [DONE]\n\n")
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)

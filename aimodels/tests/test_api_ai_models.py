@@ -133,13 +133,27 @@ class TestAIModelTestEndpoint:
     def test_a_working_model(self, staff_client, provider_server):
         model = ai_model_on(provider_server)
         provider_server.reply("ok")
+        provider_server.reply(tool_calls=[{"name": "report_status", "arguments": {"ok": True}}])
 
         response = staff_client.post(f"/api/v1/ai-models/{model.pk}/test/")
 
         body = job_result(response, "test")
-        assert (body["ok"], body["error"]) == (True, None)
+        assert (body["ok"], body["error"], body["tools"]) == (True, None, {"ok": True, "error": None})
         assert isinstance(body["latency_ms"], int)
-        assert len(provider_server.requests) == 1
+        assert len(provider_server.requests) == 2
+
+    def test_a_model_that_cannot_answer_through_tools_says_so(self, staff_client, openai_server):
+        model = ai_model_on(openai_server)
+        openai_server.reply("ok")
+        openai_server.reply("I am working.")  # words, not the tool
+
+        body = job_result(staff_client.post(f"/api/v1/ai-models/{model.pk}/test/"), "test")
+
+        assert body["ok"] is True
+        assert body["tools"] == {
+            "ok": False,
+            "error": "The model did not answer through the tool (see docs/local-models.md).",
+        }
 
     def test_a_failing_model_reports_the_error_without_the_key(self, staff_client, openai_server):
         model = ai_model_on(openai_server, name="locked", api_key="sk-wrong-test-0000000000-zz")

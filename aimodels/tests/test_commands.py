@@ -172,8 +172,15 @@ class TestTestAIModel:
     def test_a_model_that_answers_ok(self, openai_server):
         ai_model_on(openai_server, name="gpt")
         openai_server.reply("OK.")
+        openai_server.reply(tool_calls=[{"name": "report_status", "arguments": {"ok": True}}])
 
-        assert run("test_ai_model", "gpt").startswith("AI model 'gpt' answered in ")
+        out = run("test_ai_model", "gpt")
+        assert out.startswith("AI model 'gpt' answered in ")
+        assert "It answers through tools too" in out
+        assert openai_server.requests[1]["tool_choice"] == {
+            "type": "function",
+            "function": {"name": "report_status"},
+        }
         assert openai_server.requests[0]["messages"][-1]["content"] == "Reply with the single word: ok"
 
     @pytest.mark.parametrize(

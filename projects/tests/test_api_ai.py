@@ -65,7 +65,11 @@ class TestInterviewTurns:
         [
             ({"status": 500}, 502, "AI model 'flaky' answered HTTP 500: the model is on fire"),
             ({"delay": 1.5}, 504, "AI model 'flaky' did not answer in time."),
-            ({"text": "   "}, 502, "AI model 'flaky' gave an empty answer."),
+            (
+                {"text": "   "},
+                502,
+                "AI model 'flaky' did not give a usable answer in two tries: Answer with your next question.",
+            ),
         ],
     )
     def test_provider_failures_keep_the_users_message(
@@ -74,6 +78,7 @@ class TestInterviewTurns:
         ai_model_on(provider_server, name="flaky", config={"timeout": 0.5, "max_retries": 0})
         interview = InterviewFactory(project__owner=owner)
         provider_server.reply(**script)
+        provider_server.reply(**script)  # a degenerate answer is sent back once
 
         response = turn(owner_client, interview)
 
@@ -124,7 +129,7 @@ class TestRouting:
         ai_model_on(openai_server, usage_type="interview")
         chosen = ai_model_on(anthropic_server, name="claude", usage_type="general")
         interview = InterviewFactory(project__owner=owner)
-        anthropic_server.reply("Hello from Claude")
+        anthropic_server.reply("Hello from Claude: who are your users?")
 
         response = turn(owner_client, interview, ai_model=str(chosen.pk))
 
@@ -135,7 +140,7 @@ class TestRouting:
     def test_the_general_model_is_the_fallback(self, owner_client, owner, openai_server):
         ai_model_on(openai_server, name="fallback", usage_type="general")
         ai_model_on(openai_server, name="other-use", usage_type="commit_generation")
-        openai_server.reply("Hi")
+        openai_server.reply("Hi, who are your users?")
 
         response = turn(owner_client, InterviewFactory(project__owner=owner))
 
@@ -229,7 +234,7 @@ class TestPromptGeneration:
 def test_an_interview_reply_keeps_its_finish_reason(owner_client, owner, provider_server, finish, truncated):
     ai_model_on(provider_server, usage_type="interview")
     interview = InterviewFactory(project__owner=owner)
-    provider_server.reply("Who are your users, and what", finish=finish)
+    provider_server.reply("Who are your users? And what", finish=finish)
 
     entry = job_result(turn(owner_client, interview), "interview")["conversation_data"][-1]
 

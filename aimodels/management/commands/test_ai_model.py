@@ -30,3 +30,11 @@ class Command(BaseCommand):
         if not result["ok"]:
             raise CommandError(f"AI model '{name}' failed in {result['latency_ms']} ms: {result['error']}")
         self.stdout.write(f"AI model '{name}' answered in {result['latency_ms']} ms.")
+        tools = result.get("tools") or {}
+        if tools.get("ok"):
+            self.stdout.write("It answers through tools too (planning and the agent can use it).")
+        else:
+            self.stdout.write(
+                f"It does not answer through tools: {tools.get('error')} Planning and the agent need "
+                "tools; try config stream_tools: false (docs/local-models.md)."
+            )
