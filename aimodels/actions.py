@@ -18,13 +18,15 @@ class AIActionMixin:
         *,
         usage_type: str,
         subject=None,
-        body: type[Serializer] = AIActionSerializer,
+        body: type[Serializer] | None = None,
     ):
-        """Start a job of `kind` from the request's body (an AIActionSerializer: an optional
-        `ai_model`, else the active model of `usage_type` answers) for `subject`, or for the
-        object the body's `subject` field names; the body's other fields are the job's
-        arguments. Answers the job: 202, or 200 once it has finished."""
+        """Start a job of `kind` from the request's body (`body`, by default the action's
+        `serializer_class`: an AIActionSerializer with an optional `ai_model`, else the active
+        model of `usage_type` answers) for `subject`, or for the object the body's `subject`
+        field names; the body's other fields are the job's arguments. Answers the job: 202, or
+        200 once it has finished."""
         key = idempotency_key(request)
+        body = body or getattr(self, "serializer_class", None) or AIActionSerializer
         data = body(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         ai_model = data.chosen_ai_model(usage_type)

@@ -12,6 +12,7 @@ from aimodels.serializers import (
     SystemSettingsSerializer,
 )
 from core.permissions import IsStaffOrReadOnly
+from core.schema import NoBody
 from core.throttling import AIActionRateThrottle
 from jobs.models import Job
 from jobs.services import job_start
@@ -34,6 +35,7 @@ class AIModelViewSet(viewsets.ModelViewSet):
         methods=["post"],
         permission_classes=[IsAdminUser],
         throttle_classes=[AIActionRateThrottle],
+        serializer_class=NoBody,
     )
     def test(self, request, pk=None):
         """Staff: one tiny call to the model, to check its address, key and model id; a job
@@ -62,7 +64,7 @@ class SystemSettingsViewSet(viewsets.ModelViewSet):
     ordering_fields = ["key", "updated_at"]
 
     @extend_schema(request=SettingsBulkSerializer, responses={200: SystemSettingsSerializer(many=True)})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], serializer_class=SettingsBulkSerializer)
     def bulk(self, request):
         """Create or update many settings at once: all of them, or (on any error) none."""
         serializer = SettingsBulkSerializer(data=request.data)

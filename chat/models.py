@@ -50,7 +50,8 @@ class ChatSession(TimeStampedModel, AIUsageTotals):
         ]
 
     def __str__(self):
-        return f"Chat on {self.task_id} ({self.status})"
+        started = f", {self.created_at:%Y-%m-%d %H:%M}" if self.created_at else ""
+        return f"Chat on “{self.task.title}”{started} ({self.status})"
 
 
 class MessageQuerySet(ProjectScopedQuerySet):

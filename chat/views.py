@@ -13,7 +13,7 @@ from chat.serializers import (
     MessageSerializer,
     ToolCallSerializer,
 )
-from core.schema import ErrorSerializer
+from core.schema import ErrorSerializer, NoBody
 from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
 from jobs.models import Job
@@ -31,8 +31,14 @@ class ChatSessionViewSet(AIActionMixin, ProjectScopedViewSet):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
     @extend_schema(methods=["get"], responses=MessageSerializer(many=True), filters=False)
-    @ai_action(ChatMessageCreateSerializer)
-    @action(detail=True, methods=["get", "post"], filter_backends=[], throttle_classes=[AIActionRateThrottle])
+    @ai_action()
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        throttle_classes=[AIActionRateThrottle],
+        serializer_class=ChatMessageCreateSerializer,
+    )
     def messages(self, request, pk=None):
         """GET: the session's messages, oldest first, each with its tool calls.
         POST: send a message; the task agent answers it as a job, acting on the board through
@@ -46,15 +52,14 @@ class ChatSessionViewSet(AIActionMixin, ProjectScopedViewSet):
             Job.Kind.CHAT_MESSAGE,
             usage_type=AIModel.UsageType.TASK_EXECUTION,
             subject=session,
-            body=ChatMessageCreateSerializer,
         )
 
     @extend_schema(request=None, responses={200: ChatSessionSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=NoBody)
     def complete(self, request, pk=None):
         """Mark an active session completed: it takes no new messages afterwards."""
         session = services.chat_session_complete(session=self.get_object())
-        return Response(self.get_serializer(session).data)
+        return Response(ChatSessionSerializer(session, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=ToolCallSerializer(many=True), filters=False)
     @action(detail=True, methods=["get"], url_path="tool-calls", filter_backends=[])

@@ -19,6 +19,10 @@ ValidationErrorSerializer = inline_serializer(
 )
 
 
+class NoBody(serializers.Serializer):
+    """The form of an action that takes no body (the browsable API shows just its button)."""
+
+
 class AutoSchema(openapi.AutoSchema):
     """Documents 400/401/403/404 (and 413 for bodies, 429 where throttled, 503 when the
     database is unavailable) next to each operation's own responses.
@@ -126,6 +130,19 @@ def _link_jobs(paths) -> None:
                 response = operation.get("responses", {}).get(code, {})
                 if response.get("content", {}).get("application/json", {}).get("schema") == JOB:
                     response["links"] = links
+
+
+def event_streams_are_text(result, generator, request, public):
+    """A postprocessing hook: an event stream's body is text, and each of its events an object
+    (id, event, data). The schema says both (`anyOf`): clients generated from it read the
+    text, and schemathesis checks each event against the object."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("responses", {}).get("200", {}).get("content", {})
+            if "text/event-stream" in content:
+                event = content["text/event-stream"]["schema"]
+                content["text/event-stream"]["schema"] = {"anyOf": [{"type": "string"}, event]}
+    return result
 
 
 BLANK_STRING = {"type": "string", "maxLength": 0}

@@ -23,6 +23,36 @@ RESULT_SCHEMA = {
             "items": {"$ref": "#/components/schemas/Message"},
             "description": "chat_message: the messages the turn added, the user's first.",
         },
+        "created": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Task"},
+            "description": "task_plan, task_expand: the tasks written, in dependency order.",
+        },
+        "kept": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/Task"},
+            "description": "task_plan, task_expand: the tasks already there under the same title.",
+        },
+        "tasks": {
+            "type": "array",
+            "description": "complexity_analyze: each open task's score.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "task": {"type": "string", "format": "uuid"},
+                    "title": {"type": "string"},
+                    "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
+                    "reason": {"type": "string"},
+                    "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
+                },
+                "required": ["task", "title", "complexity", "reason", "expand"],
+            },
+        },
+        "recommended": {
+            "type": "array",
+            "items": {"type": "string", "format": "uuid"},
+            "description": "complexity_analyze: the tasks to expand.",
+        },
         "test": {
             "type": "object",
             "description": "ai_model_test: the outcome.",

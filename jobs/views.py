@@ -10,7 +10,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from core.schema import ErrorSerializer
+from core.schema import ErrorSerializer, NoBody
 from core.stream_views import (
     STREAM_PARAMETERS,
     StreamNegotiation,
@@ -68,8 +68,24 @@ AIActionConflictSerializer = inline_serializer(
 )
 
 
-def ai_action(request_serializer, *, description: str = ""):
-    """The schema of an AI action: it answers a job (200 finished, 202 still running)."""
+FROM_THE_ACTION = object()
+
+
+def ai_action(request_serializer=FROM_THE_ACTION, *, description: str = ""):
+    """The schema of an AI action: it answers a job (200 finished, 202 still running). Its body
+    is `request_serializer` (None: no body), by default the action's own `serializer_class`,
+    which is also the form the browsable API shows."""
+
+    def decorate(function):
+        body = request_serializer
+        if body is FROM_THE_ACTION:
+            body = getattr(function, "kwargs", {}).get("serializer_class")
+        return _ai_action_schema(body, description)(function)
+
+    return decorate
+
+
+def _ai_action_schema(request_serializer, description: str):
     return extend_schema(
         request=request_serializer,
         parameters=AI_ACTION_PARAMETERS,
@@ -133,7 +149,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         return super().get_queryset().filter(owner=self.request.user)
 
     @extend_schema(request=None, responses={200: JobSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=NoBody)
     def cancel(self, request, pk=None):
         """Cancel a queued or running job; what it was about to record is not written."""
         return Response(JobSerializer(services.job_cancel(job=self.get_object())).data)

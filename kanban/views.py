@@ -84,8 +84,13 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         task = services.task_update(task=serializer.instance, **serializer.validated_data)
         serializer.instance = with_dependencies(task)
 
-    @ai_action(TaskExpandSerializer)
-    @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
+    @ai_action()
+    @action(
+        detail=True,
+        methods=["post"],
+        throttle_classes=[AIActionRateThrottle],
+        serializer_class=TaskExpandSerializer,
+    )
     def expand(self, request, pk=None):
         """Ask an AI model to break the task into subtasks (backlog), as a job whose result
         lists the subtasks `created` and those it already had and `kept`. A subtask is a 409:
@@ -95,11 +100,10 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
             Job.Kind.TASK_EXPAND,
             usage_type=AIModel.UsageType.TASK_PLANNING,
             subject=self.get_object(),
-            body=TaskExpandSerializer,
         )
 
     @extend_schema(request=TaskMoveSerializer, responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=TaskMoveSerializer)
     def move(self, request, pk=None):
         """Put the task at 0-based `position` of column `status` (omitted or past the end: last)."""
         move = TaskMoveSerializer(data=request.data)
@@ -115,8 +119,13 @@ class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
     search_fields = ["message", "scope"]
     ordering_fields = ["timestamp"]
 
-    @ai_action(CommitGenerateSerializer)
-    @action(detail=False, methods=["post"], throttle_classes=[AIActionRateThrottle])
+    @ai_action()
+    @action(
+        detail=False,
+        methods=["post"],
+        throttle_classes=[AIActionRateThrottle],
+        serializer_class=CommitGenerateSerializer,
+    )
     def generate(self, request):
         """Ask an AI model for a Conventional Commit message for a task's changes, as a job
         whose result is the stored commit."""
@@ -124,7 +133,6 @@ class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
             request,
             Job.Kind.COMMIT_GENERATE,
             usage_type=AIModel.UsageType.COMMIT_GENERATION,
-            body=CommitGenerateSerializer,
         )
 
 

@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.link_created_objects",
         "core.schema.blank_strings_any_of",
+        "core.schema.event_streams_are_text",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "kanban.models.TaskStatus",

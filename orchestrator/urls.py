@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from activity.views import ProjectActivityView, ProjectEventsView, TaskActivityView
@@ -12,7 +12,7 @@ from orchestrator.api import router
 from projects.views import ProjectUsageView
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/v1/", permanent=False)),
+    path("", TemplateView.as_view(template_name="orchestrator/landing.html"), name="landing"),
     path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", token_views.TokenView.as_view(), name="api-token"),

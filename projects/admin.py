@@ -8,7 +8,20 @@ from core.exceptions import Conflict
 from projects import services
 from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
 
-by_project = ("project", admin.RelatedOnlyFieldListFilter)
+
+class ProjectListFilter(admin.RelatedOnlyFieldListFilter):
+    """Projects by name, told apart by their owner and the day they were made (two teams'
+    "Shop")."""
+
+    def field_choices(self, field, request, model_admin):
+        projects = Project.objects.filter(pk__in=model_admin.get_queryset(request).values("project"))
+        return [
+            (project.pk, f"{project.name} ({project.owner}, {project.created_at:%Y-%m-%d})")
+            for project in projects.select_related("owner").order_by("name", "created_at")
+        ]
+
+
+by_project = ("project", ProjectListFilter)
 by_owner = ("project__owner", admin.RelatedOnlyFieldListFilter)
 
 

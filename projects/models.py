@@ -115,7 +115,9 @@ class Interview(Recorded, TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"Interview {self.id} ({self.status})"
+        if self.created_at is None:
+            return "Interview (new)"
+        return f"Interview of {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
 
 
 class Prompt(Recorded, SameProjectMixin, TimeStampedModel):
@@ -225,4 +227,6 @@ class PromptLabelMove(models.Model):
         indexes = [models.Index(fields=["lineage", "name", "-moved_at"], name="prompt_label_move_history")]
 
     def __str__(self):
-        return f"{self.name}: v{self.from_version} → v{self.to_version}"
+        before = "(new)" if self.from_version is None else f"v{self.from_version}"
+        after = "(removed)" if self.to_version is None else f"v{self.to_version}"
+        return f"{self.name}: {before} → {after}"

@@ -1,4 +1,5 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from aimodels.serializers import AIActionSerializer
@@ -131,10 +132,20 @@ class PromptResolveQuerySerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class VariablesField(serializers.JSONField):
+    """`{{name}}` values: an object of names and text. A JSON field, so the browsable API's
+    form takes it as JSON text too."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict) or not all(isinstance(text, str) for text in value.values()):
+            raise serializers.ValidationError('An object of names and text values, e.g. {"name": "Ada"}.')
+        return value
+
+
 class PromptRenderSerializer(serializers.Serializer):
-    variables = serializers.DictField(
-        child=serializers.CharField(allow_blank=True), required=False, default=dict
-    )
+    variables = VariablesField(required=False, default=dict)
 
 
 class RenderedPromptSerializer(serializers.Serializer):

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
-from core.schema import ErrorSerializer
+from core.schema import ErrorSerializer, NoBody
 from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
 from jobs.models import Job
@@ -59,8 +59,13 @@ class InterviewViewSet(AIActionMixin, ProjectScopedViewSet):
     filterset_class = InterviewFilter
     ordering_fields = ["created_at", "updated_at"]
 
-    @ai_action(InterviewMessageSerializer)
-    @action(detail=True, methods=["post"], throttle_classes=[AIActionRateThrottle])
+    @ai_action()
+    @action(
+        detail=True,
+        methods=["post"],
+        throttle_classes=[AIActionRateThrottle],
+        serializer_class=InterviewMessageSerializer,
+    )
     def messages(self, request, pk=None):
         """Add the user's message to an active interview; the AI interviewer answers it as a
         job, whose result is the interview with both turns."""
@@ -69,21 +74,20 @@ class InterviewViewSet(AIActionMixin, ProjectScopedViewSet):
             Job.Kind.INTERVIEW_MESSAGE,
             usage_type=AIModel.UsageType.INTERVIEW,
             subject=self.get_object(),
-            body=InterviewMessageSerializer,
         )
 
     def _finish(self, status_to):
         interview = services.interview_finish(interview=self.get_object(), status=status_to)
-        return Response(self.get_serializer(interview).data)
+        return Response(InterviewSerializer(interview, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: InterviewSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=NoBody)
     def complete(self, request, pk=None):
         """Mark an active interview completed."""
         return self._finish(Interview.Status.COMPLETED)
 
     @extend_schema(request=None, responses={200: InterviewSerializer, 409: ErrorSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=NoBody)
     def cancel(self, request, pk=None):
         """Mark an active interview cancelled."""
         return self._finish(Interview.Status.CANCELLED)
@@ -110,23 +114,35 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
         serializer.instance = services.prompt_update(prompt=serializer.instance, **serializer.validated_data)
 
     def _created(self, prompt):
-        return Response(self.get_serializer(prompt).data, status=status.HTTP_201_CREATED)
+        data = PromptSerializer(prompt, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], responses=PromptSerializer(many=True), filters=False)
     @extend_schema(methods=["post"], request=PromptVersionSerializer, responses={201: PromptSerializer})
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=PromptVersionSerializer,
+    )
     def versions(self, request, pk=None):
         """GET: the whole lineage ordered by version. POST: a new latest version derived from this one."""
         prompt = self.get_object()
         if request.method == "GET":
             lineage = self.get_queryset().filter(lineage=prompt.lineage).order_by("version")
-            return Response(self.get_serializer(lineage, many=True).data)
+            return Response(PromptSerializer(lineage, many=True, context=self.get_serializer_context()).data)
         version = PromptVersionSerializer(data=request.data)
         version.is_valid(raise_exception=True)
         return self._created(services.prompt_create_version(prompt=prompt, **version.validated_data))
 
-    @ai_action(PromptGenerateSerializer)
-    @action(detail=False, methods=["post"], throttle_classes=[AIActionRateThrottle])
+    @ai_action()
+    @action(
+        detail=False,
+        methods=["post"],
+        throttle_classes=[AIActionRateThrottle],
+        serializer_class=PromptGenerateSerializer,
+    )
     def generate(self, request):
         """Ask an AI model to write a prompt (version 1) from an interview's transcript, as a
         job whose result is the new prompt."""
@@ -134,7 +150,6 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
             request,
             Job.Kind.PROMPT_GENERATE,
             usage_type=AIModel.UsageType.PROMPT_GENERATION,
-            body=PromptGenerateSerializer,
         )
 
     @extend_schema(parameters=[PromptDiffQuerySerializer], responses=PromptDiffSerializer, filters=False)
@@ -151,14 +166,20 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
         return Response({"from": prompt.pk, "to": other.pk, "diff": diff})
 
     @extend_schema(request=None, responses={201: PromptSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=NoBody)
     def restore(self, request, pk=None):
         """A new latest version of the lineage carrying this version's content and components."""
         return self._created(services.prompt_restore(prompt=self.get_object()))
 
     @extend_schema(methods=["get"], responses=PromptLabelSerializer(many=True), filters=False)
     @extend_schema(methods=["post"], request=PromptLabelWriteSerializer, responses=PromptLabelSerializer)
-    @action(detail=True, methods=["get", "post"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=PromptLabelWriteSerializer,
+    )
     def labels(self, request, pk=None):
         """GET: the labels of this prompt's lineage. POST: point `label` at this version (a new
         label, or moved from another version; recorded in the label history)."""
@@ -202,10 +223,10 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
         prompt = services.prompt_resolve(self.get_queryset(), **query.validated_data)
         if prompt is None:
             raise NotFound("No version of that lineage has that label.")
-        return Response(self.get_serializer(prompt).data)
+        return Response(PromptSerializer(prompt, context=self.get_serializer_context()).data)
 
     @extend_schema(request=PromptRenderSerializer, responses=RenderedPromptSerializer)
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], serializer_class=PromptRenderSerializer)
     def render(self, request, pk=None):
         """Compose the components and content, replacing every `{{name}}` with its variable."""
         prompt = self.get_object()

@@ -4,6 +4,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.schema import NoBody
 from core.viewsets import ProjectScopedViewSet
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -40,6 +41,7 @@ class WebhookViewSet(ProjectScopedViewSet):
         methods=["post"],
         url_path=r"deliveries/(?P<delivery_id>[0-9a-fA-F-]{36})/redeliver",
         filter_backends=[],
+        serializer_class=NoBody,
     )
     def redeliver(self, request, pk=None, delivery_id=None):
         """Send a delivery from the log again, with the same `webhook-id`."""

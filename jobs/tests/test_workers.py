@@ -125,7 +125,7 @@ def settled(job_ids, workers, timeout=90):
 def test_forty_jobs_from_concurrent_clients_each_succeed_exactly_once(workers, live_server, openai_server):
     ai_model_on(openai_server)
     for _ in range(40):
-        openai_server.reply("Noted: tell me more.")
+        openai_server.reply("Noted. Who will use it?")
     users = [UserFactory(), UserFactory()]
     tokens = [AuthToken.objects.create(user)[1] for user in users]
     targets = [
@@ -154,7 +154,7 @@ def test_forty_jobs_from_concurrent_clients_each_succeed_exactly_once(workers, l
     for session in ChatSession.objects.all():
         assert list(session.messages.values_list("role", "content")) == [
             ("user", "A shop"),
-            ("assistant", "Noted: tell me more."),
+            ("assistant", "Noted. Who will use it?"),
         ]
     assert len(openai_server.requests) == 40
 
@@ -173,7 +173,7 @@ def test_forty_jobs_from_concurrent_clients_each_succeed_exactly_once(workers, l
         for line in block.splitlines()
         if line.startswith("data: ")
     ]
-    assert "".join(tokens_streamed) == "Noted: tell me more."
+    assert "".join(tokens_streamed) == "Noted. Who will use it?"
 
 
 def test_a_job_whose_worker_is_killed_is_redelivered_and_finishes_once(workers, live_server, openai_server):

@@ -45,11 +45,12 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
     from orchestrator_client.api.auth import auth_token
     from orchestrator_client.api.chat_sessions import chat_sessions_create, chat_sessions_messages_create
     from orchestrator_client.api.commits import commits_create
-    from orchestrator_client.api.jobs import jobs_list, jobs_retrieve
+    from orchestrator_client.api.jobs import jobs_events, jobs_list, jobs_retrieve
     from orchestrator_client.api.projects import projects_board, projects_create
     from orchestrator_client.api.prompts import (
         prompts_create,
         prompts_diff,
+        prompts_plan,
         prompts_render,
         prompts_restore,
         prompts_versions_create,
@@ -57,6 +58,7 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
     from orchestrator_client.api.settings import settings_bulk
     from orchestrator_client.api.tasks import tasks_create, tasks_move
     from orchestrator_client.models import (
+        AIActionRequest,
         AuthTokenRequest,
         ChatMessageCreateRequest,
         ChatSessionRequest,
@@ -146,3 +148,15 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
     assert added[1].tool_calls[0].tool_name == "move_task"
     assert added[-1].content == "Moved the cart task to review."
     assert Task.objects.get(pk=cart.id).status == "review"
+
+    # The job's events: the text of the stream, which the client reads as it is.
+    events = jobs_events.sync_detailed(job.id, client=api)
+    assert events.status_code == 200 and isinstance(events.parsed, str)
+    assert "event: tool_call" in events.parsed and events.parsed.rstrip().endswith('"succeeded"}')
+
+    # A plan's result is typed: the tasks it created.
+    ai_model_on(openai_server, name="planner", usage_type="task_planning")
+    task = {"id": 1, "title": "Pay", "priority": "high", "complexity": 3}
+    openai_server.reply(tool_calls=[{"name": "submit_plan", "arguments": {"tasks": [task]}}])
+    planned = prompts_plan.sync(second.id, client=api, body=AIActionRequest())
+    assert [t.title for t in planned.result.created] == ["Pay"] and planned.result.kept == []

@@ -1,0 +1,27 @@
+"""API tokens in admin: knox's own admin, with a human title and no digest in the way."""
+
+from django.contrib import admin
+from knox.admin import AuthTokenAdmin
+from knox.models import AuthToken
+
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class TokenAdmin(AuthTokenAdmin):
+    """A token is named by its key's first characters (what `Authorization: Token` starts
+    with) and its user; its digest, 128 characters of hash, is nothing a person reads."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    search_fields = ["token_key", "user__username"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["token_key", "user", "created"]
+
+    def get_fields(self, request, obj=None):
+        return ["user", "expiry"] if obj is None else ["token_key", "user", "created", "expiry"]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:
+            context["subtitle"] = f"Token {obj.token_key}… of {obj.user}"
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
