@@ -2,22 +2,9 @@ from django.contrib import admin, messages
 
 from chat import services
 from chat.models import ChatSession, Message, ToolCall
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkspaceAdminMixin
 from core.exceptions import Conflict
-
-
-class MessageInline(ReadOnlyInlineMixin, admin.StackedInline):
-    model = Message
-    fields = ["role", "content", "finish_reason", "truncated", "usage", "tool_call_summary", "created_at"]
-    readonly_fields = fields
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tool_calls")
-
-    @admin.display(description="Tool calls")
-    def tool_call_summary(self, message):
-        return ", ".join(f"{call.tool_name} ({call.status})" for call in message.tool_calls.all()) or "—"
+from jobs.models import Job
 
 
 class ToolCallInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -27,8 +14,9 @@ class ToolCallInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(admin.ModelAdmin):
-    """Status changes by the agent or the complete action; the trail is read-only."""
+class ChatSessionAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
+    """Status changes by the agent or the complete action; the trail is read-only. Its page is
+    the conversation, tool calls and their results included, with a composer."""
 
     list_display = ["id", "task", "status", "allow_destructive", "ai_model_used", "created_at", "updated_at"]
     list_filter = [
@@ -51,8 +39,17 @@ class ChatSessionAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     readonly_fields = ["id", "status", "ai_model_used", *ChatSession.AI_USAGE, "created_at", "updated_at"]
-    inlines = [MessageInline]
     actions = ["complete"]
+
+    def workspace(self, request, session):
+        return [
+            {
+                "template": "admin/chat/session_workspace.html",
+                "messages": session.messages.prefetch_related("tool_calls"),
+                "active": session.status == ChatSession.Status.ACTIVE,
+                "jobs": Job.objects.filter(chat_session=session).select_related("ai_model"),
+            }
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "task"] if obj else self.readonly_fields

@@ -45,6 +45,37 @@ class LinkedInlineMixin:
         return False
 
 
+# What to do about a failed job, by its error's code (shown on job panels and job pages).
+ERROR_HINTS = {
+    "ai_provider_timeout": "The model did not answer in time: try again, or raise its timeout "
+    "(AI models, config).",
+    "ai_provider_error": "The model answered with an error or an unusable answer: check its base URL, key "
+    "and model id, or pick another model.",
+    "ai_model_unavailable": "No AI model can do this: add or activate one under AI models.",
+    "over_budget": "The project is at its monthly budget: raise it on the project's page.",
+    "job_cancelled": "The job was cancelled.",
+    "job_time_limit": "The job ran past its time limit (JOB_TIME_LIMIT).",
+    "conflict": "Something else is under way on this object: wait for it, then try again.",
+}
+
+
+class WorkspaceAdminMixin:
+    """An object's change page as a workspace: below its fields, the panels `workspace(request,
+    obj)` lists (each a template and what it shows), such as the AI steps it can start, each
+    with the live panel of its job (core/static/core/ai_action.js)."""
+
+    change_form_template = "admin/workspace_change_form.html"
+
+    def workspace(self, request, obj) -> list[dict]:
+        return []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        panels = self.workspace(request, obj) if obj is not None else []
+        extra_context = {**(extra_context or {}), "workspace": panels, "error_hints": ERROR_HINTS}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 class ServiceAdmin(admin.ModelAdmin):
     """Saves through `service_write(form, change=...)` at the end of form validation.
 

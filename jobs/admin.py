@@ -1,10 +1,11 @@
+import json
+
 from django.contrib import admin, messages
 
-from core.admin import ReadOnlyInlineMixin
+from core.admin import ERROR_HINTS, ReadOnlyInlineMixin, WorkspaceAdminMixin
 from core.exceptions import Conflict
 from jobs import services
-from jobs.models import Job, JobEvent, ModelCall
-from jobs.serializers import ModelCallSerializer
+from jobs.models import Job, JobEvent
 
 
 class JobEventInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -13,18 +14,11 @@ class JobEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     readonly_fields = fields
 
 
-class ModelCallInline(ReadOnlyInlineMixin, admin.TabularInline):
-    """Every provider call of the job: who answered, the tokens, the cost, or the error."""
-
-    model = ModelCall
-    fields = [name for name in ModelCallSerializer.Meta.fields if name != "created_at"]
-    readonly_fields = fields
-
-
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     """Jobs are written by the actions that start them and by their workers: shown here, and
-    cancelled with the action."""
+    cancelled with the action. Its page reads as a summary (times to the second, how long it
+    took, its cost, its result, each model call) and follows the job while it runs."""
 
     list_display = ["id", "kind", "status", "owner", "project", "ai_model", "attempts", "cost", "created_at"]
     list_filter = ["status", "kind", ("owner", admin.RelatedOnlyFieldListFilter), "ai_model"]
@@ -40,18 +34,21 @@ class JobAdmin(admin.ModelAdmin):
         "task",
         "ai_model",
         "attempts",
-        "created_at",
-        "started_at",
-        "finished_at",
         "input",
-        "result",
-        "error",
-        "usage",
-        "cost",
     ]
     readonly_fields = fields
-    inlines = [ModelCallInline, JobEventInline]
+    inlines = [JobEventInline]
     actions = ["cancel"]
+
+    def workspace(self, request, job):
+        return [
+            {
+                "template": "admin/jobs/job_workspace.html",
+                "result": json.dumps(job.result, indent=2, default=str) if job.result else "",
+                "hint": ERROR_HINTS.get((job.error or {}).get("code"), ""),
+                "calls": job.model_calls.select_related("ai_model"),
+            }
+        ]
 
     def has_add_permission(self, request):
         return False

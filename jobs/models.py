@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 from core.models import UUIDModel, choices_constraint
 
@@ -112,6 +113,14 @@ class Job(UUIDModel):
     @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def duration(self) -> str:
+        """How long it ran (so far), for people: "2.4 s", "3 min 5 s"; empty before it started."""
+        if self.started_at is None:
+            return ""
+        seconds = ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
+        return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {round(seconds % 60)} s"
 
 
 class JobEventType(models.TextChoices):

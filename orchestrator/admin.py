@@ -1,9 +1,11 @@
-"""API tokens in admin: knox's own admin, with a human title and no digest in the way."""
+"""Admin wiring: the index lists your boards; API tokens with a human title and no digest in
+the way."""
 
 from django.contrib import admin
 from knox.admin import AuthTokenAdmin
 from knox.models import AuthToken
 
+admin.site.index_template = "orchestrator/admin_index.html"
 admin.site.unregister(AuthToken)
 
 

@@ -1,12 +1,19 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.urls import reverse
-from django.utils.html import format_html_join
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from core.admin import LinkedInlineMixin, ReadOnlyAdminMixin, ServiceAdmin
+from core.admin import LinkedInlineMixin, ReadOnlyAdminMixin, ServiceAdmin, WorkspaceAdminMixin
 from core.exceptions import Conflict
-from projects import services
+from jobs.models import Job
+from projects import composition, services
+from projects.budget import month_spend
 from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
+from projects.serializers import UsageQuerySerializer
+from projects.usage import project_usage
 
 
 class ProjectListFilter(admin.RelatedOnlyFieldListFilter):
@@ -23,6 +30,26 @@ class ProjectListFilter(admin.RelatedOnlyFieldListFilter):
 
 by_project = ("project", ProjectListFilter)
 by_owner = ("project__owner", admin.RelatedOnlyFieldListFilter)
+
+
+def usage_bars(days: list[dict]) -> list[dict]:
+    """The chart's bars: one per day, its height the day's cost against the dearest day's."""
+    dearest = max((day["cost"] for day in days), default=0) or 1
+    bars = []
+    for index, day in enumerate(days):
+        height = round(float(day["cost"] / dearest) * 110)
+        bars.append(
+            {
+                "x": index * 24 + 3,
+                "y": 120 - height,
+                "height": height,
+                "label": day["label"],
+                "short": f"{day['label']:%d}" if day["label"] else "",
+                "cost": day["cost"],
+                "tokens": day["input_tokens"] + day["output_tokens"],
+            }
+        )
+    return bars
 
 
 class InterviewInline(LinkedInlineMixin, admin.TabularInline):
@@ -48,34 +75,95 @@ class ProjectAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "work", "created_at", "updated_at"]
     inlines = [InterviewInline]
 
+    def get_list_display(self, request):
+        return [*self.list_display, "views"]
+
+    @admin.display(description="Board and usage")
+    def views(self, project):
+        return format_html(
+            '<a href="{}">Board</a> · <a href="{}">Usage</a>',
+            reverse("admin:kanban_task_board", args=[project.pk]),
+            reverse("admin:projects_project_usage", args=[project.pk]),
+        )
+
+    def get_urls(self):
+        usage = path(
+            "<uuid:project_id>/usage/",
+            self.admin_site.admin_view(self.usage_view),
+            name="projects_project_usage",
+        )
+        return [usage, *super().get_urls()]
+
+    def usage_view(self, request, project_id):
+        """Cost and tokens by day (a chart), by model and by kind of action, and the month's
+        spend against the budget; the owner's own projects only."""
+        project = get_object_or_404(Project.objects.for_user(request.user), pk=project_id)
+        query = UsageQuerySerializer(data=request.GET)
+        if not query.is_valid():  # days that do not parse: this month
+            query = UsageQuerySerializer(data={})
+            query.is_valid()
+        dates = query.validated_data
+        usage = {
+            group: project_usage(project=project, start=dates["from"], end=dates["to"], group_by=group)
+            for group in ("day", "ai_model", "kind")
+        }
+        spent = month_spend(project)
+        context = {
+            **self.admin_site.each_context(request),
+            "project": project,
+            "usage": usage["day"],
+            "bars": usage_bars(usage["day"]["groups"]),
+            "chart_width": max(len(usage["day"]["groups"]) * 24, 240),
+            "tables": [("model", usage["ai_model"]["groups"]), ("kind of action", usage["kind"]["groups"])],
+            "month_spend": spent,
+            "budget_share": round(spent / project.monthly_budget * 100) if project.monthly_budget else None,
+        }
+        return TemplateResponse(request, "admin/projects/usage.html", context)
+
     @admin.display(description="Work")
     def work(self, project):
-        """Links to the project's tasks, prompts, interviews and commits, filtered to it."""
+        """Links to the project's board and usage, and its tasks, prompts, interviews and
+        commits, filtered to it."""
+        if project.pk is None:
+            return "—"
         lists = [
             ("kanban_task", "tasks", project.task_count),
             ("projects_prompt", "prompts", project.prompt_count),
             ("projects_interview", "interviews", project.interview_count),
             ("kanban_commit", "commits", project.commit_count),
         ]
-        return format_html_join(
+        listed = format_html_join(
             " · ",
             '<a href="{}?project__id__exact={}">{} {}</a>',
             ((reverse(f"admin:{name}_changelist"), project.pk, count, label) for name, label, count in lists),
         )
+        return format_html("{} · {}", self.views(project), listed)
 
 
 @admin.register(Interview)
-class InterviewAdmin(admin.ModelAdmin):
-    """An interview starts active and empty; turns and status change through its actions only."""
+class InterviewAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
+    """An interview starts active and empty; turns and status change through its actions only:
+    on its page, a conversation with a composer, and the prompt it may be turned into."""
 
     list_display = ["id", "project", "status", "turns", "ai_model_used", "created_at"]
     list_filter = ["status", by_project, by_owner, "ai_model_used"]
     search_fields = ["project__name", "ai_model_used"]
     list_select_related = ["project"]
     raw_id_fields = ["project"]
-    fields = ["id", "project", "status", "ai_model_used", "transcript", "created_at", "updated_at"]
-    readonly_fields = ["id", "status", "ai_model_used", "transcript", "created_at", "updated_at"]
+    fields = ["id", "project", "status", "ai_model_used", "created_at", "updated_at"]
+    readonly_fields = ["id", "status", "ai_model_used", "created_at", "updated_at"]
     actions = ["complete", "cancel"]
+
+    def workspace(self, request, interview):
+        return [
+            {
+                "template": "admin/projects/interview_workspace.html",
+                "turns": interview.conversation_data,
+                "active": interview.status == Interview.Status.ACTIVE,
+                "prompts": interview.prompts.all(),
+                "jobs": Job.objects.filter(input__interview=str(interview.pk)).select_related("ai_model"),
+            }
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project"] if obj else self.readonly_fields
@@ -83,20 +171,6 @@ class InterviewAdmin(admin.ModelAdmin):
     @admin.display(description="Turns")
     def turns(self, interview):
         return len(interview.conversation_data)
-
-    @admin.display(description="Transcript")
-    def transcript(self, interview):
-        if not interview.conversation_data:
-            return "—"
-        return format_html_join(
-            "",
-            '<div style="margin-bottom:1em"><strong>{}</strong> <small>{}</small>'
-            '<div style="white-space:pre-wrap">{}</div></div>',
-            (
-                (turn["role"], turn.get("created_at", ""), turn["content"])
-                for turn in interview.conversation_data
-            ),
-        )
 
     def _finish(self, request, queryset, status):
         done, refused = 0, []
@@ -125,10 +199,34 @@ class LabelInline(LinkedInlineMixin, admin.TabularInline):
     verbose_name_plural = "labels on this version (move them under Prompt labels)"
 
 
+def _variables_of(prompt: Prompt) -> list[str]:
+    """The `{{variables}}` of the prompt composed with its components (none if it cannot be)."""
+    try:
+        return sorted(set(composition.VARIABLE.findall(composition.compose(prompt))))
+    except (ValidationError, DRFValidationError):
+        return []
+
+
+def _components_of(prompt: Prompt) -> list[dict]:
+    """Each component by name: `{"prompt"}` (a version) or `{"text"}` (a block, or a label)."""
+    ids = [ref for ref in composition.references(prompt.components) if not isinstance(ref, tuple)]
+    by_id = Prompt.objects.in_bulk(ids)
+    described = []
+    for component in prompt.components:
+        if "text" in component:
+            described.append({"text": component["text"]})
+        elif "label" in component:
+            described.append({"text": f"the version of {component['prompt']} labelled {component['label']}"})
+        else:
+            described.append({"prompt": by_id.get(composition.reference(component))})
+    return described
+
+
 @admin.register(Prompt)
-class PromptAdmin(ServiceAdmin):
+class PromptAdmin(WorkspaceAdminMixin, ServiceAdmin):
     """Adding with a parent makes the next version of its lineage; a version with newer
-    versions is history: its content and components cannot change."""
+    versions is history: its content and components cannot change. Its page plans it into
+    tasks, lists the lineage's versions, diffs any two and renders it with variables."""
 
     inlines = [LabelInline]
     list_display = ["__str__", "project", "type", "version", "is_reusable", "created_at"]
@@ -137,6 +235,20 @@ class PromptAdmin(ServiceAdmin):
     list_select_related = ["project"]
     raw_id_fields = ["project", "parent", "created_from_interview"]
     readonly_fields = ["id", "lineage", "version", "created_at", "updated_at"]
+
+    def workspace(self, request, prompt):
+        versions = Prompt.objects.filter(lineage=prompt.lineage).select_related("created_by")
+        reusable = Prompt.objects.filter(project=prompt.project_id, is_reusable=True)
+        return [
+            {
+                "template": "admin/projects/prompt_workspace.html",
+                "board": reverse("admin:kanban_task_board", args=[prompt.project_id]),
+                "versions": list(versions.prefetch_related("labels").order_by("version")),
+                "variables": _variables_of(prompt),
+                "components": _components_of(prompt),
+                "reusable": reusable.exclude(lineage=prompt.lineage),
+            }
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -156,6 +156,15 @@ class Prompt(Recorded, SameProjectMixin, TimeStampedModel):
     generated_by_ai_model = models.CharField(
         max_length=100, blank=True, editable=False, help_text="The AI model that wrote it, if one did."
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Who made this version (who asked for it, when a model wrote it).",
+    )
 
     objects = ProjectScopedQuerySet.as_manager()
 

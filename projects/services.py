@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from core.exceptions import Conflict
-from core.history import record
+from core.history import current, record
 from jobs.models import Job
 from jobs.services import job_in_progress
 from projects import composition
@@ -51,6 +51,7 @@ def prompt_create(
         created_from_interview=created_from_interview,
         generated_by_ai_model=generated_by_ai_model,
         version=version,
+        created_by=current().actor,
     )
     prompt.full_clean(exclude=REFERENCES, validate_unique=False, validate_constraints=False)
     composition.check_components(prompt=prompt)

@@ -13,17 +13,39 @@ class DeliveryInline(LinkedInlineMixin, admin.TabularInline):
 
 @admin.register(WebhookSubscription)
 class WebhookSubscriptionAdmin(admin.ModelAdmin):
-    """The secret is never shown here: it is shown once, when the API creates the subscription."""
+    """A new subscription's signing secret is shown once, in the message after it is added
+    (as the API shows it once); never afterwards. A test event checks a receiver."""
 
     list_display = ["url", "project", "event_types", "is_active", "created_at"]
     list_filter = ["is_active", ("project", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["url"]
     fields = ["project", "url", "event_types", "is_active", "created_at"]
-    readonly_fields = ["project", "created_at"]
+    readonly_fields = ["created_at"]
+    raw_id_fields = ["project"]
     inlines = [DeliveryInline]
+    actions = ["send_test"]
 
-    def has_add_permission(self, request):
-        return False  # made through the API, which shows the new secret once
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "project"] if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.secret = services.new_secret()
+        super().save_model(request, obj, form, change)
+        if not change:
+            self.message_user(
+                request,
+                f"Signing secret, shown this once (keep it with the receiver): {obj.secret}",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Send a test event to the selected subscriptions")
+    def send_test(self, request, queryset):
+        for subscription in queryset:
+            delivery = services.send_test(subscription=subscription)
+            self.message_user(
+                request, f"{subscription}: test event {delivery.status} ({delivery.error or 'ok'})."
+            )
 
 
 @admin.register(WebhookDelivery)

@@ -205,6 +205,22 @@ def deliver_due() -> dict:
     return {"dispatched": len(dispatched), "sent": sent}
 
 
+def send_test(*, subscription: WebhookSubscription) -> WebhookDelivery:
+    """A `webhook.test` event to this subscription alone, whatever events it wants: tried now
+    inline (the answer says how it went), queued with workers."""
+    event = {"type": "webhook.test", "data": {"subscription": str(subscription.pk), "at": timezone.now()}}
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription,
+        event_type=event["type"],
+        payload=json.loads(json.dumps(event, cls=DjangoJSONEncoder)),
+        next_attempt_at=timezone.now(),
+    )
+    if settings.JOBS_INLINE:
+        return attempt(delivery.pk) or delivery
+    _queue_attempt(delivery.pk)
+    return delivery
+
+
 def redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again from the log (same `webhook-id`, one more attempt), whatever
     became of it. Inline the attempt is made now, and the answer is how it went; with workers

@@ -1,0 +1,155 @@
+"""Admin as a workspace: each object's page shows what a person works with (a conversation,
+versions, a job's summary, usage with a chart) and offers the AI steps it can start."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from chat.tests.factories import ToolCallFactory
+from jobs.models import Job, ModelCall
+from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+from webhooks.models import WebhookSubscription
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def page(client, name, *args) -> str:
+    response = client.get(reverse(f"admin:{name}", args=args))
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def test_an_interview_is_a_conversation_with_a_composer_and_its_next_steps(signed_in, staff):
+    interview = InterviewFactory(
+        project__owner=staff,
+        conversation_data=[
+            {"role": "user", "content": "A shop", "created_at": "x"},
+            {"role": "assistant", "content": "Who buys?", "created_at": "x"},
+        ],
+    )
+
+    html = page(signed_in, "projects_interview_change", interview.pk)
+
+    assert '<li class="user"><span class="role">user</span><span class="content">A shop</span></li>' in html
+    assert f'data-url="/api/v1/interviews/{interview.pk}/messages/"' in html
+    assert f'data-url="/api/v1/interviews/{interview.pk}/complete/"' in html
+    assert 'data-url="/api/v1/prompts/generate/"' in html
+    assert "core/ai_action" in html and 'id="error-hints"' in html
+
+
+def test_a_prompt_lists_its_versions_and_offers_diff_render_and_plan(signed_in, staff):
+    first = PromptFactory(project__owner=staff, content="Build {{thing}}.")
+    second = PromptFactory(
+        project=first.project, parent=first, lineage=first.lineage, version=2, content="Fast."
+    )
+    tone = PromptFactory(project=first.project, content="Be brief.", is_reusable=True, type="tone")
+
+    html = page(signed_in, "projects_prompt_change", first.pk)
+
+    assert html.count('href="/admin/projects/prompt/') >= 2 and ">v2</a>" in html
+    assert 'id="prompt-diff"' in html and f'value="{second.pk}"' in html
+    assert 'name="thing" data-variable' in html
+    assert f'data-url="/api/v1/prompts/{first.pk}/plan/"' in html
+    assert f'<option value="{tone.pk}">' in html  # components are picked by name
+
+
+def test_a_chat_session_is_a_conversation_with_its_tool_calls_and_a_composer(signed_in, staff):
+    call = ToolCallFactory(
+        message__session__task__project__owner=staff, tool_name="move_task", status="error"
+    )
+    session = call.message.session
+
+    html = page(signed_in, "chat_chatsession_change", session.pk)
+
+    assert "move_task(" in html and "→ error" in html
+    assert f'data-url="/api/v1/chat-sessions/{session.pk}/messages/"' in html
+    assert f"Chat on “{session.task.title}”" in html
+
+
+def test_a_job_page_reads_as_a_summary(signed_in, staff):
+    job = Job.objects.create(
+        owner=staff,
+        kind=Job.Kind.COMMIT_GENERATE,
+        status="failed",
+        cost=Decimal("0.0012"),
+        error={
+            "code": "ai_provider_timeout",
+            "detail": "AI model 'x' did not answer in time.",
+            "http_status": 504,
+        },
+        result={"commit": {"message": "feat: x"}},
+    )
+    Job.objects.filter(pk=job.pk).update(
+        created_at="2026-12-01T10:00:00Z",
+        started_at="2026-12-01T10:00:01Z",
+        finished_at="2026-12-01T10:00:03.5Z",
+    )
+    ModelCall.objects.create(
+        job=job, model="gpt", input_tokens=None, latency_ms=1200, error={"detail": "slow"}
+    )
+
+    html = page(signed_in, "jobs_job_change", job.pk)
+
+    assert "2026-12-01 10:00:01" in html and "2.5 s" in html and "$0.001200" in html
+    assert "raise its timeout" in html  # what to do about it
+    assert "&quot;message&quot;: &quot;feat: x&quot;" in html
+    assert "? / ?" in html and "1200 ms" in html  # unknown token counts say so
+
+
+def test_a_projects_usage_page_charts_its_days_and_its_budget(signed_in, staff):
+    project = ProjectFactory(owner=staff, monthly_budget=Decimal("10"))
+    job = Job.objects.create(owner=staff, kind=Job.Kind.CHAT_MESSAGE, project=project)
+    for cost in ("1.00", "3.00"):
+        ModelCall.objects.create(
+            job=job, project=project, cost=Decimal(cost), input_tokens=10, output_tokens=5
+        )
+
+    html = page(signed_in, "projects_project_usage", project.pk)
+
+    assert 'id="usage-chart"' in html and "<rect" in html
+    assert "This month: $4.00 of a $10.00 budget (40%)." in html
+    assert "By model" in html and "By kind of action" in html
+
+
+def test_another_users_usage_page_is_not_found(signed_in, outsider):
+    project = ProjectFactory(owner=outsider)
+
+    assert signed_in.get(reverse("admin:projects_project_usage", args=[project.pk])).status_code == 404
+
+
+def test_the_index_and_the_project_list_link_to_boards(signed_in, staff):
+    project = ProjectFactory(owner=staff, name="Shop")
+    board = reverse("admin:kanban_task_board", args=[project.pk])
+
+    assert f'href="{board}"' in page(signed_in, "index")
+    assert f'href="{board}"' in page(signed_in, "projects_project_changelist")
+    assert f'href="{board}"' in page(signed_in, "projects_project_change", project.pk)
+
+
+def test_a_webhook_made_in_admin_shows_its_secret_once(signed_in, staff):
+    project = ProjectFactory(owner=staff)
+
+    response = signed_in.post(
+        reverse("admin:webhooks_webhooksubscription_add"),
+        {
+            "project": project.pk,
+            "url": "http://127.0.0.1:9/hooks",
+            "event_types": '["*"]',
+            "is_active": "on",
+            "deliveries-TOTAL_FORMS": "0",
+            "deliveries-INITIAL_FORMS": "0",
+        },
+        follow=True,
+    )
+
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.secret.startswith("whsec_")
+    assert subscription.secret in response.content.decode()
+    assert subscription.secret not in page(signed_in, "webhooks_webhooksubscription_change", subscription.pk)
