@@ -13,6 +13,7 @@ from projects.views import ProjectUsageView
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="orchestrator/landing.html"), name="landing"),
+    path("favicon.ico", views.favicon),
     path("admin/login/", login_throttled(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", token_views.TokenView.as_view(), name="api-token"),

@@ -3,6 +3,8 @@
 import sys
 
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import Resolver404, resolve
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -59,3 +61,9 @@ def _served(path: str) -> bool:
         return resolve(path).func is not api_not_found
     except Resolver404:
         return False
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on every site; the icon is a static file (its name hashed
+    in production, so found when asked for, not when the URLs load)."""
+    return redirect(static("orchestrator/favicon.svg"), permanent=True)

@@ -127,9 +127,9 @@ def test_open_a_chat_sessions_audit_trail(signed_in):
     call = ToolCallFactory(tool_name="move_task", message__content="Moving it to review.")
     page.goto(f"/admin/chat/chatsession/{call.message.session_id}/change/")
 
-    trail = page.locator("#messages-group").inner_text()
+    trail = page.locator("#chat-workspace .conversation").inner_text()  # the conversation, the trail
     assert "Moving it to review." in trail
-    assert "move_task (success)" in trail
+    assert "move_task(" in trail and "→ success" in trail
 
 
 @pytest.mark.parametrize(
