@@ -9,6 +9,9 @@ class Verb(models.TextChoices):
     MOVED = "moved", "Moved"
     DELETED = "deleted", "Deleted"
     LABEL_MOVED = "label_moved", "Label moved"
+    CLAIMED = "claimed", "Claimed"
+    RELEASED = "released", "Released"
+    CLAIM_BROKEN = "claim_broken", "Claim broken"
     # How a job ended.
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"

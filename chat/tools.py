@@ -19,7 +19,7 @@ from core.history import acting
 from core.tools import ToolArgumentError, Toolbox, tool
 from kanban import services
 from kanban.models import Task
-from kanban.serializers import TaskMoveSerializer, TaskSerializer, with_computed_fields
+from kanban.serializers import CLAIM_COLUMNS, TaskMoveSerializer, TaskSerializer, with_computed_fields
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,11 @@ class AgentTools(Toolbox):
         if status is not None:
             tasks = tasks.filter(status=status)
         rows = with_computed_fields(
-            list(tasks.values("id", "title", "status", "priority", "description", *Task.AI_USAGE)[:200])
+            list(
+                tasks.values(
+                    "id", "title", "status", "priority", "description", *Task.AI_USAGE, *CLAIM_COLUMNS
+                )[:200]
+            )
         )
         return {
             "tasks": [

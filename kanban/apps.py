@@ -27,7 +27,7 @@ class KanbanConfig(AppConfig):
     name = "kanban"
 
     def ready(self):
-        from aimodels.registry import register_setting
+        from aimodels.registry import positive_int, register_setting
         from aimodels.signals import model_call_recorded
         from kanban.receivers import count_task_call
 
@@ -38,6 +38,12 @@ class KanbanConfig(AppConfig):
             description='Most tasks each board column may hold, e.g. {"in_progress": 3}.',
             default={},
             validate=validate_wip_limits,
+        )
+        register_setting(
+            key="kanban.claim_ttl_seconds",
+            description="Seconds a claim on a task lasts unless its holder works on the task again.",
+            default=1800,
+            validate=positive_int(7 * 24 * 3600),
         )
         register_setting(
             key="kanban.enforce_dependencies",

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -183,6 +184,40 @@ class TaskDependency(models.Model):
 
     def __str__(self):
         return f"{self.task_id} waits for {self.depends_on_id}"
+
+
+class TaskClaimQuerySet(models.QuerySet):
+    def live(self):
+        """Claims that have not expired."""
+        return self.filter(expires_at__gt=timezone.now())
+
+
+class TaskClaim(models.Model):
+    """Who is working on a task: a lease one holder (a coding agent, `claude-code@laptop`)
+    takes, renewed by its work on the task and ending by itself at `expires_at`. A task has at
+    most one (the database holds it), so two agents never take the same task."""
+
+    task = models.OneToOneField(Task, on_delete=models.CASCADE, related_name="claim", primary_key=True)
+    holder = models.CharField(max_length=100, help_text="Who holds it, e.g. claude-code@laptop.")
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    claimed_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = TaskClaimQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(holder=""), name="taskclaim_holder_not_blank")
+        ]
+
+    def __str__(self):
+        return f"{self.holder} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def live(self) -> bool:
+        return self.expires_at > timezone.now()
 
 
 class CommitType(models.TextChoices):

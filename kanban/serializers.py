@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -8,12 +9,41 @@ from aimodels.models import ai_usage_of
 from aimodels.serializers import AIActionSerializer, AIUsageSerializer
 from core.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from kanban.conventional import CommitMessageError, commit_fields, normalised
-from kanban.models import BOARD_ORDER, Commit, Task, TaskDependency
+from kanban.models import BOARD_ORDER, Commit, Task, TaskClaim, TaskDependency
 from projects.models import Project, Prompt
 
 # Bounds of the board's numeric inputs (a 0-based index past the end means "last").
 MAX_INDEX = 2**31 - 1
 MAX_LIMIT_PER_COLUMN = 1000
+
+
+HOLDER_HELP = "Who is working on it: an agent and where it runs, e.g. claude-code@laptop."
+
+
+class TaskClaimSerializer(serializers.Serializer):
+    holder = serializers.CharField(max_length=100, help_text=HOLDER_HELP)
+    ttl_seconds = serializers.IntegerField(
+        min_value=60,
+        max_value=7 * 24 * 3600,
+        required=False,
+        help_text="How long the claim lasts unless renewed; the setting kanban.claim_ttl_seconds "
+        "(30 minutes) by default.",
+    )
+
+
+class TaskReleaseSerializer(serializers.Serializer):
+    holder = serializers.CharField(max_length=100, help_text="Who holds the claim.")
+    breaking = serializers.BooleanField(
+        default=False,
+        help_text="End someone else's claim (a stuck agent's): recorded as broken.",
+    )
+
+
+def claim_of(holder, claimed_at, expires_at) -> dict | None:
+    """A claim as the API writes it, if it is live."""
+    if holder is None or expires_at <= timezone.now():
+        return None
+    return {"holder": holder, "claimed_at": claimed_at, "expires_at": expires_at}
 
 
 class TaskSerializer(ProjectScopedSerializer):
@@ -39,6 +69,9 @@ class TaskSerializer(ProjectScopedSerializer):
         help_text="What the AI work on this task used and cost: every job for it, the agent turns "
         "of its chat sessions included."
     )
+    claim = serializers.SerializerMethodField(
+        allow_null=True, help_text="Who is working on it: a live claim (see tasks/{id}/claim/), or null."
+    )
 
     class Meta:
         model = Task
@@ -58,6 +91,7 @@ class TaskSerializer(ProjectScopedSerializer):
             "dependencies",
             "blocked",
             "ai_usage",
+            "claim",
             "created_at",
             "updated_at",
         ]
@@ -68,12 +102,41 @@ class TaskSerializer(ProjectScopedSerializer):
     def get_ai_usage(self, task) -> dict:
         return task.ai_usage
 
+    # Inline rather than a $ref: a validator of OpenAPI 3.0 reads `nullable` beside an allOf as
+    # not reaching into it, so a null claim would be unlike its own schema.
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                "holder": {"type": "string", "description": "Who is working on it, e.g. claude-code@laptop."},
+                "claimed_at": {"type": "string", "format": "date-time"},
+                "expires_at": {
+                    "type": "string",
+                    "format": "date-time",
+                    "description": "When it ends unless its holder works on the task again.",
+                },
+            },
+            "required": ["holder", "claimed_at", "expires_at"],
+        }
+    )
+    def get_claim(self, task) -> dict | None:
+        try:
+            claim = task.claim
+        except TaskClaim.DoesNotExist:
+            return None
+        return claim_of(claim.holder, claim.claimed_at, claim.expires_at)
+
 
 # What `task_rows` reads with values(): every field but those `with_computed_fields` adds or
 # builds from the AIUsageTotals columns.
 STORED_TASK_FIELDS = [
-    name for name in TaskSerializer.Meta.fields if name not in ("dependencies", "blocked", "ai_usage")
+    name
+    for name in TaskSerializer.Meta.fields
+    if name not in ("dependencies", "blocked", "ai_usage", "claim")
 ]
+# The claim's columns, read in the same query (a join: a task has at most one claim).
+CLAIM_COLUMNS = ("claim__holder", "claim__claimed_at", "claim__expires_at")
 
 
 def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
@@ -82,13 +145,13 @@ def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
     instances nor a serializer call per field. `with_computed_fields` adds the rest. The JSON
     renderer writes each value as the serializer would (UUIDs, UTC datetimes ending in "Z");
     a test holds the two equal."""
-    return tasks.values(*STORED_TASK_FIELDS, *Task.AI_USAGE, *extra)
+    return tasks.values(*STORED_TASK_FIELDS, *Task.AI_USAGE, *CLAIM_COLUMNS, *extra)
 
 
 def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
     """Give each row its `dependencies` (in board order) and `blocked`, in one query over the
-    rows' ids or over the whole `project` (a board: every task), and its `ai_usage` from its
-    own columns."""
+    rows' ids or over the whole `project` (a board: every task), and its `ai_usage` and `claim`
+    from its own columns."""
     if not rows:
         return rows
     ids = [row["id"] for row in rows]
@@ -106,6 +169,7 @@ def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
         row["ai_usage"] = ai_usage_of(row)
         for name in Task.AI_USAGE:
             del row[name]
+        row["claim"] = claim_of(*(row.pop(name) for name in CLAIM_COLUMNS))
     return rows
 
 

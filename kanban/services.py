@@ -4,6 +4,7 @@ pick the same free order key or both slip under a column's WIP limit."""
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -13,7 +14,7 @@ from django.utils import timezone
 from aimodels.models import SystemSettings
 from core.exceptions import Conflict
 from core.history import read_for_update, record
-from kanban.models import BOARD_ORDER, COLUMN_OF, ORDER_GAP, STARTED, Task, TaskDependency
+from kanban.models import BOARD_ORDER, COLUMN_OF, ORDER_GAP, STARTED, Task, TaskClaim, TaskDependency
 from projects.models import Project
 
 # A task's references, checked by the database (and by the serializers' own lookups) rather
@@ -147,13 +148,16 @@ PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Task.Priority.va
 NOT_STARTED = (Task.Status.BACKLOG, Task.Status.TODO)
 
 
-def next_task(*, project: Project) -> tuple[Task, str] | None:
-    """The task to do next, and why: of the project's unblocked, not-started tasks, the one
-    with the highest priority, then the fewest dependencies, then first in board order."""
+def next_task(*, project: Project, holder: str = "") -> tuple[Task, str] | None:
+    """The task to do next, and why: of the project's unblocked, not-started tasks that no one
+    else holds a live claim on (`holder`'s own claims do not count), the one with the highest
+    priority, then the fewest dependencies, then first in board order."""
     waiting = TaskDependency.objects.filter(task=OuterRef("pk")).exclude(depends_on__status=Task.Status.DONE)
+    claimed = TaskClaim.objects.live().filter(task=OuterRef("pk")).exclude(holder=holder)
     candidates = (
         Task.objects.filter(project=project, status__in=NOT_STARTED)
         .exclude(Exists(waiting))
+        .exclude(Exists(claimed))
         .annotate(
             priority_rank=Case(
                 *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
@@ -372,3 +376,70 @@ def _out_of_the_way(*, task: Task, status: str, window: Window, below: int) -> N
                 as_stored(task.pk, connection),
             ],
         )
+
+
+class Claimed(Conflict):
+    """The task is held by someone else: who, and until when."""
+
+    default_code = "claimed"
+
+
+def claim_ttl() -> timedelta:
+    return timedelta(seconds=SystemSettings.objects.value_of("kanban.claim_ttl_seconds"))
+
+
+@transaction.atomic
+def task_claim(*, task: Task, holder: str, user=None, ttl: timedelta | None = None) -> TaskClaim:
+    """Give `holder` the lease on `task` for `ttl` (the setting `kanban.claim_ttl_seconds`, 30
+    minutes, by default), or renew its own; a 409 naming the holder and until when while
+    someone else's claim is live, or when the task is done. Claimers of one task take turns
+    (the task's row lock), so of any number at once exactly one wins."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.status == Task.Status.DONE:
+        raise Conflict("The task is done; there is nothing left to claim.")
+    claim = TaskClaim.objects.filter(task=task).first()
+    if claim is not None and claim.live and claim.holder != holder:
+        raise Claimed(
+            {
+                "detail": f"Claimed by {claim.holder} until {claim.expires_at:%Y-%m-%d %H:%M:%S} UTC.",
+                "holder": claim.holder,
+                "expires_at": claim.expires_at.isoformat(),
+            }
+        )
+    renewal = claim is not None and claim.live and claim.holder == holder
+    claim = claim or TaskClaim(task=task)
+    if not renewal:
+        claim.claimed_at = timezone.now()
+    claim.holder, claim.claimed_by = holder, user
+    claim.expires_at = timezone.now() + (ttl or claim_ttl())
+    claim.save()
+    if not renewal:
+        record(task, "claimed", {"claim": {"from": None, "to": holder}, "until": claim.expires_at})
+    return claim
+
+
+@transaction.atomic
+def task_release(*, task: Task, holder: str, breaking: bool = False) -> bool:
+    """End `holder`'s claim on `task` (True when there was a live one). Someone else's live
+    claim ends only when `breaking` (the task's owner, through the API or admin; recorded as
+    broken); an agent cannot break another's."""
+    claim = TaskClaim.objects.select_for_update().filter(task=task).first()
+    if claim is None or not claim.live:
+        return False
+    if claim.holder != holder and not breaking:
+        raise Claimed(
+            {
+                "detail": f"Claimed by {claim.holder}, not {holder}; the task's owner may break it.",
+                "holder": claim.holder,
+                "expires_at": claim.expires_at.isoformat(),
+            }
+        )
+    claim.delete()
+    verb = "claim_broken" if claim.holder != holder else "released"
+    record(task, verb, {"claim": {"from": claim.holder, "to": None}})
+    return True
+
+
+def task_touch(*, task: Task, holder: str) -> None:
+    """Work on a task renews its holder's live claim (one statement; nothing if it holds none)."""
+    TaskClaim.objects.live().filter(task=task, holder=holder).update(expires_at=timezone.now() + claim_ttl())

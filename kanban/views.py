@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -26,9 +28,11 @@ from kanban.serializers import (
     CommitGenerateSerializer,
     CommitSerializer,
     NextTaskSerializer,
+    TaskClaimSerializer,
     TaskDeletedSerializer,
     TaskExpandSerializer,
     TaskMoveSerializer,
+    TaskReleaseSerializer,
     TaskSerializer,
     task_rows,
     with_computed_fields,
@@ -39,8 +43,9 @@ WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
 
 
 def with_dependencies(task: Task) -> Task:
-    """The task with its dependencies read once, for both `dependencies` and `blocked`."""
-    prefetch_related_objects([task], "dependencies")
+    """The task with its dependencies read once, for both `dependencies` and `blocked`, and
+    its claim."""
+    prefetch_related_objects([task], "dependencies", "claim")
     return task
 
 
@@ -75,7 +80,9 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        return queryset.prefetch_related("dependencies") if self.action == "retrieve" else queryset
+        if self.action == "retrieve":
+            return queryset.select_related("claim").prefetch_related("dependencies")
+        return queryset
 
     def perform_create(self, serializer):
         serializer.instance = with_dependencies(services.task_create(**serializer.validated_data))
@@ -109,6 +116,39 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         move = TaskMoveSerializer(data=request.data)
         move.is_valid(raise_exception=True)
         task = with_dependencies(services.task_move(task=self.get_object(), **move.validated_data))
+        return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=TaskClaimSerializer, responses={200: TaskSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"], serializer_class=TaskClaimSerializer)
+    def claim(self, request, pk=None):
+        """Take the task for `holder` (an agent, `claude-code@laptop`) for `ttl_seconds`, or
+        renew its own claim: a 409 naming the holder and until when while another's is live.
+        `next` skips tasks others hold; work on the task renews its holder's claim."""
+        claim = TaskClaimSerializer(data=request.data)
+        claim.is_valid(raise_exception=True)
+        ttl = claim.validated_data.get("ttl_seconds")
+        task = self.get_object()
+        services.task_claim(
+            task=task,
+            holder=claim.validated_data["holder"],
+            user=request.user,
+            ttl=timedelta(seconds=ttl) if ttl else None,
+        )
+        return self.task_response(task)
+
+    @extend_schema(request=TaskReleaseSerializer, responses={200: TaskSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"], serializer_class=TaskReleaseSerializer)
+    def release(self, request, pk=None):
+        """End `holder`'s claim on the task; with `breaking`, end whoever's it is."""
+        release = TaskReleaseSerializer(data=request.data)
+        release.is_valid(raise_exception=True)
+        task = self.get_object()
+        services.task_release(task=task, **release.validated_data)
+        return self.task_response(task)
+
+    def task_response(self, task: Task) -> Response:
+        """The task as it is now (its claim read again)."""
+        task = with_dependencies(task)
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
 
 

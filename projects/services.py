@@ -14,7 +14,7 @@ from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, Pro
 
 # A prompt's references, checked by the database rather than by a query each in full_clean
 # (the database enforces uniqueness and constraints too); Prompt.clean checks their project.
-REFERENCES = ["project", "parent", "created_from_interview"]
+REFERENCES = ["project", "parent", "created_from_interview", "created_by"]
 
 
 def _lock_lineage(lineage) -> None:

@@ -42,6 +42,7 @@ class TestTasksApi:
             "dependencies": [],
             "blocked": False,
             "ai_usage": {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": "0.00000000"},
+            "claim": None,
             "created_at": iso(task.created_at),
             "updated_at": iso(task.updated_at),
         }

@@ -32,8 +32,8 @@ class TestWriteQueries:
     def test_create(self, owner_client, project, django_assert_num_queries):
         # the project (the serializer's reference), savepoint, the board lock, the WIP limits
         # setting, the column's last key, savepoint, the task, its activity record, the outbox,
-        # release x2, the task's dependencies (for `dependencies` and `blocked`)
-        with django_assert_num_queries(12):
+        # release x2, the task's dependencies (for `dependencies` and `blocked`), its claim
+        with django_assert_num_queries(13):
             response = owner_client.post("/api/v1/tasks/", {"project": str(project.pk), "title": "Cart"})
         assert response.status_code == 201
 
@@ -41,8 +41,8 @@ class TestWriteQueries:
         task = TaskFactory(project=project)
         # the task, savepoint, the board lock, the task locked (its values are the history's
         # "before"), savepoint, the update, its activity record, the outbox, release x2, the
-        # task's dependencies
-        with django_assert_num_queries(11):
+        # task's dependencies, its claim
+        with django_assert_num_queries(12):
             response = owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"title": "Basket"})
         assert response.status_code == 200
 
@@ -50,8 +50,8 @@ class TestWriteQueries:
         task = TaskFactory(project=project)
         # the task, savepoint, the board lock, the task locked, its activity record, the outbox,
         # the WIP limits setting, the target column's keys, the update, release, the task's
-        # dependencies
-        with django_assert_num_queries(11):
+        # dependencies, its claim
+        with django_assert_num_queries(12):
             response = owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "todo", "position": 0})
         assert response.status_code == 200
 
@@ -60,8 +60,8 @@ class TestWriteQueries:
         # the task, the dependency (the serializer's reference), savepoint, the board lock, the
         # task locked, the project's dependency graph (the cycle check), the task's current
         # dependencies, its activity record, the outbox, the removals, what is left, the new
-        # dependency, release, the task's dependencies
-        with django_assert_num_queries(14):
+        # dependency, release, the task's dependencies, its claim
+        with django_assert_num_queries(15):
             response = owner_client.patch(
                 f"/api/v1/tasks/{task.pk}/", {"dependencies": [str(awaited.pk)]}, format="json"
             )
