@@ -1,12 +1,47 @@
 """Admin that writes through the services, so admin keeps every rule the API keeps."""
 
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from core.exceptions import refusal_message
+
+
+class _IdsOnly:
+    """An autocomplete widget that looks up only the submitted values that are ids: Django's
+    queries whatever was posted, so a form shown again with its errors after junk (`"☃"` for
+    a UUID) would be a 500."""
+
+    def optgroups(self, name, value, attr=None):
+        pk = self.field.remote_field.model._meta.pk
+        ids = []
+        for item in value:
+            try:
+                pk.to_python(item)
+            except DjangoValidationError:
+                continue
+            ids.append(item)
+        return super().optgroups(name, ids, attr)
+
+
+class IdsOnlyAutocompleteSelect(_IdsOnly, AutocompleteSelect):
+    pass
+
+
+class IdsOnlyAutocompleteSelectMultiple(_IdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class AutocompleteAdminMixin:
+    """`autocomplete_fields` with pickers that take any input (see `_IdsOnly`)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = IdsOnlyAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReadOnlyAdminMixin:

@@ -1,12 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import ManyToManyRawIdWidget
+from django.urls import path
 
-from core.admin import LinkedInlineMixin, ServiceAdmin
+from core.admin import (
+    AutocompleteAdminMixin,
+    IdsOnlyAutocompleteSelectMultiple,
+    LinkedInlineMixin,
+    ServiceAdmin,
+    WorkspaceAdminMixin,
+)
 from core.exceptions import Conflict, refusal_message
+from core.history import acting
+from jobs.models import Job
 from kanban import services
+from kanban.board_admin import board_view
 from kanban.conventional import CommitMessageError, commit_fields
-from kanban.models import Commit, Task
+from kanban.models import Commit, Task, TaskClaim
 from projects.admin import by_owner, by_project
 
 
@@ -28,20 +37,30 @@ def move_action(status: str, label: str):
     return admin.action(description=f"Move selected tasks to {label}")(move)
 
 
+@admin.action(description="Break the claims on the selected tasks")
+def break_claims(model_admin, request, queryset):
+    """The owner ends a stuck agent's claim: recorded as broken, by this user, through admin."""
+    broken = 0
+    with acting(channel="admin", user=request.user):
+        for task in queryset:
+            broken += services.task_release(task=task, holder=request.user.get_username(), breaking=True)
+    model_admin.message_user(request, f"Broke {broken} claim(s).")
+
+
 class CommitInline(LinkedInlineMixin, admin.TabularInline):
     model = Commit
     fields = ["type", "scope", "breaking", "message", "timestamp"]
 
 
 class TaskAdminForm(forms.ModelForm):
-    """`dependencies` by id (a raw-id field: a board may hold a million tasks), written by the
-    service with its rules (same project, no cycle)."""
+    """`dependencies` picked by title as you type (a board may hold a million tasks), written
+    by the service with its rules (same project, no cycle)."""
 
     dependencies = forms.ModelMultipleChoiceField(
         queryset=Task.objects.all(),
         required=False,
-        widget=ManyToManyRawIdWidget(Task._meta.get_field("dependencies").remote_field, admin.site),
-        help_text="Tasks of the same project this one waits for: their ids, comma-separated.",
+        widget=IdsOnlyAutocompleteSelectMultiple(Task._meta.get_field("dependencies"), admin.site),
+        help_text="Tasks of the same project this one waits for.",
     )
 
     class Meta:
@@ -73,22 +92,58 @@ class SubtaskInline(LinkedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(ServiceAdmin):
+class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
     """A status change is a move to the end of that column, through `task_move` and its WIP
-    limit and dependency rules."""
+    limit and dependency rules. Its page is the task's workspace: what blocks it, its
+    subtasks, who holds it, its AI steps, chats, commits, jobs and history."""
 
     form = TaskAdminForm
-    list_display = ["title", "project", "status", "priority", "complexity", "order", "parent", "updated_at"]
+    list_display = ["title", "project", "status", "priority", "complexity", "claimed_by", "updated_at"]
     list_filter = ["status", "priority", by_project, by_owner]
     search_fields = ["title", "description", "project__name"]
-    list_select_related = ["project", "parent"]
-    raw_id_fields = ["project", "prompt", "parent"]
-    readonly_fields = ["id", "order", *Task.AI_USAGE, "created_at", "updated_at"]
+    list_select_related = ["project", "claim"]
+    autocomplete_fields = ["project", "prompt", "parent"]
+    readonly_fields = ["id", "claimed_by", "order", *Task.AI_USAGE, "created_at", "updated_at"]
     inlines = [SubtaskInline, CommitInline]
-    actions = [move_action(status, label) for status, label in Task.Status.choices]
+    actions = [*(move_action(status, label) for status, label in Task.Status.choices), break_claims]
+
+    @admin.display(description="claimed by")
+    def claimed_by(self, task) -> str:
+        try:
+            claim = task.claim
+        except TaskClaim.DoesNotExist:
+            return "—"
+        return str(claim) if claim.live else "—"
+
+    def workspace(self, request, task):
+        blockers = task.dependencies.exclude(status=Task.Status.DONE)
+        subtasks = list(task.subtasks.in_board_order())
+        sessions = list(task.chat_sessions.order_by("-created_at")[:20])
+        claim = TaskClaim.objects.live().filter(task=task).first()
+        return [
+            {
+                "template": "admin/kanban/task_workspace.html",
+                "claim": claim,
+                "blockers": blockers,
+                "subtasks": subtasks,
+                "subtasks_done": sum(subtask.status == Task.Status.DONE for subtask in subtasks),
+                # the chat app's status "active" (it sits above this one)
+                "active_session": next((s for s in sessions if s.status == "active"), None),
+                "sessions": sessions,
+                "commits": task.commits.order_by("-timestamp")[:20],
+                "jobs": Job.objects.filter(task=task).select_related("ai_model").order_by("-created_at")[:20],
+            }
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project"] if obj else self.readonly_fields
+
+    def get_urls(self):
+        # Before the default URLs, whose `<path:object_id>/` would take "board/..." for a task id.
+        board = path(
+            "board/<uuid:project_id>/", self.admin_site.admin_view(board_view), name="kanban_task_board"
+        )
+        return [board, *super().get_urls()]
 
     def service_write(self, form, *, change):
         if change:

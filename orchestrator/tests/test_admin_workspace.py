@@ -6,8 +6,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from activity.models import Activity
 from chat.tests.factories import ToolCallFactory
 from jobs.models import Job, ModelCall
+from kanban import services
+from kanban.models import TaskClaim, TaskDependency
+from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 from webhooks.models import WebhookSubscription
 
@@ -153,3 +157,39 @@ def test_a_webhook_made_in_admin_shows_its_secret_once(signed_in, staff):
     assert subscription.secret.startswith("whsec_")
     assert subscription.secret in response.content.decode()
     assert subscription.secret not in page(signed_in, "webhooks_webhooksubscription_change", subscription.pk)
+
+
+def test_a_task_page_shows_what_blocks_it_its_subtasks_claim_and_ai_steps(signed_in, staff):
+    task = TaskFactory(project__owner=staff, title="Pay")
+    awaited = TaskFactory(project=task.project, title="Cart", status="todo")
+    TaskDependency.objects.create(task=task, depends_on=awaited)
+    TaskFactory(project=task.project, parent=task, title="Card", status="done")
+    TaskFactory(project=task.project, parent=task, title="Refund")
+    CommitFactory(task=task, message="feat(pay): take cards")
+    services.task_claim(task=task, holder="cursor@desktop")
+
+    html = page(signed_in, "kanban_task_change", task.pk)
+
+    assert "Waits for: <a" in html and ">Cart</a> (To do)" in html
+    assert "Subtasks (1/2 done)" in html
+    assert "By <strong>cursor@desktop</strong> since" in html
+    assert f'data-url="/api/v1/tasks/{task.pk}/release/"' in html
+    assert f'data-url="/api/v1/tasks/{task.pk}/expand/"' in html
+    assert "feat(pay): take cards" in html
+    assert f'data-url="/api/v1/tasks/{task.pk}/activity/"' in html
+
+
+def test_the_break_claims_action_ends_them_and_records_who(signed_in, staff):
+    task = TaskFactory(project__owner=staff)
+    services.task_claim(task=task, holder="stuck@ci")
+
+    response = signed_in.post(
+        reverse("admin:kanban_task_changelist"),
+        {"action": "break_claims", "_selected_action": [str(task.pk)]},
+        follow=True,
+    )
+
+    assert "Broke 1 claim(s)." in response.content.decode()
+    assert not TaskClaim.objects.exists()
+    (broken,) = Activity.objects.filter(verb="claim_broken")
+    assert (broken.actor, broken.channel, broken.changes["claim"]["from"]) == (staff, "admin", "stuck@ci")
