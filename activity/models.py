@@ -23,6 +23,7 @@ class Channel(models.TextChoices):
     ADMIN = "admin", "Admin"
     AGENT = "agent", "Agent"
     COMMAND = "command", "Command"
+    MCP = "mcp", "MCP"
 
 
 class Activity(models.Model):

@@ -10,30 +10,30 @@ from types import SimpleNamespace
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import APIException
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from aimodels.gateway import ToolCallRequest, ToolSpec
 from chat.models import ChatSession, Message, ToolCall
-from core.exceptions import one_line, refusal_message
+from core.exceptions import refusal_of
 from core.history import acting
 from core.tools import ToolArgumentError, Toolbox, tool
 from kanban import services
+from kanban.arguments import (
+    COMPLEXITY,
+    DEPENDS_ON_ID,
+    DESCRIPTION,
+    DETAILS,
+    PARENT,
+    POSITION,
+    PRIORITY,
+    STATUS,
+    TASK_ID,
+    TEST_STRATEGY,
+    TITLE,
+)
 from kanban.models import Task
 from kanban.serializers import CLAIM_COLUMNS, TaskMoveSerializer, TaskSerializer, with_computed_fields
 
 logger = logging.getLogger(__name__)
-
-STATUS = {"type": "string", "enum": Task.Status.values}
-TASK_ID = {"type": "string", "description": "The task's id."}
-DEPENDS_ON_ID = {"type": "string", "description": "The awaited task's id."}
-TITLE = {"type": "string", "maxLength": 255}
-DESCRIPTION = {"type": "string"}
-PRIORITY = {"type": "string", "enum": Task.Priority.values}
-COMPLEXITY = {"type": "integer", "minimum": 1, "maximum": 10}
-DETAILS = {"type": "string", "description": "How to do it."}
-TEST_STRATEGY = {"type": "string", "description": "How to know it is done."}
-PARENT = {"type": "string", "description": "The id of the task this one is a subtask of."}
-POSITION = {"type": "integer", "minimum": 0}
 
 
 class ToolRefused(Exception):
@@ -120,14 +120,8 @@ class AgentTools(Toolbox):
             return self.call(call.name, arguments)
         except ToolArgumentError as exc:
             raise ToolRefused(str(exc)) from None
-        except DRFValidationError as exc:
-            raise ToolRefused(one_line(exc.detail)) from None
-        except DjangoValidationError as exc:  # a service's rule: a cycle, another project
-            raise ToolRefused(
-                one_line(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
-            ) from None
-        except APIException as exc:  # a WIP limit, a blocked task
-            raise ToolRefused(refusal_message(exc)) from None
+        except (DjangoValidationError, APIException) as exc:
+            raise ToolRefused(refusal_of(exc)) from None
 
     def _task(self, task_id) -> Task:
         try:

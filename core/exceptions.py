@@ -43,6 +43,19 @@ def one_line(detail) -> str:
     return str(detail)
 
 
+def refusal_of(exc: Exception) -> str | None:
+    """What a caller that is not an HTTP client (an agent, an MCP client) is told when a
+    serializer or a service refuses: a 400's fields, a rule of a model (a cycle, another
+    project), a 409's detail, as one line; None for any other exception (a defect)."""
+    if isinstance(exc, exceptions.ValidationError):
+        return one_line(exc.detail)
+    if isinstance(exc, DjangoValidationError):
+        return one_line(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, exceptions.APIException):  # a WIP limit, a blocked task
+        return refusal_message(exc)
+    return None
+
+
 def error_code(exc: exceptions.APIException) -> str:
     """The code of an API exception: its own, or its class's when its detail holds several."""
     codes = exc.get_codes()

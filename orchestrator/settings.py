@@ -53,6 +53,8 @@ for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Browser origins besides this server's own that may call /mcp/ (an Origin not listed is a 403).
+MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "orchestrator.views.csrf_failure"
 
 INSTALLED_APPS = [
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "chat",
     "activity",
     "webhooks",
+    "mcp_server",
     "orchestrator",
 ]
 
@@ -229,6 +232,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # The MCP SDK logs each stateless request's start and end at INFO.
+    "loggers": {"mcp": {"level": "WARNING"}},
 }
 
 REST_FRAMEWORK = {

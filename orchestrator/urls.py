@@ -7,6 +7,7 @@ from activity.views import ProjectActivityView, ProjectEventsView, TaskActivityV
 from core import token_views
 from core.throttling import login_throttled
 from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView, PromptPlanView
+from mcp_server.views import METADATA_PATH, mcp_endpoint, protected_resource_metadata
 from orchestrator import views
 from orchestrator.api import router
 from projects.views import ProjectUsageView
@@ -32,6 +33,10 @@ urlpatterns = [
     ),
     path("api/v1/prompts/<uuid:pk>/plan/", PromptPlanView.as_view(), name="prompt-plan"),
     path("api/v1/", include(router.urls)),
+    path("mcp", mcp_endpoint),
+    path("mcp/", mcp_endpoint, name="mcp"),
+    path(METADATA_PATH.lstrip("/"), protected_resource_metadata, name="mcp-resource-metadata"),
+    path(f"{METADATA_PATH.lstrip('/')}/", protected_resource_metadata),
     path("api/auth/", include("orchestrator.session_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

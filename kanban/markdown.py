@@ -1,0 +1,85 @@
+"""A board and a task as Markdown, for coding agents (the MCP resources) and anyone who reads
+them as text: what a person would write on the card, in the order they would read it."""
+
+from kanban.board import project_board
+from kanban.models import Task, TaskClaim
+from projects.models import Project
+
+# Cards shown per column of a board in Markdown; the column's count stays exact.
+BOARD_CARDS_PER_COLUMN = 50
+STATUS_LABELS = dict(Task.Status.choices)
+
+
+def _claim_line(holder, expires_at) -> str:
+    return f"claimed by {holder} until {expires_at:%Y-%m-%d %H:%M} UTC"
+
+
+def board_markdown(project: Project) -> str:
+    board = project_board(project_id=project.pk, limit_per_column=BOARD_CARDS_PER_COLUMN)
+    lines = [f"# Board: {project.name}", ""]
+    if project.description:
+        lines += [project.description, ""]
+    for column in board["columns"]:
+        limit = f", WIP limit {column['wip_limit']}" if column["wip_limit"] else ""
+        lines.append(f"## {STATUS_LABELS[column['status']]} ({column['count']}{limit})")
+        for task in column["tasks"]:
+            facts = [task["priority"]]
+            if task["complexity"] is not None:
+                facts.append(f"complexity {task['complexity']}")
+            if task["blocked"]:
+                facts.append("blocked")
+            if task["claim"]:
+                facts.append(_claim_line(task["claim"]["holder"], task["claim"]["expires_at"]))
+            lines.append(f"- {task['title']} (`{task['id']}`; {', '.join(facts)})")
+        hidden = column["count"] - len(column["tasks"])
+        if hidden > 0:
+            lines.append(f"- … {hidden} more (list_tasks with this status reads them all)")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def task_markdown(task: Task) -> str:
+    """The task as a brief: its fields, who holds it, what it waits for and in what state,
+    its subtasks, and the prompt it came from."""
+    lines = [
+        f"# {task.title}",
+        "",
+        f"- id: `{task.pk}`",
+        f"- project: {task.project.name} (`{task.project_id}`)",
+        f"- status: {task.status}; priority: {task.priority}"
+        + (f"; complexity: {task.complexity}" if task.complexity is not None else ""),
+    ]
+    if task.parent_id:
+        lines.append(f"- subtask of: {task.parent.title} (`{task.parent_id}`)")
+    claim = TaskClaim.objects.live().filter(task=task).first()
+    lines.append(f"- {_claim_line(claim.holder, claim.expires_at)}" if claim else "- not claimed")
+    for heading, text in (
+        ("Description", task.description),
+        ("Details", task.details),
+        ("Test strategy", task.test_strategy),
+    ):
+        if text:
+            lines += ["", f"## {heading}", "", text]
+    dependencies = list(task.dependencies.in_board_order().values_list("pk", "title", "status"))
+    if dependencies:
+        lines += ["", "## Waits for", ""]
+        lines += [
+            f"- [{'x' if status == 'done' else ' '}] {title} (`{pk}`, {status})"
+            for pk, title, status in dependencies
+        ]
+    subtasks = list(task.subtasks.in_board_order().values_list("pk", "title", "status"))
+    if subtasks:
+        lines += ["", "## Subtasks", ""]
+        lines += [
+            f"- [{'x' if status == 'done' else ' '}] {title} (`{pk}`, {status})"
+            for pk, title, status in subtasks
+        ]
+    if task.prompt_id:
+        prompt = task.prompt
+        lines += [
+            "",
+            "## From the prompt",
+            "",
+            f"{prompt} (`orchestrator://prompts/{prompt.lineage}@latest`, version `{prompt.pk}`)",
+        ]
+    return "\n".join(lines) + "\n"
