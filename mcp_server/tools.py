@@ -22,6 +22,7 @@ from kanban.arguments import (
     DEPENDS_ON_ID,
     DESCRIPTION,
     DETAILS,
+    ID_CHARS,
     PARENT,
     POSITION,
     PRIORITY,
@@ -43,7 +44,7 @@ from projects.composition import render
 from projects.models import Project, Prompt
 from projects.services import prompt_resolve
 
-PROJECT_ID = {"type": "string", "description": "The project's id (list_projects)."}
+PROJECT_ID = {"type": "string", "maxLength": ID_CHARS, "description": "The project's id (list_projects)."}
 TTL_SECONDS = {
     "type": "integer",
     "minimum": 60,
@@ -51,16 +52,24 @@ TTL_SECONDS = {
     "description": "How long the claim lasts unless renewed (default 1800).",
 }
 LIMIT = {"type": "integer", "minimum": 1, "maximum": 200, "description": "At most this many (default 100)."}
-LINEAGE = {"type": "string", "description": "The prompt lineage's id (the id of its first version)."}
+LINEAGE = {
+    "type": "string",
+    "maxLength": ID_CHARS,
+    "description": "The prompt lineage's id (the id of its first version).",
+}
 LABEL = {"type": "string", "maxLength": 50, "description": "A label such as production, or latest (default)."}
 VARIABLES = {
     "type": "object",
     "additionalProperties": {"type": "string"},
     "description": "Values for the prompt's {{variables}}.",
 }
-JOB_ID = {"type": "string", "description": "The job's id (from the tool that started it)."}
+JOB_ID = {
+    "type": "string",
+    "maxLength": ID_CHARS,
+    "description": "The job's id (from the tool that started it).",
+}
 COUNT = {"type": "integer", "minimum": 1, "maximum": 20, "description": "About how many subtasks."}
-PROMPT_ID = {"type": "string", "description": "The prompt version's id."}
+PROMPT_ID = {"type": "string", "maxLength": ID_CHARS, "description": "The prompt version's id."}
 
 CORE_TOOLS = (
     "list_projects",
@@ -84,11 +93,17 @@ def _given(**values) -> dict:
     return {name: value for name, value in values.items() if value is not None}
 
 
+def _shown(value) -> str:
+    """An id as a message repeats it: never longer than an id."""
+    text = str(value)
+    return repr(text if len(text) <= ID_CHARS else f"{text[:ID_CHARS]}…")
+
+
 def _uuid(value, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise ToolRefused(f"{what} {value!r} not found.") from None
+        raise ToolRefused(f"{what} {_shown(value)} not found.") from None
 
 
 def _summary(task) -> dict:
@@ -107,7 +122,7 @@ class BoardTools(Toolbox):
     def _project(self, project_id) -> Project:
         project = Project.objects.for_user(self.user).filter(pk=_uuid(project_id, "Project")).first()
         if project is None:
-            raise ToolRefused(f"Project {project_id!r} not found.")
+            raise ToolRefused(f"Project {_shown(project_id)} not found.")
         return project
 
     def _task(self, task_id) -> Task:
@@ -118,7 +133,7 @@ class BoardTools(Toolbox):
             .first()
         )
         if task is None:
-            raise ToolRefused(f"Task {task_id!r} not found.")
+            raise ToolRefused(f"Task {_shown(task_id)} not found.")
         return task
 
     def _task_to_work_on(self, task_id) -> Task:
@@ -288,7 +303,7 @@ class BoardTools(Toolbox):
         prompts = Prompt.objects.for_user(self.user)
         prompt = prompt_resolve(prompts, lineage=_uuid(lineage, "Prompt lineage"), label=label)
         if prompt is None:
-            raise ToolRefused(f"No prompt of lineage {lineage!r} is labelled {label!r}.")
+            raise ToolRefused(f"No prompt of lineage {_shown(lineage)} is labelled {label!r}.")
         text = render(prompt, variables or {})
         about = {"id": prompt.pk, "lineage": prompt.lineage, "version": prompt.version, "type": prompt.type}
         return {"prompt": about, "label": label, "text": text}
@@ -391,7 +406,7 @@ class BoardTools(Toolbox):
     def plan_prompt(self, prompt_id):
         prompt = Prompt.objects.for_user(self.user).filter(pk=_uuid(prompt_id, "Prompt")).first()
         if prompt is None:
-            raise ToolRefused(f"Prompt {prompt_id!r} not found.")
+            raise ToolRefused(f"Prompt {_shown(prompt_id)} not found.")
         return self._job(Job.Kind.TASK_PLAN, AIModel.UsageType.TASK_PLANNING, prompt)
 
     @tool(
@@ -406,7 +421,7 @@ class BoardTools(Toolbox):
     def get_job(self, job_id):
         job = Job.objects.filter(owner=self.user, pk=_uuid(job_id, "Job")).first()
         if job is None:
-            raise ToolRefused(f"Job {job_id!r} not found.")
+            raise ToolRefused(f"Job {_shown(job_id)} not found.")
         data = JobSerializer(job).data
         return {name: data[name] for name in ("id", "kind", "status", "result", "error", "cost")}
 

@@ -57,12 +57,16 @@ def _challenge(request, exc: Unauthorized) -> HttpResponse:
     return response
 
 
-def _needed_scope(body: bytes) -> str | None:
-    """The scope the request's tool call needs (an OAuth token must carry it), if it is one."""
+def _message(body: bytes):
+    """The JSON-RPC message, or None when the body is not JSON (the SDK answers a parse error)."""
     try:
-        message = json.loads(body)
+        return json.loads(body)
     except (ValueError, RecursionError):
         return None
+
+
+def _needed_scope(message) -> str | None:
+    """The scope the request's tool call needs (an OAuth token must carry it), if it is one."""
     if not isinstance(message, dict) or message.get("method") != "tools/call":
         return None
     params = message.get("params")
@@ -91,9 +95,18 @@ async def mcp_endpoint(request):
         body = request.body
     except RequestDataTooBig:
         return _jsonrpc_error(413, -32600, "The request body is too large.")
+    message = _message(body)
+    if isinstance(message, list):  # batching left JSON-RPC over MCP in 2025-06-18
+        return _jsonrpc_error(400, -32600, "Invalid request: send one JSON-RPC message, not a batch.")
+    if (
+        isinstance(message, dict)
+        and not isinstance(message.get("method"), str)
+        and not message.keys() & {"result", "error"}
+    ):
+        return _jsonrpc_error(400, -32600, "Invalid request: a JSON-RPC request names its method.")
     try:
         user, scopes = await sync_to_async(authenticate)(request)
-        needed = _needed_scope(body)
+        needed = _needed_scope(message)
         if scopes is not None and not scopes & set(SCOPES):
             raise Unauthorized(
                 403, "insufficient_scope", "The token has no scope of this server.", " ".join(SCOPES)

@@ -54,7 +54,7 @@ class TestToolSets:
         assert tools["move_task"]["inputSchema"] == {
             "type": "object",
             "properties": {
-                "task_id": {"type": "string", "description": "The task's id."},
+                "task_id": {"type": "string", "maxLength": 45, "description": "The task's id."},
                 "status": {"type": "string", "enum": Task.Status.values},
                 "position": {"type": "integer", "minimum": 0},
             },
