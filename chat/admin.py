@@ -5,6 +5,7 @@ from chat.models import ChatSession, Message, ToolCall
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkspaceAdminMixin
 from core.exceptions import Conflict
 from jobs.models import Job
+from projects.admin import ProjectListFilter
 
 
 class ToolCallInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -18,10 +19,11 @@ class ChatSessionAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     """Status changes by the agent or the complete action; the trail is read-only. Its page is
     the conversation, tool calls and their results included, with a composer."""
 
-    list_display = ["id", "task", "status", "allow_destructive", "ai_model_used", "created_at", "updated_at"]
+    # The title names the task, the start and the status: no UUID column, and the list fits 1280 px.
+    list_display = ["__str__", "allow_destructive", "ai_model_used", "updated_at"]
     list_filter = [
         "status",
-        ("task__project", admin.RelatedOnlyFieldListFilter),
+        ("task__project", ProjectListFilter),
         ("task__project__owner", admin.RelatedOnlyFieldListFilter),
         "ai_model_used",
     ]

@@ -20,7 +20,17 @@ class JobAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     cancelled with the action. Its page reads as a summary (times to the second, how long it
     took, its cost, its result, each model call) and follows the job while it runs."""
 
-    list_display = ["id", "kind", "status", "owner", "project", "ai_model", "attempts", "cost", "created_at"]
+    list_display = [
+        "id",
+        "kind",
+        "status",
+        "owner",
+        "project",
+        "model_name",
+        "attempts",
+        "cost",
+        "created_at",
+    ]
     list_filter = ["status", "kind", ("owner", admin.RelatedOnlyFieldListFilter), "ai_model"]
     search_fields = ["id", "project__name"]
     list_select_related = ["owner", "project", "ai_model"]
@@ -49,6 +59,12 @@ class JobAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
                 "calls": job.model_calls.select_related("ai_model"),
             }
         ]
+
+    @admin.display(description="AI model", ordering="ai_model__name")
+    def model_name(self, job) -> str | None:
+        """The name alone: the model's whole title, in a cell that never wraps, widened the list
+        past 1280 px."""
+        return job.ai_model.name if job.ai_model else None
 
     def has_add_permission(self, request):
         return False

@@ -138,6 +138,11 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "project"] if obj else self.readonly_fields
 
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None:  # two projects' "Checkout" told apart in the title
+            context["subtitle"] = f"{obj.title} ({obj.project})"
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
     def get_urls(self):
         # Before the default URLs, whose `<path:object_id>/` would take "board/..." for a task id.
         board = path(

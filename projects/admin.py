@@ -18,10 +18,11 @@ from projects.usage import project_usage
 
 class ProjectListFilter(admin.RelatedOnlyFieldListFilter):
     """Projects by name, told apart by their owner and the day they were made (two teams'
-    "Shop")."""
+    "Shop"); for a project field at any path (`("task__project", ProjectListFilter)`)."""
 
     def field_choices(self, field, request, model_admin):
-        projects = Project.objects.filter(pk__in=model_admin.get_queryset(request).values("project"))
+        listed = model_admin.get_queryset(request).values(self.field_path)
+        projects = Project.objects.filter(pk__in=listed)
         return [
             (project.pk, f"{project.name} ({project.owner}, {project.created_at:%Y-%m-%d})")
             for project in projects.select_related("owner").order_by("name", "created_at")
@@ -145,7 +146,7 @@ class InterviewAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     """An interview starts active and empty; turns and status change through its actions only:
     on its page, a conversation with a composer, and the prompt it may be turned into."""
 
-    list_display = ["id", "project", "status", "turns", "ai_model_used", "created_at"]
+    list_display = ["__str__", "project", "turns", "ai_model_used"]  # the title: its start and status
     list_filter = ["status", by_project, by_owner, "ai_model_used"]
     search_fields = ["project__name", "ai_model_used"]
     list_select_related = ["project"]

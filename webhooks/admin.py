@@ -1,9 +1,15 @@
 from django.contrib import admin, messages
 
 from core.admin import LinkedInlineMixin
+from projects.admin import by_project
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.serializers import WebhookDeliverySerializer
+
+
+def outcome(delivery: WebhookDelivery) -> str:
+    """How sending went, for a message: "succeeded (ok)", "pending (HTTP 500)" (to be retried)."""
+    return f"{delivery.status} ({delivery.error or 'ok'})"
 
 
 class DeliveryInline(LinkedInlineMixin, admin.TabularInline):
@@ -17,7 +23,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     (as the API shows it once); never afterwards. A test event checks a receiver."""
 
     list_display = ["url", "project", "event_types", "is_active", "created_at"]
-    list_filter = ["is_active", ("project", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["is_active", by_project]
     search_fields = ["url"]
     fields = ["project", "url", "event_types", "is_active", "created_at"]
     readonly_fields = ["created_at"]
@@ -43,9 +49,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     def send_test(self, request, queryset):
         for subscription in queryset:
             delivery = services.send_test(subscription=subscription)
-            self.message_user(
-                request, f"{subscription}: test event {delivery.status} ({delivery.error or 'ok'})."
-            )
+            self.message_user(request, f"Test event to {subscription}: {outcome(delivery)}.")
 
 
 @admin.register(WebhookDelivery)
@@ -60,6 +64,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected deliveries again")
     def redeliver(self, request, queryset):
-        for delivery in queryset.select_related("subscription__project"):
+        for delivery in queryset.select_related("subscription"):
+            receiver = delivery.subscription  # read before the service reloads the delivery
             services.redeliver(delivery=delivery)
-        self.message_user(request, f"Sent {queryset.count()} delivery(ies) again.", messages.SUCCESS)
+            self.message_user(
+                request, f"Sent {delivery.event_type} again to {receiver}: {outcome(delivery)}."
+            )

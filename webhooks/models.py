@@ -70,7 +70,8 @@ class WebhookDelivery(UUIDModel):
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
 
     def __str__(self):
-        return f"{self.event_type} → {self.subscription_id} ({self.status})"
+        made = f" of {self.created_at:%Y-%m-%d %H:%M:%S}" if self.created_at else ""
+        return f"{self.event_type}{made} ({self.status})"
 
     @property
     def message_id(self) -> str:

@@ -7,13 +7,14 @@ import pytest
 from django.urls import reverse
 
 from activity.models import Activity
-from chat.tests.factories import ToolCallFactory
+from chat.tests.factories import ChatSessionFactory, ToolCallFactory
 from jobs.models import Job, ModelCall
 from kanban import services
 from kanban.models import TaskClaim, TaskDependency
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
-from webhooks.models import WebhookSubscription
+from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.services import new_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +194,60 @@ def test_the_break_claims_action_ends_them_and_records_who(signed_in, staff):
     assert not TaskClaim.objects.exists()
     (broken,) = Activity.objects.filter(verb="claim_broken")
     assert (broken.actor, broken.channel, broken.changes["claim"]["from"]) == (staff, "admin", "stuck@ci")
+
+
+def test_a_webhook_is_tested_and_redelivered_from_admin(signed_in, staff, django_capture_on_commit_callbacks):
+    subscription = WebhookSubscription.objects.create(
+        project=ProjectFactory(owner=staff), url="http://127.0.0.1:9/hooks", secret=new_secret()
+    )
+
+    tested = signed_in.post(
+        reverse("admin:webhooks_webhooksubscription_changelist"),
+        {"action": "send_test", "_selected_action": [str(subscription.pk)]},
+        follow=True,
+    )
+    delivery = WebhookDelivery.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):  # the attempt, once the action commits
+        redelivered = signed_in.post(
+            reverse("admin:webhooks_webhookdelivery_changelist"),
+            {"action": "redeliver", "_selected_action": [str(delivery.pk)]},
+            follow=True,
+        )
+
+    assert "Test event to http://127.0.0.1:9/hooks: " in tested.content.decode()
+    assert "Sent webhook.test again to http://127.0.0.1:9/hooks: " in redelivered.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert str(delivery) == f"webhook.test of {delivery.created_at:%Y-%m-%d %H:%M:%S} ({delivery.status})"
+
+
+def test_tasks_chats_and_interviews_have_human_titles(signed_in, staff):
+    session = ChatSessionFactory(task__title="Pay", task__project__name="Shop", task__project__owner=staff)
+    InterviewFactory(project=session.task.project)
+
+    assert "<title>Pay (Shop) | Change task" in page(signed_in, "kanban_task_change", session.task.pk)
+    assert f'<a href="{reverse("admin:chat_chatsession_change", args=[session.pk])}">Chat on “Pay”' in page(
+        signed_in, "chat_chatsession_changelist"
+    )
+    assert ">Interview of " in page(signed_in, "projects_interview_changelist")
+
+
+@pytest.mark.parametrize(
+    "changelist",
+    [
+        "kanban_task_changelist",
+        "chat_chatsession_changelist",
+        "activity_activity_changelist",
+        "webhooks_webhooksubscription_changelist",
+    ],
+)
+def test_project_filters_tell_same_name_projects_apart(signed_in, staff, outsider, changelist):
+    for owner in (staff, outsider):
+        session = ChatSessionFactory(task__project__name="Shop", task__project__owner=owner)
+        WebhookSubscription.objects.create(
+            project=session.task.project, url="http://127.0.0.1:9/hooks", secret="whsec_x"
+        )
+
+    html = page(signed_in, changelist)
+
+    assert "Shop (staff, " in html and "Shop (outsider, " in html

@@ -6,12 +6,21 @@ import shutil
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib import admin
+from django.urls import reverse
+from knox.models import AuthToken
 
 from aimodels.models import AIModel
+from aimodels.tests.factories import AIModelFactory, SystemSettingsFactory
 from chat.tests.factories import ToolCallFactory
+from jobs.models import Job
 from kanban.models import Task
+from kanban.tests.factories import CommitFactory
 from projects.models import Prompt
-from projects.tests.factories import PromptFactory, UserFactory
+from projects.services import prompt_label_move
+from projects.tests.factories import InterviewFactory, PromptFactory, UserFactory
+from webhooks.models import WebhookDelivery, WebhookSubscription
+from webhooks.services import new_secret
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SECRET = "sk-browser-0123456789-wxyz"
@@ -130,6 +139,42 @@ def test_open_a_chat_sessions_audit_trail(signed_in):
     trail = page.locator("#chat-workspace .conversation").inner_text()  # the conversation, the trail
     assert "Moving it to review." in trail
     assert "move_task(" in trail and "→ success" in trail
+
+
+def test_every_list_page_fits_1280_px(signed_in):
+    """No list scrolls sideways, the page nor its table beside the filters, with a row each."""
+    page = signed_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    task = ToolCallFactory().message.session.task
+    project = task.project
+    Job.objects.create(
+        owner=project.owner,
+        kind=Job.Kind.CHAT_MESSAGE,
+        project=project,
+        task=task,
+        ai_model=AIModelFactory(name="gpt-4o-mini"),
+    )
+    CommitFactory(task=task)
+    InterviewFactory(project=project)
+    prompt_label_move(prompt=PromptFactory(project=project), name="production")
+    subscription = WebhookSubscription.objects.create(
+        project=project, url="https://hooks.example.com/orchestrator/events", secret=new_secret()
+    )
+    WebhookDelivery.objects.create(subscription=subscription, event_type="task.created", payload={})
+    SystemSettingsFactory()
+    AuthToken.objects.create(user=project.owner)
+
+    wide = {}
+    for model in admin.site._registry:
+        page.goto(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+        widths = page.evaluate(
+            """[document.documentElement, document.querySelector('#changelist-form .results')]
+                .filter(Boolean).map(box => box.scrollWidth - box.clientWidth)"""
+        )
+        if max(widths) > 0:
+            wide[model._meta.label] = widths
+    assert wide == {}
+    assert page.errors == []
 
 
 @pytest.mark.parametrize(
