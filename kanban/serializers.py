@@ -267,6 +267,16 @@ class BoardQuerySerializer(serializers.Serializer):
     )
 
 
+class NextTaskQuerySerializer(serializers.Serializer):
+    holder = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Whose claims not to pass over: tasks claimed by anyone else are skipped.",
+    )
+
+
 class CommitGenerateSerializer(AIActionSerializer):
     subject = "task"  # the job is the task's
 

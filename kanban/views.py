@@ -27,6 +27,7 @@ from kanban.serializers import (
     BoardSerializer,
     CommitGenerateSerializer,
     CommitSerializer,
+    NextTaskQuerySerializer,
     NextTaskSerializer,
     TaskClaimSerializer,
     TaskDeletedSerializer,
@@ -195,17 +196,19 @@ class BoardView(generics.GenericAPIView):
 
 class NextTaskView(generics.GenericAPIView):
     """The task to do next in a project: of its unblocked tasks not started yet (backlog or
-    to do), the one with the highest priority, then the fewest dependencies, then first in
-    board order; 204 when there is none."""
+    to do) that no one else holds a live claim on, the one with the highest priority, then
+    the fewest dependencies, then first in board order; 204 when there is none."""
 
     serializer_class = NextTaskSerializer
     pagination_class = None
     filter_backends = []
 
-    @extend_schema(responses={200: NextTaskSerializer, 204: None})
+    @extend_schema(parameters=[NextTaskQuerySerializer], responses={200: NextTaskSerializer, 204: None})
     def get(self, request, pk):
+        query = NextTaskQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
         project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
-        chosen = services.next_task(project=project)
+        chosen = services.next_task(project=project, holder=query.validated_data["holder"])
         if chosen is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         task, reason = chosen

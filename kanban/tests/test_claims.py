@@ -135,6 +135,15 @@ class TestNextSkipsOthersClaims:
         assert services.next_task(project=task.project, holder="b@y")[0] == later
         assert services.next_task(project=task.project, holder="a@x")[0] == task
 
+    def test_the_api_skips_claimed_tasks_but_the_holders_own(self, owner_client, task):
+        later = TaskFactory(project=task.project, title="Refund")
+        services.task_claim(task=task, holder="a@x")
+        url = f"/api/v1/projects/{task.project_id}/next-task/"
+
+        assert owner_client.get(url).json()["task"]["id"] == str(later.pk)
+        assert owner_client.get(url, {"holder": "a@x"}).json()["task"]["id"] == str(task.pk)
+        assert owner_client.get(url, {"holder": "x" * 101}).status_code == 400
+
     def test_an_expired_claim_no_longer_hides_the_task(self, task):
         services.task_claim(task=task, holder="a@x")
         expire(task)
