@@ -13,15 +13,8 @@ from mcp.server import Server
 
 from mcp_server import calls, resources
 
+
 # The OAuth scopes, and what each allows. An API token has all of them.
-SCOPES = {
-    "board:read": "Read projects, boards and tasks.",
-    "board:write": "Claim, change and move tasks.",
-    "prompts:read": "Read and render prompts.",
-    "commits:write": "Record commits.",
-}
-
-
 @dataclass(frozen=True)
 class Caller:
     """Who is calling: the user whose objects the tools see, the holder their claims are for

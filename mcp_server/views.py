@@ -14,11 +14,12 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
-from mcp_server import calls
 from mcp_server.auth import Unauthorized, authenticate, resource_url
-from mcp_server.server import CALLER, SCOPES, SERVER, Caller
+from mcp_server.scopes import SCOPES
+
+# The MCP SDK (and the HTTP client it brings) is imported by the first request, in the
+# functions below: a process starts without it (aimodels/tests/test_lazy_sdks.py).
 
 logger = logging.getLogger(__name__)
 
@@ -69,12 +70,16 @@ def _needed_scope(message) -> str | None:
     """The scope the request's tool call needs (an OAuth token must carry it), if it is one."""
     if not isinstance(message, dict) or message.get("method") != "tools/call":
         return None
+    from mcp_server import calls
+
     params = message.get("params")
     name = params.get("name") if isinstance(params, dict) else None
     return calls.scope_of(name) if isinstance(name, str) else None
 
 
-def _caller(request, user, scopes) -> Caller:
+def _caller(request, user, scopes):
+    from mcp_server.server import Caller
+
     holder = request.GET.get("holder", "") or request.headers.get("X-Orchestrator-Holder", "")
     return Caller(
         user=user,
@@ -115,6 +120,8 @@ async def mcp_endpoint(request):
             raise Unauthorized(403, "insufficient_scope", f"The tool needs the scope {needed}.", needed)
     except Unauthorized as exc:
         return _challenge(request, exc)
+    from mcp_server.server import CALLER
+
     token = CALLER.set(_caller(request, user, scopes))
     try:
         status, headers, content = await _exchange(request, body)
@@ -176,6 +183,10 @@ async def _exchange(request, body: bytes) -> tuple[int, list[tuple[str, str]], b
             if not message.get("more_body", False):
                 answered.set()
 
+    from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+
+    from mcp_server.server import SERVER
+
     manager = StreamableHTTPSessionManager(app=SERVER, stateless=True, json_response=True)
     async with manager.run():
         await manager.handle_request(_scope(request), receive, send)
@@ -187,7 +198,7 @@ def protected_resource_metadata(request):
     return JsonResponse(
         {
             "resource": resource_url(request),
-            "authorization_servers": [request.build_absolute_uri("/o/").rstrip("/")],
+            "authorization_servers": [request.build_absolute_uri("/").rstrip("/")],
             "scopes_supported": list(SCOPES),
             "bearer_methods_supported": ["header"],
             "resource_name": "Orchestrator",

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
     # The layers, lowest first: each app imports only from the apps above it in this list
     # (README, "Layout"; orchestrator/tests/test_layers.py holds it).
     "core",
@@ -232,8 +233,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # The MCP SDK logs each stateless request's start and end at INFO.
-    "loggers": {"mcp": {"level": "WARNING"}},
+    # The MCP SDK logs each stateless request's start and end at INFO; the OAuth libraries'
+    # DEBUG lines carry authorization codes.
+    "loggers": {
+        "mcp": {"level": "WARNING"},
+        "oauthlib": {"level": "INFO"},
+        "oauth2_provider": {"level": "INFO"},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -266,6 +272,7 @@ REST_FRAMEWORK = {
         "login": env("THROTTLE_LOGIN", default="10/min"),
         "login_username": env("THROTTLE_LOGIN_USERNAME", default="5/min"),
         "ai": env("THROTTLE_AI", default="30/min"),
+        "oauth_registration": env("THROTTLE_OAUTH_REGISTRATION", default="10/hour"),
     },
     # Proxies in front of the server, for the client address throttles count by.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=None),
@@ -340,8 +347,39 @@ PROMPT_MAX_RENDERED_CHARS = env.int("PROMPT_MAX_RENDERED_CHARS", default=200_000
 OUTBOUND_ALLOW_LOOPBACK = env.bool("OUTBOUND_ALLOW_LOOPBACK", default=DEBUG)
 OUTBOUND_ALLOW_PRIVATE = env.bool("OUTBOUND_ALLOW_PRIVATE", default=False)
 
+# The sign-in page (the browsable API's), for the API and for OAuth consent at /o/authorize/.
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/api/v1/"
+
+# OAuth 2.1 for MCP clients (django-oauth-toolkit; the rules are in mcp_server/oauth_server.py,
+# the scopes in mcp_server/server.py): authorization code with PKCE S256, consent through the
+# Django login, clients registered by themselves (RFC 7591, /o/register/), every token bound to
+# /mcp/ (RFC 8707) and stored hashed; refresh tokens rotate, and a replayed one revokes its
+# family.
+OAUTH2_PROVIDER = {
+    "OAUTH2_SERVER_CLASS": "mcp_server.oauth_server.Server",
+    "OAUTH2_BACKEND_CLASS": "mcp_server.oauth_server.OAuthLibCore",
+    "SCOPES_BACKEND_CLASS": "mcp_server.oauth_server.Scopes",
+    "PKCE_REQUIRED": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_TOKEN_SECONDS", default=60 * 60),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_TOKEN_DAYS", default=30) * 24 * 60 * 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # http for native clients' loopback redirects (RFC 8252): registration allows no other.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    "ALLOW_LOCALHOST_LOOPBACK": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+# DOT's warning that http redirect URIs are allowed: they are, for loopback ones only (above).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 
 # How long records that grow with use are kept, in days (empty: forever); see
 # orchestrator/retention.py and `manage.py prune`.

@@ -7,6 +7,7 @@ from activity.views import ProjectActivityView, ProjectEventsView, TaskActivityV
 from core import token_views
 from core.throttling import login_throttled
 from kanban.views import AnalyzeComplexityView, BoardView, NextTaskView, PromptPlanView
+from mcp_server.oauth_views import authorization_server_metadata
 from mcp_server.views import METADATA_PATH, mcp_endpoint, protected_resource_metadata
 from orchestrator import views
 from orchestrator.api import router
@@ -37,6 +38,12 @@ urlpatterns = [
     path("mcp/", mcp_endpoint, name="mcp"),
     path(METADATA_PATH.lstrip("/"), protected_resource_metadata, name="mcp-resource-metadata"),
     path(f"{METADATA_PATH.lstrip('/')}/", protected_resource_metadata),
+    path("o/", include("mcp_server.oauth_urls")),
+    path(
+        ".well-known/oauth-authorization-server",
+        authorization_server_metadata,
+        name="oauth-authorization-server-metadata",
+    ),
     path("api/auth/", include("orchestrator.session_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
