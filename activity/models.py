@@ -12,6 +12,9 @@ class Verb(models.TextChoices):
     CLAIMED = "claimed", "Claimed"
     RELEASED = "released", "Released"
     CLAIM_BROKEN = "claim_broken", "Claim broken"
+    APPROVED = "approved", "Approved"
+    APPROVAL_VOIDED = "approval_voided", "Approval voided"
+    COMMITTED = "committed", "Committed"
     # How a job ended.
     SUCCEEDED = "succeeded", "Succeeded"
     FAILED = "failed", "Failed"

@@ -18,6 +18,9 @@ from core.history import acting
 from core.tools import ToolArgumentError, Toolbox, tool
 from kanban import services
 from kanban.arguments import (
+    BRANCH,
+    BRIEF,
+    COMMIT_ID,
     COMPLEXITY,
     DEPENDS_ON_ID,
     DESCRIPTION,
@@ -25,13 +28,22 @@ from kanban.arguments import (
     PARENT,
     POSITION,
     PRIORITY,
+    REPOSITORY,
+    SHA,
     STATUS,
     TASK_ID,
     TEST_STRATEGY,
     TITLE,
 )
-from kanban.models import Task
-from kanban.serializers import CLAIM_COLUMNS, TaskMoveSerializer, TaskSerializer, with_computed_fields
+from kanban.models import Commit, Task
+from kanban.serializers import (
+    CLAIM_COLUMNS,
+    CommitRecordSerializer,
+    CommitSerializer,
+    TaskMoveSerializer,
+    TaskSerializer,
+    with_computed_fields,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +213,7 @@ class AgentTools(Toolbox):
         return self._serialized(services.task_create(**serializer.validated_data))
 
     @tool(
-        "Change a task's title, description, priority, complexity, details or test strategy.",
+        "Change a task's title, description, priority, complexity, details, test strategy or brief parts.",
         task_id=TASK_ID,
         title=TITLE,
         description=DESCRIPTION,
@@ -209,6 +221,7 @@ class AgentTools(Toolbox):
         complexity=COMPLEXITY,
         details=DETAILS,
         test_strategy=TEST_STRATEGY,
+        brief=BRIEF,
     )
     def update_task(
         self,
@@ -219,6 +232,7 @@ class AgentTools(Toolbox):
         complexity=None,
         details=None,
         test_strategy=None,
+        brief=None,
     ):
         changes = _given(
             title=title,
@@ -227,10 +241,19 @@ class AgentTools(Toolbox):
             complexity=complexity,
             details=details,
             test_strategy=test_strategy,
+            brief=brief,
         )
         serializer = TaskSerializer(self._task(task_id), data=changes, partial=True, context=self.context)
         serializer.is_valid(raise_exception=True)
         return self._serialized(services.task_update(task=serializer.instance, **serializer.validated_data))
+
+    @tool(
+        "Approve a task's checkpoint. Only a person can: the call is refused and recorded; the task "
+        "waits for its owner's approval on its page.",
+        task_id=TASK_ID,
+    )
+    def approve_task(self, task_id):
+        services.task_approve(task=self._task(task_id), user=self.project.owner)
 
     @tool(
         "Move a task to a 0-based position of a column (omitted: the end).",
@@ -296,3 +319,24 @@ class AgentTools(Toolbox):
             return {"task": None, "reason": "No unblocked task is waiting to be started."}
         task, reason = chosen
         return {**self._serialized(task), "reason": reason}
+
+    @tool(
+        "Record the commit git made with a generated message: its SHA (git rev-parse HEAD), branch "
+        "and repository. The same SHA again changes nothing; another one is refused.",
+        idempotent=True,
+        commit_id=COMMIT_ID,
+        sha=SHA,
+        branch=BRANCH,
+        repository=REPOSITORY,
+    )
+    def record_commit(self, commit_id, sha, branch=None, repository=None):
+        try:
+            commit = Commit.objects.filter(project=self.project, pk=uuid.UUID(str(commit_id))).first()
+        except ValueError:
+            commit = None
+        if commit is None:
+            raise ToolRefused(f"Commit {commit_id} is not one of this project's.")
+        recorded = CommitRecordSerializer(data={"sha": sha, **_given(branch=branch, repository=repository)})
+        recorded.is_valid(raise_exception=True)
+        commit = services.commit_record(commit=commit, **recorded.validated_data)
+        return {"commit": CommitSerializer(commit, context=self.context).data}

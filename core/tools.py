@@ -16,6 +16,8 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rest_framework import serializers
+
 
 class ToolArgumentError(Exception):
     """The arguments do not fit the tool: nothing was run."""
@@ -102,3 +104,33 @@ class Toolbox:
             raise ToolArgumentError(f"Unknown tool {name!r}; the tools are {', '.join(self.tools)}.")
         bound = declared.bind(self, arguments)
         return declared.method(*bound.args, **bound.kwargs)
+
+
+def json_schema(field) -> dict:
+    """The JSON schema of a DRF serializer or field, with its bounds, for a tool's argument
+    (what `is_valid` will check, said to the model up front): strings with their length,
+    choices as an enum, integers with their range, lists with their count, objects with their
+    fields (none other allowed)."""
+    if isinstance(field, serializers.BaseSerializer):
+        properties = {name: json_schema(child) for name, child in field.fields.items() if not child.read_only}
+        schema = {"type": "object", "properties": properties, "additionalProperties": False}
+        required = [name for name, child in field.fields.items() if child.required and not child.read_only]
+        return {**schema, "required": required} if required else schema
+    if isinstance(field, serializers.ChoiceField):
+        schema = {"type": "string", "enum": list(field.choices)}
+    elif isinstance(field, serializers.BooleanField):
+        schema = {"type": "boolean"}
+    elif isinstance(field, serializers.IntegerField):
+        schema = {"type": "integer"}
+        schema |= {"minimum": field.min_value} if field.min_value is not None else {}
+        schema |= {"maximum": field.max_value} if field.max_value is not None else {}
+    elif isinstance(field, serializers.ListField):
+        schema = {"type": "array", "items": json_schema(field.child)}
+        schema |= {"minItems": field.min_length} if field.min_length is not None else {}
+        schema |= {"maxItems": field.max_length} if field.max_length is not None else {}
+    elif isinstance(field, serializers.CharField):
+        schema = {"type": "string"}
+        schema |= {"maxLength": field.max_length} if field.max_length is not None else {}
+    else:
+        raise TypeError(f"No JSON schema for {type(field).__name__}.")
+    return {**schema, "description": str(field.help_text)} if field.help_text else schema

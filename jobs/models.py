@@ -17,6 +17,7 @@ class JobKind(models.TextChoices):
     TASK_PLAN = "task_plan", "Task planning"
     TASK_EXPAND = "task_expand", "Task expansion"
     COMPLEXITY_ANALYZE = "complexity_analyze", "Complexity analysis"
+    BRIEF_DRAFT = "brief_draft", "Brief drafting"
 
 
 class JobStatus(models.TextChoices):

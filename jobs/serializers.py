@@ -18,6 +18,7 @@ RESULT_SCHEMA = {
         "interview": _ref("Interview", "interview_message: the interview with both turns."),
         "prompt": _ref("Prompt", "prompt_generate: the new prompt."),
         "commit": _ref("Commit", "commit_generate: the new commit."),
+        "task": _ref("Task", "brief_draft: the task with its drafted brief."),
         "messages": {
             "type": "array",
             "items": {"$ref": "#/components/schemas/Message"},

@@ -47,6 +47,25 @@ def break_claims(model_admin, request, queryset):
     model_admin.message_user(request, f"Broke {broken} claim(s).")
 
 
+def approve_action(checkpoint: str, label: str):
+    """An admin action by which the signed-in person approves the selected tasks' checkpoint."""
+
+    def approve(model_admin, request, queryset):
+        approved = 0
+        with acting(channel="admin", user=request.user):
+            for task in queryset:
+                try:
+                    services.task_approve(task=task, user=request.user, checkpoint=checkpoint)
+                except Conflict as exc:
+                    model_admin.message_user(request, f"{task}: {refusal_message(exc)}", level=messages.ERROR)
+                    continue
+                approved += 1
+        model_admin.message_user(request, f"Approved {label} of {approved} task(s).")
+
+    approve.__name__ = f"approve_{checkpoint}"
+    return admin.action(description=f"Approve {label}")(approve)
+
+
 class CommitInline(LinkedInlineMixin, admin.TabularInline):
     model = Commit
     fields = ["type", "scope", "breaking", "message", "timestamp"]
@@ -76,12 +95,16 @@ class TaskAdminForm(forms.ModelForm):
             "status",
             "priority",
             "complexity",
+            "brief",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["dependencies"] = [task.pk for task in self.instance.dependencies.all()]
+
+    def clean_brief(self):
+        return self.cleaned_data["brief"] or {}  # an emptied box is no brief
 
 
 class SubtaskInline(LinkedInlineMixin, admin.TabularInline):
@@ -105,7 +128,12 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
     autocomplete_fields = ["project", "prompt", "parent"]
     readonly_fields = ["id", "claimed_by", "order", *Task.AI_USAGE, "created_at", "updated_at"]
     inlines = [SubtaskInline, CommitInline]
-    actions = [*(move_action(status, label) for status, label in Task.Status.choices), break_claims]
+    actions = [
+        *(move_action(status, label) for status, label in Task.Status.choices),
+        approve_action("plan", "the recommended solution"),
+        approve_action("result", "the result"),
+        break_claims,
+    ]
 
     @admin.display(description="claimed by")
     def claimed_by(self, task) -> str:
@@ -120,10 +148,15 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
         subtasks = list(task.subtasks.in_board_order())
         sessions = list(task.chat_sessions.order_by("-created_at")[:20])
         claim = TaskClaim.objects.live().filter(task=task).first()
+        approvals = task.approvals.select_related("approved_by")
         return [
             {
                 "template": "admin/kanban/task_workspace.html",
                 "claim": claim,
+                "policy": task.project.get_require_approval_display(),
+                "approvals": approvals,
+                "approved": {approval.checkpoint for approval in approvals if approval.voided_at is None},
+                "has_recommendation": bool(task.brief.get("recommendation")),
                 "blockers": blockers,
                 "subtasks": subtasks,
                 "subtasks_done": sum(subtask.status == Task.Status.DONE for subtask in subtasks),
@@ -152,7 +185,7 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
 
     def service_write(self, form, *, change):
         if change:
-            return services.task_update(task=form.instance, **self.changed(form))
+            return services.task_update(task=form.instance, whole_brief=True, **self.changed(form))
         return services.task_create(**form.cleaned_data)
 
 

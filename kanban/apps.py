@@ -51,3 +51,23 @@ class KanbanConfig(AppConfig):
             default=True,
             validate=validate_boolean,
         )
+        register_setting(
+            key="kanban.commit_diff_max_bytes",
+            description="Largest `diff` commits/generate/ takes, in bytes (UTF-8); a larger one is a 413.",
+            default=1_000_000,
+            validate=positive_int(100_000_000),
+        )
+        register_setting(
+            key="kanban.commit_diff_token_budget",
+            description="How much of a diff the commit writer reads, in tokens (characters / 4): over it, "
+            "the stat and the largest hunks that fit.",
+            default=6000,
+            validate=positive_int(1_000_000),
+        )
+        register_setting(
+            key="kanban.commit_trailers",
+            description="Whether generated commit messages end with the trailers Task: <id> and, for a "
+            "task from a prompt, Prompt-Version: <lineage>@<version> (true or false).",
+            default=True,
+            validate=validate_boolean,
+        )

@@ -16,6 +16,8 @@ is never stored as an ordinary one:
 - `BREAKING CHANGE` takes `: ` and nothing else (rule 12): `BREAKING CHANGE #123` is no footer;
 - a breaking-change token (any case, `BREAKING CHANGE` or `BREAKING-CHANGE`) anywhere outside
   a valid upper-case footer refuses the message with the way to write one.
+
+Git trailers (`Task: 3f2c...`, `Signed-off-by: ...`) are footers: `with_trailers` adds them.
 """
 
 import re
@@ -77,6 +79,16 @@ def parse(message: str) -> ConventionalCommit:
         body=body,
         footers=[(token, value) for token, _, value in footers],
     )
+
+
+def with_trailers(message: str, trailers: list[tuple[str, str]]) -> str:
+    """`message` ending with the git trailers `Token: value` (footers, to this parser): in its
+    footer paragraph when it has one, else in a paragraph of their own."""
+    if not trailers:
+        return message
+    lines = "\n".join(f"{token}: {value}" for token, value in trailers)
+    separator = "\n" if parse(message).footers else "\n\n"
+    return f"{message.rstrip()}{separator}{lines}"
 
 
 def _paragraphs(lines: list[str]) -> list[list[str]]:

@@ -3,12 +3,13 @@
 import json
 
 from aimodels.calls import AIJobRun, ai_job_kind
+from aimodels.models import SystemSettings
 from core.exceptions import Conflict
 from jobs.models import Job
 from kanban import planning, services
-from kanban.conventional import CommitMessageError, commit_fields, unwrap
+from kanban.conventional import CommitMessageError, commit_fields, parse, unwrap, with_trailers
 from kanban.models import Commit, Task
-from kanban.serializers import CommitSerializer, TaskSerializer
+from kanban.serializers import CommitSerializer, TaskSerializer, whole
 from projects import composition
 from projects.jobs import for_project_of
 from projects.models import Project, Prompt
@@ -18,8 +19,11 @@ COMMIT_WRITER_INSTRUCTIONS = (
     "'<type>[(<scope>)][!]: <description>', then optionally a blank line and a body, then "
     "optionally a blank line and footers such as 'BREAKING CHANGE: <what breaks>'. "
     "The type is one of: feat, fix, docs, style, refactor, test, chore, perf, build, ci, revert. "
+    "Leave out Task and Prompt-Version footers: they are added for you. "
     "Answer with the commit message only."
 )
+# Trailers the server adds to a generated message (the setting kanban.commit_trailers).
+SERVER_TRAILERS = ("task", "prompt-version")
 
 TRUNCATED_COMMIT = "The answer was cut off at the token limit; write a shorter commit message."
 
@@ -37,25 +41,55 @@ def refuse_subtask(task: Task, **arguments) -> None:
         raise Conflict("This task is a subtask, and subtasks have no subtasks: expand its parent instead.")
 
 
+def _commit_request(task: Task, job_input: dict) -> str:
+    """What the commit writer reads: the task, its acceptance criteria, the style of recent
+    commits, and the changes (a diff as `kanban.diffs.model_view` reduced it, else `changes`)."""
+    parts = [f"The task: {task.title}", task.description]
+    criteria = [item for item in task.brief.get("acceptance_criteria", []) if isinstance(item, dict)]
+    if criteria:
+        checked = (f"- [{'x' if item.get('done') else ' '}] {item.get('text', '')}" for item in criteria)
+        parts.append("Acceptance criteria:\n" + "\n".join(checked))
+    if subjects := job_input.get("recent_subjects"):
+        parts.append("Recent commit subjects (write in their style):\n" + "\n".join(subjects))
+    if "diff_view" in job_input:
+        parts.append(f"The staged diff:\n{job_input['diff_view']}")
+    else:
+        parts.append(f"Changes:\n{json.dumps(job_input['changes'], indent=2)}")
+    return "\n\n".join(part for part in parts if part)
+
+
+def _trailers(task: Task) -> list[tuple[str, str]]:
+    if not SystemSettings.objects.value_of("kanban.commit_trailers"):
+        return []
+    trailers = [("Task", str(task.pk))]
+    if task.prompt is not None:
+        trailers.append(("Prompt-Version", f"{task.prompt.lineage}@{task.prompt.version}"))
+    return trailers
+
+
+def _refuse_server_trailers(message: str) -> None:
+    written = next((token for token, _ in parse(message).footers if token.lower() in SERVER_TRAILERS), None)
+    if written is not None:
+        raise CommitMessageError(f"Leave out the {written} footer: it is added for you.")
+
+
 @ai_job_kind(Job.Kind.COMMIT_GENERATE, subject="task", links=for_task)
 def commit_write(run: AIJobRun) -> None:
-    """A commit whose message the model writes from the task and its `changes`.
+    """A commit whose message the model writes from the task (its title, description and
+    acceptance criteria), its `changes` or staged diff, and recent subjects for style.
 
     The message is taken out of the wrappers models put around it (see `conventional.unwrap`).
-    An invalid or truncated message is sent back once with the complaint; a second one fails
-    the job (ai_provider_error, 502), and nothing is stored.
+    An invalid or truncated message, or one that writes the server's trailers itself, is sent
+    back once with the complaint; a second one fails the job (ai_provider_error, 502), and
+    nothing is stored. Once valid, the trailers `Task` and `Prompt-Version` are added (the
+    setting kanban.commit_trailers).
     """
-    task = Task.objects.get(pk=run.job.input["task"])
+    task = Task.objects.select_related("prompt").get(pk=run.job.input["task"])
     changes = run.job.input["changes"]
     ai_model = run.ai_model
     messages = [
         {"role": "system", "content": COMMIT_WRITER_INSTRUCTIONS},
-        {
-            "role": "user",
-            "content": (
-                f"Task: {task.title}\n\n{task.description}\n\nChanges:\n{json.dumps(changes, indent=2)}"
-            ),
-        },
+        {"role": "user", "content": _commit_request(task, run.job.input)},
     ]
 
     def valid_commit(completion) -> str | None:
@@ -63,6 +97,7 @@ def commit_write(run: AIJobRun) -> None:
             if completion.truncated:
                 raise CommitMessageError(TRUNCATED_COMMIT)
             commit_fields(unwrap(completion.text))
+            _refuse_server_trailers(unwrap(completion.text))
         except CommitMessageError as exc:
             return str(exc)
         return None
@@ -77,7 +112,7 @@ def commit_write(run: AIJobRun) -> None:
             "Answer with the corrected commit message only."
         ),
     )
-    message = unwrap(completion.text)
+    message = with_trailers(unwrap(completion.text), _trailers(task))
     with run.step():
         commit = Commit.objects.create(
             task=task,
@@ -169,6 +204,47 @@ def _plan_and_write(
     with run.step():
         created, kept = planning.write_planned(plan["tasks"], existing=existing, create=create)
         run.finish(_written(created, kept))
+
+
+@ai_job_kind(Job.Kind.BRIEF_DRAFT, subject="task", links=for_task)
+def brief_draft(run: AIJobRun) -> None:
+    """The model proposes the task's summary, approaches, recommended solution, acceptance
+    criteria and test plan, from the task, its prompt (rendered) and the interview the prompt
+    came from. They are written into the brief, its other parts kept. Nothing is approved: a
+    new recommendation voids an approval of the plan, as any edit of it does."""
+    task = Task.objects.select_related("project", "prompt__created_from_interview").get(
+        pk=run.job.input["task"]
+    )
+    messages = [
+        {"role": "system", "content": planning.DRAFTER_INSTRUCTIONS.format(tool=planning.BRIEF_TOOL.name)},
+        {"role": "user", "content": _draft_request(task)},
+    ]
+    draft = planning.answer_with_tool(
+        run,
+        run.ai_model,
+        messages=messages,
+        tool=planning.BRIEF_TOOL,
+        serializer_class=planning.BriefDraftSerializer,
+    )
+    with run.step():
+        task = services.task_update(task=task, brief=planning.drafted_brief(draft))
+        run.finish({"task": TaskSerializer(whole(task)).data})
+
+
+def _draft_request(task: Task) -> str:
+    parts = [
+        _planning_context(task.project),
+        f"The task: {task.title}\n{task.description}".strip(),
+        f"Details: {task.details}" if task.details else "",
+        f"Test strategy so far: {task.test_strategy}" if task.test_strategy else "",
+    ]
+    if task.prompt is not None:
+        parts.append(f"The requirements it was planned from:\n{composition.compose(task.prompt)}")
+        interview = task.prompt.created_from_interview
+        if interview is not None and interview.conversation_data:
+            turns = (f"{turn['role']}: {turn['content']}" for turn in interview.conversation_data)
+            parts.append("The requirements interview:\n" + "\n".join(turns))
+    return "\n\n".join(part for part in parts if part)
 
 
 @ai_job_kind(Job.Kind.COMPLEXITY_ANALYZE, subject="project", links=for_project)

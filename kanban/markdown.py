@@ -2,7 +2,8 @@
 them as text: what a person would write on the card, in the order they would read it."""
 
 from kanban.board import project_board
-from kanban.models import Task, TaskClaim
+from kanban.brief import brief_markdown
+from kanban.models import Checkpoint, Task, TaskApproval, TaskClaim
 from projects.models import Project
 
 # Cards shown per column of a board in Markdown; the column's count stays exact.
@@ -39,47 +40,16 @@ def board_markdown(project: Project) -> str:
 
 
 def task_markdown(task: Task) -> str:
-    """The task as a brief: its fields, who holds it, what it waits for and in what state,
-    its subtasks, and the prompt it came from."""
-    lines = [
-        f"# {task.title}",
-        "",
-        f"- id: `{task.pk}`",
-        f"- project: {task.project.name} (`{task.project_id}`)",
-        f"- status: {task.status}; priority: {task.priority}"
-        + (f"; complexity: {task.complexity}" if task.complexity is not None else ""),
-    ]
-    if task.parent_id:
-        lines.append(f"- subtask of: {task.parent.title} (`{task.parent_id}`)")
-    claim = TaskClaim.objects.live().filter(task=task).first()
-    lines.append(f"- {_claim_line(claim.holder, claim.expires_at)}" if claim else "- not claimed")
-    for heading, text in (
-        ("Description", task.description),
-        ("Details", task.details),
-        ("Test strategy", task.test_strategy),
-    ):
-        if text:
-            lines += ["", f"## {heading}", "", text]
-    dependencies = list(task.dependencies.in_board_order().values_list("pk", "title", "status"))
-    if dependencies:
-        lines += ["", "## Waits for", ""]
-        lines += [
-            f"- [{'x' if status == 'done' else ' '}] {title} (`{pk}`, {status})"
-            for pk, title, status in dependencies
-        ]
-    subtasks = list(task.subtasks.in_board_order().values_list("pk", "title", "status"))
-    if subtasks:
-        lines += ["", "## Subtasks", ""]
-        lines += [
-            f"- [{'x' if status == 'done' else ' '}] {title} (`{pk}`, {status})"
-            for pk, title, status in subtasks
-        ]
-    if task.prompt_id:
-        prompt = task.prompt
-        lines += [
-            "",
-            "## From the prompt",
-            "",
-            f"{prompt} (`orchestrator://prompts/{prompt.lineage}@latest`, version `{prompt.pk}`)",
-        ]
-    return "\n".join(lines) + "\n"
+    """The task as its brief, in the template's order (kanban.brief), with who holds it, the
+    approval of its plan, what it waits for and its subtasks. What GET tasks/{id}/brief/
+    answers and the MCP task resource serves."""
+    return brief_markdown(
+        task,
+        approval=TaskApproval.objects.live()
+        .filter(task=task, checkpoint=Checkpoint.PLAN)
+        .select_related("approved_by")
+        .first(),
+        claim=TaskClaim.objects.live().filter(task=task).first(),
+        waits_for=list(task.dependencies.in_board_order().values_list("pk", "title", "status")),
+        subtasks=list(task.subtasks.in_board_order().values_list("pk", "title", "status")),
+    )

@@ -105,6 +105,12 @@ class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
         blank=True,
         help_text="Tasks of the same project this one waits for.",
     )
+    brief = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The task template's parts: summary, approaches, the recommended solution, "
+        "steps, acceptance criteria, deliverables... (kanban.brief).",
+    )
 
     objects = TaskQuerySet.as_manager()
 
@@ -220,6 +226,53 @@ class TaskClaim(models.Model):
         return self.expires_at > timezone.now()
 
 
+class Checkpoint(models.TextChoices):
+    PLAN = "plan", "The recommended solution"
+    RESULT = "result", "The result"
+
+
+class TaskApprovalQuerySet(models.QuerySet):
+    def live(self):
+        """Approvals not voided since."""
+        return self.filter(voided_at__isnull=True)
+
+
+class TaskApproval(models.Model):
+    """A person's approval of a task's checkpoint: its recommended solution (`plan`), before
+    work starts, or its result, before it is done. Kept when voided (an edit of the approved
+    recommendation voids it), so the history of approvals stays whole."""
+
+    Checkpoint = Checkpoint
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="approvals")
+    checkpoint = models.CharField(max_length=8, choices=Checkpoint.choices)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    comment = models.CharField(max_length=1000, blank=True)
+    approved = models.JSONField(default=dict, blank=True, help_text="What was approved, as it read.")
+    created_at = models.DateTimeField(default=timezone.now)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.CharField(max_length=200, blank=True)
+
+    objects = TaskApprovalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            choices_constraint(field="checkpoint", choices=Checkpoint, name="taskapproval_checkpoint_valid"),
+            # At most one live approval per checkpoint of a task.
+            models.UniqueConstraint(
+                fields=["task", "checkpoint"],
+                condition=models.Q(voided_at__isnull=True),
+                name="taskapproval_one_live_per_checkpoint",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_checkpoint_display()} approved by {self.approved_by} on {self.created_at:%Y-%m-%d}"
+
+
 class CommitType(models.TextChoices):
     FEAT = "feat", "feat"
     FIX = "fix", "fix"
@@ -249,6 +302,11 @@ class Commit(Recorded, UUIDModel):
     created_by_ai_model = models.CharField(max_length=100, blank=True)
     author = models.CharField(max_length=255, default="AI System")
     timestamp = models.DateTimeField(default=timezone.now, db_index=True)
+    # What git did with the message, once recorded (POST commits/{id}/record/).
+    sha = models.CharField(max_length=64, blank=True, help_text="The commit's SHA (SHA-1 or SHA-256).")
+    branch = models.CharField(max_length=255, blank=True)
+    repository = models.CharField(max_length=500, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = ProjectScopedQuerySet.as_manager()
 
@@ -257,6 +315,9 @@ class Commit(Recorded, UUIDModel):
         constraints = [
             choices_constraint(field="type", choices=CommitType, name="commit_type_valid"),
             models.CheckConstraint(condition=~models.Q(message=""), name="commit_message_not_blank"),
+            models.UniqueConstraint(
+                fields=["project", "sha"], condition=~models.Q(sha=""), name="commit_sha_unique_in_project"
+            ),
         ]
 
     def __str__(self):

@@ -13,6 +13,8 @@ from rest_framework import serializers
 
 from aimodels.gateway import AIProviderError, ToolSpec
 from core.exceptions import one_line
+from core.tools import json_schema
+from kanban.brief import LONG, SHORT, TEXT, ApproachSerializer, RecommendationSerializer
 from kanban.models import Task
 
 # Most tasks one plan (or one expansion) may write.
@@ -59,6 +61,42 @@ def _planned_tasks_tool(name: str, description: str) -> ToolSpec:
 PLAN_TOOL = _planned_tasks_tool("submit_plan", "Submit the plan: the tasks, in the order to do them.")
 SUBTASKS_TOOL = _planned_tasks_tool(
     "submit_subtasks", "Submit the subtasks of the task, in the order to do them."
+)
+
+
+DRAFTER_INSTRUCTIONS = (
+    "You draft the brief of a software task before anyone works on it: a summary of the task, "
+    "two or three possible approaches, the one you recommend with its primary, secondary and "
+    "long-term reasons and its risks, measurable acceptance criteria and a test plan. You "
+    "propose; a person decides. Answer by calling {tool} once."
+)
+
+
+class BriefDraftSerializer(serializers.Serializer):
+    """A drafted brief: the parts the model proposes, bounded as the brief's own (kanban.brief)."""
+
+    summary = serializers.CharField(max_length=TEXT, help_text="The task in a few sentences.")
+    approaches = serializers.ListField(
+        child=ApproachSerializer(), min_length=1, max_length=5, help_text="Two or three possible approaches."
+    )
+    recommendation = RecommendationSerializer(help_text="The approach you recommend, and why.")
+    acceptance_criteria = serializers.ListField(
+        child=serializers.CharField(max_length=SHORT),
+        min_length=1,
+        max_length=50,
+        help_text="Measurable criteria, each one line.",
+    )
+    test_plan = serializers.CharField(max_length=LONG, help_text="How the work will be tested.")
+
+
+def drafted_brief(draft: dict) -> dict:
+    """A validated draft (BriefDraftSerializer's) as the brief's parts: no criterion met yet."""
+    criteria = [{"text": text, "done": False} for text in draft["acceptance_criteria"]]
+    return {**draft, "acceptance_criteria": criteria}
+
+
+BRIEF_TOOL = ToolSpec(
+    "submit_brief", "Submit the drafted brief of the task.", json_schema(BriefDraftSerializer())
 )
 
 

@@ -1,15 +1,18 @@
 from collections import defaultdict
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aimodels.models import ai_usage_of
+from aimodels.models import SystemSettings, ai_usage_of
 from aimodels.serializers import AIActionSerializer, AIUsageSerializer
+from core.exceptions import PayloadTooLarge
 from core.viewsets import OwnedRelatedField, ProjectScopedSerializer
+from kanban import diffs
+from kanban.brief import BriefSerializer
 from kanban.conventional import CommitMessageError, commit_fields, normalised
-from kanban.models import BOARD_ORDER, Commit, Task, TaskClaim, TaskDependency
+from kanban.models import BOARD_ORDER, Checkpoint, Commit, Task, TaskApproval, TaskClaim, TaskDependency
 from projects.models import Project, Prompt
 
 # Bounds of the board's numeric inputs (a 0-based index past the end means "last").
@@ -46,6 +49,29 @@ def claim_of(holder, claimed_at, expires_at) -> dict | None:
     return {"holder": holder, "claimed_at": claimed_at, "expires_at": expires_at}
 
 
+def checkpoint_of(policy: str, approved: set) -> dict:
+    """A task's checkpoint state: the project's policy and its live approvals' checkpoints."""
+    return {
+        "required": policy,
+        "plan_approved": Checkpoint.PLAN in approved,
+        "result_approved": Checkpoint.RESULT in approved,
+    }
+
+
+class CheckpointSerializer(serializers.Serializer):
+    required = serializers.ChoiceField(
+        choices=Project.ApprovalPolicy.choices, help_text="The project's require_approval."
+    )
+    plan_approved = serializers.BooleanField(help_text="Whether a person approved the recommended solution.")
+    result_approved = serializers.BooleanField(help_text="Whether a person approved the result.")
+
+    def to_representation(self, task):
+        approvals = getattr(task, "live_approvals", None)
+        if approvals is None:
+            approvals = task.approvals.live()
+        return checkpoint_of(task.project.require_approval, {approval.checkpoint for approval in approvals})
+
+
 class TaskSerializer(ProjectScopedSerializer):
     project = OwnedRelatedField(queryset=Project.objects.all())
     prompt = OwnedRelatedField(queryset=Prompt.objects.all(), required=False, allow_null=True)
@@ -72,6 +98,16 @@ class TaskSerializer(ProjectScopedSerializer):
     claim = serializers.SerializerMethodField(
         allow_null=True, help_text="Who is working on it: a live claim (see tasks/{id}/claim/), or null."
     )
+    brief = BriefSerializer(
+        required=False,
+        help_text="The task template's parts (GET tasks/{id}/brief/ reads it as Markdown). A write "
+        "names the parts it changes; the others are kept.",
+    )
+    checkpoint = CheckpointSerializer(
+        read_only=True,
+        source="*",
+        help_text="What the project's approval policy asks of this task, and what is approved.",
+    )
 
     class Meta:
         model = Task
@@ -92,6 +128,8 @@ class TaskSerializer(ProjectScopedSerializer):
             "blocked",
             "ai_usage",
             "claim",
+            "brief",
+            "checkpoint",
             "created_at",
             "updated_at",
         ]
@@ -128,15 +166,26 @@ class TaskSerializer(ProjectScopedSerializer):
         return claim_of(claim.holder, claim.claimed_at, claim.expires_at)
 
 
+def whole(task: Task) -> Task:
+    """The task with what TaskSerializer reads of its relations, read once each: its
+    dependencies (for `dependencies` and `blocked`), its claim, its project (the approval
+    policy) and its live approvals."""
+    live = Prefetch("approvals", queryset=TaskApproval.objects.live(), to_attr="live_approvals")
+    prefetch_related_objects([task], "dependencies", "claim", "project", live)
+    return task
+
+
 # What `task_rows` reads with values(): every field but those `with_computed_fields` adds or
 # builds from the AIUsageTotals columns.
 STORED_TASK_FIELDS = [
     name
     for name in TaskSerializer.Meta.fields
-    if name not in ("dependencies", "blocked", "ai_usage", "claim")
+    if name not in ("dependencies", "blocked", "ai_usage", "claim", "checkpoint")
 ]
-# The claim's columns, read in the same query (a join: a task has at most one claim).
+# The claim's columns, read in the same query (a join: a task has at most one claim), and
+# the project's approval policy (a join to the one project row).
 CLAIM_COLUMNS = ("claim__holder", "claim__claimed_at", "claim__expires_at")
+POLICY_COLUMN = "project__require_approval"
 
 
 def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
@@ -145,17 +194,24 @@ def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
     instances nor a serializer call per field. `with_computed_fields` adds the rest. The JSON
     renderer writes each value as the serializer would (UUIDs, UTC datetimes ending in "Z");
     a test holds the two equal."""
-    return tasks.values(*STORED_TASK_FIELDS, *Task.AI_USAGE, *CLAIM_COLUMNS, *extra)
+    return tasks.values(*STORED_TASK_FIELDS, *Task.AI_USAGE, *CLAIM_COLUMNS, POLICY_COLUMN, *extra)
 
 
 def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
     """Give each row its `dependencies` (in board order) and `blocked`, in one query over the
-    rows' ids or over the whole `project` (a board: every task), and its `ai_usage` and `claim`
-    from its own columns."""
+    rows' ids or over the whole `project` (a board: every task), its `checkpoint` from one
+    more (the live approvals, the same way), and its `ai_usage` and `claim` from its own
+    columns."""
     if not rows:
         return rows
     ids = [row["id"] for row in rows]
-    edges = TaskDependency.objects.filter(**({"task__project": project} if project else {"task__in": ids}))
+    scope = {"task__project": project} if project else {"task__in": ids}
+    approved = defaultdict(set)
+    if POLICY_COLUMN in rows[0]:  # read by task_rows; a narrower read (an agent's list) has none
+        live = TaskApproval.objects.live().filter(**scope).values_list("task_id", "checkpoint")
+        for task, checkpoint in live:
+            approved[task].add(checkpoint)
+    edges = TaskDependency.objects.filter(**scope)
     waits_for = defaultdict(list)
     blocked = set()
     edges = edges.order_by(*(f"depends_on__{name}" for name in BOARD_ORDER))
@@ -170,6 +226,8 @@ def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
         for name in Task.AI_USAGE:
             del row[name]
         row["claim"] = claim_of(*(row.pop(name) for name in CLAIM_COLUMNS))
+        if POLICY_COLUMN in row:
+            row["checkpoint"] = checkpoint_of(row.pop(POLICY_COLUMN), approved.get(row["id"], set()))
     return rows
 
 
@@ -217,8 +275,20 @@ class CommitSerializer(ProjectScopedSerializer):
             "created_by_ai_model",
             "author",
             "timestamp",
+            "sha",
+            "branch",
+            "repository",
+            "recorded_at",
         ]
-        read_only_fields = ["project", "created_by_ai_model", "timestamp"]
+        read_only_fields = [
+            "project",
+            "created_by_ai_model",
+            "timestamp",
+            "sha",
+            "branch",
+            "repository",
+            "recorded_at",
+        ]
         extra_kwargs = {
             "type": {"required": False},
             "scope": {"required": False},
@@ -267,6 +337,21 @@ class BoardQuerySerializer(serializers.Serializer):
     )
 
 
+class TaskApproveSerializer(serializers.Serializer):
+    checkpoint = serializers.ChoiceField(
+        choices=Checkpoint.choices,
+        required=False,
+        help_text="What is approved: plan (the recommended solution; the default until it is "
+        "approved), then result.",
+    )
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class TaskBriefSerializer(serializers.Serializer):
+    markdown = serializers.CharField(help_text="The brief as the template's document.")
+    brief = BriefSerializer(help_text="The brief's parts.")
+
+
 class NextTaskQuerySerializer(serializers.Serializer):
     holder = serializers.CharField(
         max_length=100,
@@ -278,10 +363,82 @@ class NextTaskQuerySerializer(serializers.Serializer):
 
 
 class CommitGenerateSerializer(AIActionSerializer):
+    """What changed, as `changes` or as a `diff` read into them (see kanban.diffs), and what the
+    message should sound like."""
+
     subject = "task"  # the job is the task's
 
     task = OwnedRelatedField(queryset=Task.objects.all())
-    changes = serializers.JSONField(help_text="What changed: files, diff, summary...")
+    changes = serializers.JSONField(
+        required=False, help_text="What changed: files, summary... Send this or `diff`."
+    )
+    diff = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        help_text="A unified diff, as `git diff --cached` prints it, read into `changes`; at most the "
+        "setting kanban.commit_diff_max_bytes (1,000,000) bytes, a 413 over it. Send this or `changes`.",
+    )
+    recent_subjects = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        max_length=20,
+        required=False,
+        help_text="Subjects of the repository's recent commits (`git log -10 --format=%s`), for style.",
+    )
+
+    def validate_diff(self, diff: str) -> list[diffs.FileChange]:
+        limit = SystemSettings.objects.value_of("kanban.commit_diff_max_bytes")
+        if len(diff.encode()) > limit:
+            raise PayloadTooLarge(
+                f"The diff is larger than {limit} bytes (the setting kanban.commit_diff_max_bytes)."
+            )
+        try:
+            return diffs.parse(diff)
+        except diffs.DiffError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "changes" not in attrs and "diff" not in attrs:
+            raise serializers.ValidationError(
+                {name: ["Send `changes` or `diff`."] for name in ("changes", "diff")}
+            )
+        if "changes" in attrs and "diff" in attrs:
+            raise serializers.ValidationError(
+                {"diff": ["Send `changes` or `diff`, not both: a diff's changes are read from it."]}
+            )
+        if files := attrs.pop("diff", None):
+            budget = SystemSettings.objects.value_of("kanban.commit_diff_token_budget")
+            attrs["changes"] = diffs.changes_of(files)
+            attrs["diff_view"] = diffs.model_view(files, token_budget=budget)
+        return attrs
+
+
+class CommitRecordSerializer(serializers.Serializer):
+    """What git made of a commit's message (`git rev-parse HEAD`, its branch and repository)."""
+
+    sha = serializers.RegexField(
+        r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$",
+        error_messages={"invalid": "Must be 40 (SHA-1) or 64 (SHA-256) hexadecimal digits."},
+        help_text="The commit's SHA, 40 or 64 hexadecimal digits.",
+    )
+    branch = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    repository = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The remote's URL (an http(s) URL's credentials are dropped) or the repository's name.",
+    )
+
+    def validate_sha(self, sha: str) -> str:
+        return sha.lower()
+
+    def validate_repository(self, repository: str) -> str:
+        scheme, separator, rest = repository.partition("://")
+        authority, slash, path = rest.partition("/")
+        if separator and scheme.lower() in ("http", "https") and "@" in authority:
+            return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+        return repository
 
 
 class TaskExpandSerializer(AIActionSerializer):

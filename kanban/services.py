@@ -10,12 +10,26 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Value, When
 from django.utils import timezone
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from aimodels.models import SystemSettings
 from core.exceptions import Conflict
-from core.history import read_for_update, record
-from kanban.models import BOARD_ORDER, COLUMN_OF, ORDER_GAP, STARTED, Task, TaskClaim, TaskDependency
-from projects.models import Project
+from core.history import current, read_for_update, record
+from kanban.brief import merged_brief
+from kanban.models import (
+    BOARD_ORDER,
+    COLUMN_OF,
+    ORDER_GAP,
+    STARTED,
+    Checkpoint,
+    Commit,
+    Task,
+    TaskApproval,
+    TaskClaim,
+    TaskDependency,
+)
+from projects.models import ApprovalPolicy, Project
 
 # A task's references, checked by the database (and by the serializers' own lookups) rather
 # than by a query each in full_clean; Task.clean still checks their projects and depth.
@@ -61,6 +75,45 @@ def _check_may_enter(task: Task, status: str) -> None:
                 {
                     "detail": f"{len(open_subtasks)} subtask(s) are not done; finish them first.",
                     "subtasks": [str(pk) for pk in open_subtasks],
+                }
+            )
+    _check_checkpoints(task, status)
+
+
+def _check_checkpoints(task: Task, status: str) -> None:
+    """The project's approval policy: with `plan`, a task starts (in progress, review, done)
+    only once a person approved its recommended solution; with `plan_and_done`, done also
+    needs every acceptance criterion ticked and the result approved. 409 naming the
+    checkpoint, whatever the interface."""
+    policy = task.project.require_approval
+    if policy == ApprovalPolicy.OFF or status not in STARTED:
+        return
+    approved = set(task.approvals.live().values_list("checkpoint", flat=True)) if task.pk else set()
+    if Checkpoint.PLAN not in approved:
+        raise Conflict(
+            {
+                "detail": "Checkpoint: a person approves the recommended solution before work starts "
+                "(POST /api/v1/tasks/{id}/approve/, or Approve on the task's page).",
+                "checkpoint": Checkpoint.PLAN,
+            }
+        )
+    if policy == ApprovalPolicy.PLAN_AND_DONE and status == Task.Status.DONE:
+        unticked = [
+            item["text"] for item in task.brief.get("acceptance_criteria", []) if not item.get("done")
+        ]
+        if unticked:
+            raise Conflict(
+                {
+                    "detail": f"Checkpoint: {len(unticked)} acceptance criteria are not ticked yet.",
+                    "checkpoint": Checkpoint.RESULT,
+                    "criteria": unticked,
+                }
+            )
+        if Checkpoint.RESULT not in approved:
+            raise Conflict(
+                {
+                    "detail": "Checkpoint: a person approves the result before the task is done.",
+                    "checkpoint": Checkpoint.RESULT,
                 }
             )
 
@@ -199,6 +252,8 @@ def task_create(
     (description, prompt, priority, complexity, details, test_strategy, parent)."""
     _lock_board(project.pk)
     _check_wip_limit(project_id=project.pk, status=status)
+    if "brief" in fields:
+        fields["brief"] = _brief(fields["brief"])
     task = Task(project=project, title=title, status=status, **fields)
     task.order = _end_of_column(project_id=project.pk, status=status)
     # The database enforces references, uniqueness and constraints; the rest is checked here.
@@ -206,14 +261,28 @@ def task_create(
     task.save()
     if dependencies:
         _set_dependencies(task, dependencies)
+    if status in STARTED:
         _check_may_enter(task, status)
     return task
 
 
+def _brief(changes, before=None) -> dict:
+    """The brief after `changes` (its parts, each validated; the others kept), a 400 naming
+    `brief` and the part otherwise."""
+    if not isinstance(changes, dict):
+        raise DRFValidationError({"brief": ["Must be an object of the brief's parts."]})
+    try:
+        return merged_brief(before or {}, changes)
+    except DRFValidationError as exc:
+        raise DRFValidationError({"brief": exc.detail}) from None
+
+
 @transaction.atomic
-def task_update(*, task: Task, **fields) -> Task:
+def task_update(*, task: Task, whole_brief: bool = False, **fields) -> Task:
     """Change a task's fields; a new status moves it to the end of that column, and
-    `dependencies`, if given, replaces what it waits for.
+    `dependencies`, if given, replaces what it waits for. A `brief` changes the parts it
+    names (`whole_brief`: it is the whole brief, as admin edits it); changing the approved
+    recommendation voids its approval.
 
     Locks in the order every board write uses (board, then task) so it cannot deadlock
     with a move, re-reads the task under its lock, and writes only the fields that change:
@@ -224,6 +293,10 @@ def task_update(*, task: Task, **fields) -> Task:
     status = fields.pop("status", task.status)
     if "dependencies" in fields:
         _set_dependencies(task, fields.pop("dependencies"))
+    if "brief" in fields:
+        fields["brief"] = _brief(fields["brief"], None if whole_brief else task.brief)
+        if fields["brief"].get("recommendation") != task.brief.get("recommendation"):
+            _void_approval(task, Checkpoint.PLAN, "The recommended solution changed.")
     changed = [name for name, value in fields.items() if getattr(task, name) != value]
     for name in changed:
         setattr(task, name, fields[name])
@@ -443,3 +516,70 @@ def task_release(*, task: Task, holder: str, breaking: bool = False) -> bool:
 def task_touch(*, task: Task, holder: str) -> None:
     """Work on a task renews its holder's live claim (one statement; nothing if it holds none)."""
     TaskClaim.objects.live().filter(task=task, holder=holder).update(expires_at=timezone.now() + claim_ttl())
+
+
+def _void_approval(task: Task, checkpoint: str, reason: str) -> None:
+    approval = TaskApproval.objects.live().filter(task=task, checkpoint=checkpoint).first()
+    if approval is None:
+        return
+    approval.voided_at, approval.void_reason = timezone.now(), reason
+    approval.save(update_fields=["voided_at", "void_reason"])
+    record(task, "approval_voided", {"checkpoint": checkpoint, "reason": reason})
+
+
+# Channels through which no one approves: an agent's tool call is not a person's decision.
+AGENT_CHANNELS = ("agent", "mcp")
+
+
+@transaction.atomic
+def task_approve(*, task: Task, user, checkpoint: str | None = None, comment: str = "") -> TaskApproval:
+    """A person approves the task's recommended solution (`plan`, the default until it is
+    approved) or its result; approving again what is approved changes nothing. Refused (403)
+    through an agent's tools or MCP: approval is a person's, in the API or admin."""
+    if current().channel in AGENT_CHANNELS:
+        raise PermissionDenied(
+            "Approval is a person's: ask the task's owner to approve it in admin or the API."
+        )
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    live = {approval.checkpoint: approval for approval in TaskApproval.objects.live().filter(task=task)}
+    checkpoint = checkpoint or (Checkpoint.RESULT if Checkpoint.PLAN in live else Checkpoint.PLAN)
+    if checkpoint in live:
+        return live[checkpoint]
+    if checkpoint == Checkpoint.PLAN and not task.brief.get("recommendation"):
+        raise Conflict("Nothing to approve yet: write the brief's recommended solution first.")
+    approved = (
+        task.brief["recommendation"]
+        if checkpoint == Checkpoint.PLAN
+        else {"acceptance_criteria": task.brief.get("acceptance_criteria", [])}
+    )
+    approval = TaskApproval.objects.create(
+        task=task, checkpoint=checkpoint, approved_by=user, comment=comment, approved=approved
+    )
+    record(task, "approved", {"checkpoint": checkpoint, "comment": comment})
+    return approval
+
+
+@transaction.atomic
+def commit_record(*, commit: Commit, sha: str, branch: str = "", repository: str = "") -> Commit:
+    """Store the SHA git made with `commit`'s message, and its branch and repository, recorded
+    as `committed`. The same SHA again changes nothing; another SHA for a recorded commit, or
+    a SHA another commit of the project has, is a 409."""
+    # Recorders of one project take turns, so two commits never both take one SHA (the
+    # constraint would refuse the second with an error, not a 409).
+    Project.objects.select_for_update().filter(pk=commit.project_id).values_list("pk", flat=True).first()
+    commit = Commit.objects.get(pk=commit.pk)
+    if commit.sha:
+        if commit.sha == sha:
+            return commit
+        raise Conflict(f"This commit is already recorded as {commit.sha}.")
+    taken = Commit.objects.filter(project_id=commit.project_id, sha=sha).values_list("pk", flat=True).first()
+    if taken is not None:
+        raise Conflict(f"Commit {taken} of this project is already recorded as {sha}.")
+    recorded = {"sha": sha, "branch": branch, "repository": repository, "recorded_at": timezone.now()}
+    # One write, recorded once as `committed` (a save would record it as `changed` too).
+    Commit.objects.filter(pk=commit.pk).update(**recorded)
+    changes = {name: {"from": getattr(commit, name), "to": value} for name, value in recorded.items()}
+    record(commit, "committed", changes)
+    for name, value in recorded.items():
+        setattr(commit, name, value)
+    return commit

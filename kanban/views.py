@@ -1,8 +1,9 @@
 from datetime import timedelta
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.decorators import action
@@ -13,6 +14,7 @@ from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
 from aimodels.serializers import AIActionSerializer
 from core.pagination import KeysetPagination
+from core.renderers import JSONRenderer, MarkdownRenderer
 from core.schema import ErrorSerializer
 from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
@@ -21,14 +23,18 @@ from jobs.views import ai_action
 from kanban import services
 from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
-from kanban.models import BOARD_ORDER, Commit, Task
+from kanban.markdown import task_markdown
+from kanban.models import BOARD_ORDER, Commit, Task, TaskApproval
 from kanban.serializers import (
     BoardQuerySerializer,
     BoardSerializer,
     CommitGenerateSerializer,
+    CommitRecordSerializer,
     CommitSerializer,
     NextTaskQuerySerializer,
     NextTaskSerializer,
+    TaskApproveSerializer,
+    TaskBriefSerializer,
     TaskClaimSerializer,
     TaskDeletedSerializer,
     TaskExpandSerializer,
@@ -36,18 +42,12 @@ from kanban.serializers import (
     TaskReleaseSerializer,
     TaskSerializer,
     task_rows,
+    whole,
     with_computed_fields,
 )
 from projects.models import Project, Prompt
 
 WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
-
-
-def with_dependencies(task: Task) -> Task:
-    """The task with its dependencies read once, for both `dependencies` and `blocked`, and
-    its claim."""
-    prefetch_related_objects([task], "dependencies", "claim")
-    return task
 
 
 @extend_schema_view(
@@ -82,15 +82,16 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.action == "retrieve":
-            return queryset.select_related("claim").prefetch_related("dependencies")
+            live = Prefetch("approvals", queryset=TaskApproval.objects.live(), to_attr="live_approvals")
+            return queryset.select_related("claim", "project").prefetch_related("dependencies", live)
         return queryset
 
     def perform_create(self, serializer):
-        serializer.instance = with_dependencies(services.task_create(**serializer.validated_data))
+        serializer.instance = whole(services.task_create(**serializer.validated_data))
 
     def perform_update(self, serializer):
         task = services.task_update(task=serializer.instance, **serializer.validated_data)
-        serializer.instance = with_dependencies(task)
+        serializer.instance = whole(task)
 
     @ai_action()
     @action(
@@ -110,13 +111,32 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
             subject=self.get_object(),
         )
 
+    @ai_action()
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="draft-brief",
+        throttle_classes=[AIActionRateThrottle],
+        serializer_class=AIActionSerializer,
+    )
+    def draft_brief(self, request, pk=None):
+        """Ask an AI model to draft the task's brief (summary, approaches, the recommended
+        solution, acceptance criteria, test plan), as a job whose result is the task. The
+        draft's parts replace those of the brief, the others are kept; nothing is approved."""
+        return self.start_ai_job(
+            request,
+            Job.Kind.BRIEF_DRAFT,
+            usage_type=AIModel.UsageType.TASK_PLANNING,
+            subject=self.get_object(),
+        )
+
     @extend_schema(request=TaskMoveSerializer, responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE})
     @action(detail=True, methods=["post"], serializer_class=TaskMoveSerializer)
     def move(self, request, pk=None):
         """Put the task at 0-based `position` of column `status` (omitted or past the end: last)."""
         move = TaskMoveSerializer(data=request.data)
         move.is_valid(raise_exception=True)
-        task = with_dependencies(services.task_move(task=self.get_object(), **move.validated_data))
+        task = whole(services.task_move(task=self.get_object(), **move.validated_data))
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
 
     @extend_schema(request=TaskClaimSerializer, responses={200: TaskSerializer, 409: ErrorSerializer})
@@ -147,9 +167,43 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         services.task_release(task=task, **release.validated_data)
         return self.task_response(task)
 
+    @extend_schema(
+        request=TaskApproveSerializer,
+        responses={200: TaskSerializer, 403: ErrorSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"], serializer_class=TaskApproveSerializer)
+    def approve(self, request, pk=None):
+        """A person approves the task's checkpoint: its recommended solution (`plan`, before work
+        starts) or its `result` (before done), as the project's `require_approval` asks; with a
+        comment, recorded with who and when. Changing the approved recommendation voids it."""
+        body = TaskApproveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        task = self.get_object()
+        services.task_approve(task=task, user=request.user, **body.validated_data)
+        return self.task_response(task)
+
+    @extend_schema(
+        responses={
+            (200, "text/markdown"): OpenApiTypes.STR,
+            (200, "application/json"): TaskBriefSerializer,
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[MarkdownRenderer, JSONRenderer],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def brief(self, request, pk=None):
+        """The task's brief as the task template's document, in its section order: Markdown, or
+        JSON with `Accept: application/json` (or `?format=json`)."""
+        task = self.get_object()
+        return Response({"markdown": task_markdown(task), "brief": task.brief})
+
     def task_response(self, task: Task) -> Response:
         """The task as it is now (its claim read again)."""
-        task = with_dependencies(task)
+        task = whole(task)
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
 
 
@@ -168,13 +222,26 @@ class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
         serializer_class=CommitGenerateSerializer,
     )
     def generate(self, request):
-        """Ask an AI model for a Conventional Commit message for a task's changes, as a job
-        whose result is the stored commit."""
+        """Ask an AI model for a Conventional Commit message for a task's `changes` or staged
+        `diff`, as a job whose result is the stored commit. A diff over the setting
+        kanban.commit_diff_max_bytes is a 413."""
         return self.start_ai_job(
             request,
             Job.Kind.COMMIT_GENERATE,
             usage_type=AIModel.UsageType.COMMIT_GENERATION,
         )
+
+    @extend_schema(request=CommitRecordSerializer, responses={200: CommitSerializer, 409: ErrorSerializer})
+    @action(detail=True, methods=["post"], serializer_class=CommitRecordSerializer)
+    def record(self, request, pk=None):
+        """Store the SHA git made with the commit's message, with its branch and repository.
+        The same SHA again changes nothing; another SHA for a recorded commit, or a SHA another
+        commit of the project has, is a 409."""
+        commit = self.get_object()
+        recorded = CommitRecordSerializer(data=request.data)
+        recorded.is_valid(raise_exception=True)
+        commit = services.commit_record(commit=commit, **recorded.validated_data)
+        return Response(CommitSerializer(commit, context=self.get_serializer_context()).data)
 
 
 class BoardView(generics.GenericAPIView):

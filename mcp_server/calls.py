@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 # The scope a tool needs from an OAuth token (an API token has every scope).
 READ_SCOPE, WRITE_SCOPE, PROMPTS_SCOPE = "board:read", "board:write", "prompts:read"
+COMMITS_SCOPE = "commits:write"
 # Strings kept in a ToolCallRecord's arguments: longer ones are shortened.
 RECORDED_CHARS = 500
 
@@ -36,6 +37,8 @@ RECORDED_CHARS = 500
 def scope_of(name: str) -> str:
     if name == "get_prompt":
         return PROMPTS_SCOPE
+    if name == "record_commit":
+        return COMMITS_SCOPE
     declared = BoardTools.tools.get(name)
     return READ_SCOPE if declared is not None and declared.read_only else WRITE_SCOPE
 

@@ -4,7 +4,7 @@ services as the REST API, so every rule holds (WIP limits, dependencies, claims)
 a model on the server: the agent is the model.
 
 The core set is what an agent needs to work a task from the board to done; the extended set
-(`?tools=extended`) adds planning, dependencies and AI jobs."""
+(`?tools=extended`) adds planning, dependencies, AI jobs and recording commits."""
 
 import uuid
 from datetime import timedelta
@@ -18,6 +18,9 @@ from jobs.serializers import JobSerializer
 from jobs.services.submit import job_start
 from kanban import services
 from kanban.arguments import (
+    BRANCH,
+    BRIEF,
+    COMMIT_ID,
     COMPLEXITY,
     DEPENDS_ON_ID,
     DESCRIPTION,
@@ -26,18 +29,23 @@ from kanban.arguments import (
     PARENT,
     POSITION,
     PRIORITY,
+    REPOSITORY,
+    SHA,
     STATUS,
     TASK_ID,
     TEST_STRATEGY,
     TITLE,
 )
 from kanban.markdown import task_markdown
-from kanban.models import Task, TaskClaim
+from kanban.models import Commit, Task, TaskClaim
 from kanban.serializers import (
     CLAIM_COLUMNS,
+    CommitRecordSerializer,
+    CommitSerializer,
     TaskExpandSerializer,
     TaskMoveSerializer,
     TaskSerializer,
+    whole,
     with_computed_fields,
 )
 from projects.composition import render
@@ -149,8 +157,7 @@ class BoardTools(Toolbox):
         return task
 
     def _written(self, task) -> dict:
-        task = Task.objects.select_related("claim").prefetch_related("dependencies").get(pk=task.pk)
-        return {"task": TaskSerializer(task, context=self.context).data}
+        return {"task": TaskSerializer(whole(Task.objects.get(pk=task.pk)), context=self.context).data}
 
     # The core set.
 
@@ -230,7 +237,8 @@ class BoardTools(Toolbox):
         }
 
     @tool(
-        "Change a task's title, description, details, test strategy, priority or complexity.",
+        "Change a task's title, description, details, test strategy, priority, complexity or brief "
+        "parts (tick acceptance criteria and deliverables, set step statuses as you go).",
         idempotent=True,
         task_id=TASK_ID,
         title=TITLE,
@@ -239,6 +247,7 @@ class BoardTools(Toolbox):
         test_strategy=TEST_STRATEGY,
         priority=PRIORITY,
         complexity=COMPLEXITY,
+        brief=BRIEF,
     )
     def update_task(
         self,
@@ -249,6 +258,7 @@ class BoardTools(Toolbox):
         test_strategy=None,
         priority=None,
         complexity=None,
+        brief=None,
     ):
         changes = _given(
             title=title,
@@ -257,6 +267,7 @@ class BoardTools(Toolbox):
             test_strategy=test_strategy,
             priority=priority,
             complexity=complexity,
+            brief=brief,
         )
         task = self._task_to_work_on(task_id)
         serializer = TaskSerializer(task, data=changes, partial=True, context=self.context)
@@ -363,6 +374,14 @@ class BoardTools(Toolbox):
         return self._written(task)
 
     @tool(
+        "Approve a task's checkpoint. Only a person can: the call is refused and recorded; the task "
+        "waits for its owner's approval on its page.",
+        task_id=TASK_ID,
+    )
+    def approve_task(self, task_id):
+        services.task_approve(task=self._task(task_id), user=self.user)
+
+    @tool(
         "Delete a task and its subtasks. Destructive: only where the setting mcp.allow_destructive is on.",
         destructive=True,
         task_id=TASK_ID,
@@ -424,6 +443,24 @@ class BoardTools(Toolbox):
             raise ToolRefused(f"Job {_shown(job_id)} not found.")
         data = JobSerializer(job).data
         return {name: data[name] for name in ("id", "kind", "status", "result", "error", "cost")}
+
+    @tool(
+        "Record the commit git made with a generated message: its SHA (git rev-parse HEAD), branch "
+        "and repository. The same SHA again changes nothing; another one is refused.",
+        idempotent=True,
+        commit_id=COMMIT_ID,
+        sha=SHA,
+        branch=BRANCH,
+        repository=REPOSITORY,
+    )
+    def record_commit(self, commit_id, sha, branch=None, repository=None):
+        commit = Commit.objects.for_user(self.user).filter(pk=_uuid(commit_id, "Commit")).first()
+        if commit is None:
+            raise ToolRefused(f"Commit {_shown(commit_id)} not found.")
+        recorded = CommitRecordSerializer(data={"sha": sha, **_given(branch=branch, repository=repository)})
+        recorded.is_valid(raise_exception=True)
+        commit = services.commit_record(commit=commit, **recorded.validated_data)
+        return {"commit": CommitSerializer(commit, context=self.context).data}
 
 
 EXTENDED_TOOLS = tuple(name for name in BoardTools.tools if name not in CORE_TOOLS)

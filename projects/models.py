@@ -15,6 +15,12 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
 
+class ApprovalPolicy(models.TextChoices):
+    OFF = "off", "Off"
+    PLAN = "plan", "The recommended solution, before work starts"
+    PLAN_AND_DONE = "plan_and_done", "The solution before work, and the result before done"
+
+
 class Project(Recorded, TimeStampedModel, KeptColumns):
     activity_ignored = (
         *Recorded.activity_ignored,
@@ -32,6 +38,16 @@ class Project(Recorded, TimeStampedModel, KeptColumns):
         blank=True,
         validators=[validate_json_object],
         help_text='Repository details, e.g. {"url": "...", "default_branch": "main"}.',
+    )
+    ApprovalPolicy = ApprovalPolicy
+
+    require_approval = models.CharField(
+        max_length=16,
+        choices=ApprovalPolicy.choices,
+        default=ApprovalPolicy.OFF,
+        help_text="What needs a person's approval: with plan, a task enters in progress only once its "
+        "recommended solution is approved; with plan_and_done, done also needs every acceptance "
+        "criterion ticked and the result approved.",
     )
     monthly_budget = models.DecimalField(
         max_digits=12,
@@ -56,7 +72,12 @@ class Project(Recorded, TimeStampedModel, KeptColumns):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=~models.Q(name=""), name="project_name_not_blank")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="project_name_not_blank"),
+            choices_constraint(
+                field="require_approval", choices=ApprovalPolicy, name="project_approval_policy_valid"
+            ),
+        ]
 
     COUNTS = ("interview_count", "prompt_count", "task_count", "commit_count")
     kept_columns = COUNTS

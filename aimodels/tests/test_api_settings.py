@@ -137,7 +137,8 @@ def test_a_setting_needs_a_value(staff_client):
 def test_unknown_keys_are_refused_outside_custom(staff_client, write):
     message = (
         "Unknown setting 'kanban.wip_limit'. Known settings: ai.default_max_tokens, ai.max_tool_iterations, "
-        "kanban.claim_ttl_seconds, kanban.enforce_dependencies, kanban.wip_limits; "
+        "kanban.claim_ttl_seconds, kanban.commit_diff_max_bytes, kanban.commit_diff_token_budget, "
+        "kanban.commit_trailers, kanban.enforce_dependencies, kanban.wip_limits, mcp.allow_destructive; "
         "keys of your own start with 'custom.'."
     )
     if write == "single":

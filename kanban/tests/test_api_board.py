@@ -116,9 +116,10 @@ class TestBoard:
             TaskFactory.create_batch(tasks_per_column, project=project, status=status)
         query = {} if limit is None else {"limit_per_column": limit}
 
-        # project, WIP limits setting, tasks with their column counts and AI usage, their
-        # dependencies (at limit 0, only the counts)
-        with django_assert_num_queries(3 if limit == 0 else 4):
+        # project, WIP limits setting, tasks with their column counts, AI usage, claims and
+        # the approval policy, their dependencies, their live approvals (at limit 0, only the
+        # counts)
+        with django_assert_num_queries(3 if limit == 0 else 5):
             response = owner_client.get(f"/api/v1/projects/{project.pk}/board/", query)
 
         columns = response.json()["columns"]

@@ -32,11 +32,17 @@ class TestCommitGeneration:
             "type": "fix",
             "scope": "board",
             "breaking": True,
-            "message": "fix(board)!: lock the board on moves\n\nBREAKING CHANGE: moves wait",
+            "message": (
+                f"fix(board)!: lock the board on moves\n\nBREAKING CHANGE: moves wait\nTask: {task.pk}"
+            ),
             "changes": CHANGES,
             "created_by_ai_model": "committer",
             "author": "AI System",
             "timestamp": iso(commit.timestamp),
+            "sha": "",
+            "branch": "",
+            "repository": "",
+            "recorded_at": None,
         }
         assert "Safe moves" in provider_server.requests[0]["messages"][-1]["content"]
         assert "kanban/services.py" in provider_server.requests[0]["messages"][-1]["content"]
@@ -49,7 +55,7 @@ class TestCommitGeneration:
 
         response = generate(owner_client, task)
 
-        assert job_result(response, "commit")["message"] == "fix: lock the board on moves"
+        assert job_result(response, "commit")["message"] == f"fix: lock the board on moves\n\nTask: {task.pk}"
         retry = provider_server.requests[1]["messages"]
         assert retry[-2]["content"] in (
             "Locked the board on moves",
@@ -82,7 +88,7 @@ class TestCommitGeneration:
         assert list(response.json()) == ["task"]
         assert openai_server.requests == []
 
-    def test_changes_are_required(self, owner_client, owner, openai_server):
+    def test_changes_or_a_diff_are_required(self, owner_client, owner, openai_server):
         ai_model_on(openai_server)
 
         response = owner_client.post(
@@ -90,7 +96,10 @@ class TestCommitGeneration:
         )
 
         assert response.status_code == 400
-        assert response.json() == {"changes": ["This field is required."]}
+        assert response.json() == {
+            "changes": ["Send `changes` or `diff`."],
+            "diff": ["Send `changes` or `diff`."],
+        }
 
 
 @pytest.mark.django_db

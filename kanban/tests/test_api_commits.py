@@ -29,6 +29,10 @@ class TestCommitsApi:
             "created_by_ai_model": "",
             "author": "AI System",
             "timestamp": iso(commit.timestamp),
+            "sha": "",
+            "branch": "",
+            "repository": "",
+            "recorded_at": None,
         }
 
     def test_project_in_the_body_is_ignored(self, owner_client, owner):

@@ -43,6 +43,8 @@ class TestTasksApi:
             "blocked": False,
             "ai_usage": {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": "0.00000000"},
             "claim": None,
+            "brief": {},
+            "checkpoint": {"required": "off", "plan_approved": False, "result_approved": False},
             "created_at": iso(task.created_at),
             "updated_at": iso(task.updated_at),
         }

@@ -48,6 +48,8 @@ def base_arguments(name, task, project) -> dict:
         "lineage": str(task.pk),
         "prompt_id": str(task.pk),
         "job_id": str(task.pk),
+        "commit_id": str(task.pk),
+        "sha": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
     }
     return {argument: valid[argument] for argument in BoardTools.tools[name].parameters.get("required", [])}
 
@@ -74,7 +76,7 @@ def test_unknown_ids_and_unexpected_arguments_are_tool_errors(extended, name):
     }
     ids |= {"lineage": "nope"} if "lineage" in properties else {}
     required = BoardTools.tools[name].parameters.get("required", [])
-    filler = {"status": "todo", "title": "T"}
+    filler = {"status": "todo", "title": "T", "sha": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}
     arguments = {argument: ids.get(argument, filler.get(argument)) for argument in required}
 
     if required:

@@ -7,8 +7,8 @@ from django.forms.models import model_to_dict
 from activity.models import Activity
 from aimodels.models import SystemSettings
 from jobs.models import Job
-from kanban.models import Task, TaskClaim
-from kanban.tests.factories import TaskFactory
+from kanban.models import Commit, Task, TaskClaim
+from kanban.tests.factories import CommitFactory, TaskFactory
 from mcp_server.tests.conftest import MCP, token_for
 from mcp_server.tools import CORE_TOOLS, EXTENDED_TOOLS, BoardTools
 from projects import services as prompt_services
@@ -32,6 +32,10 @@ VALUES = {
     "label": "production",
     "variables": {"thing": "x"},
     "count": 2,
+    "sha": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    "branch": "main",
+    "repository": "shop",
+    "brief": {"summary": "Taken"},
 }
 
 
@@ -44,6 +48,7 @@ def theirs(owner):
     prompt = PromptFactory(project=project, content="Secret {{thing}}", type="secret")
     prompt_services.prompt_label_move(prompt=prompt, name="production")
     job = Job.objects.create(owner=owner, project=project, kind=Job.Kind.TASK_EXPAND, task=task)
+    commit = CommitFactory(task=task, message="feat: secret")
     return {
         "project_id": str(project.pk),
         "task_id": str(task.pk),
@@ -52,6 +57,7 @@ def theirs(owner):
         "lineage": str(prompt.lineage),
         "prompt_id": str(prompt.pk),
         "job_id": str(job.pk),
+        "commit_id": str(commit.pk),
     }
 
 
@@ -62,6 +68,7 @@ def snapshot() -> dict:
         "prompts": Prompt.objects.count(),
         "jobs": sorted(Job.objects.values_list("pk", "status")),
         "activity": Activity.objects.count(),
+        "commits": sorted(Commit.objects.values_list("pk", "sha")),
     }
 
 

@@ -53,7 +53,12 @@ def valid_add(world) -> dict:
     """A valid add form for each of our models that admin adds."""
     project, task = world["project"], world["task"]
     return {
-        "projects.Project": {"name": "New", "owner": project.owner_id, "git_repository_info": "{}"},
+        "projects.Project": {
+            "name": "New",
+            "owner": project.owner_id,
+            "git_repository_info": "{}",
+            "require_approval": "plan",
+        },
         "projects.Interview": {"project": project.pk},
         "projects.Prompt": {"project": project.pk, "content": "Hi", "type": "t", "components": "[]"},
         "projects.PromptLabel": {"name": "production", "prompt": world["prompt"].pk},

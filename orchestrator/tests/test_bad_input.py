@@ -54,6 +54,8 @@ ENDPOINTS = [
     ("put", "commits/{commit}/", "message", lambda w: {"task": str(w["task"].pk)}),
     ("patch", "commits/{commit}/", "message", lambda w: {}),
     ("post", "commits/generate/", "changes", lambda w: {"task": str(w["task"].pk)}),
+    ("post", "commits/generate/", "diff", lambda w: {"task": str(w["task"].pk)}),
+    ("post", "commits/{commit}/record/", "sha", lambda w: {}),
     ("post", "interviews/", "project", lambda w: {}),
     ("put", "interviews/{interview}/", "project", lambda w: {}),
     ("patch", "interviews/{interview}/", "project", lambda w: {}),

@@ -317,6 +317,24 @@ def test_a_claim_shows_on_its_card_as_it_is_taken_and_the_owner_breaks_it(page, 
     assert_clean(page)
 
 
+def test_a_card_awaiting_approval_says_so_and_the_board_keeps_the_checkpoint(page, boss):
+    project = ProjectFactory(owner=boss, require_approval="plan")
+    task = TaskFactory(
+        project=project, title="Cart", status="todo", brief={"recommendation": {"solution": "Session."}}
+    )
+    open_board(page, project)
+
+    expect(card(page, task).locator(".badge.checkpoint")).to_have_text("needs approval")
+    card(page, task).drag_to(column(page, "in_progress"), source_position={"x": 3, "y": 3})
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Checkpoint: a person approves the recommended solution"
+    )
+    expect(column(page, "todo").locator(f"[data-task-id='{task.pk}']")).to_be_visible()
+    assert Task.objects.get(pk=task.pk).status == "todo"
+    assert_clean(page, REFUSED.format(409, "Conflict"))
+
+
 def test_show_more_loads_the_rest_of_a_column(page, boss):
     project = ProjectFactory(owner=boss)
     TaskFactory.create_batch(53, project=project)

@@ -118,6 +118,7 @@ DETAIL_ACTIONS = [
     ("post", "interviews", "cancel/", {}),
     ("post", "tasks", "move/", {"status": "done"}),
     ("post", "tasks", "expand/", {}),
+    ("post", "commits", "record/", {"sha": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}),
     ("get", "projects", "board/", None),
     ("get", "projects", "next-task/", None),
     ("get", "projects", "usage/", None),

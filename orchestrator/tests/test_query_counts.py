@@ -42,7 +42,9 @@ QUERIES = {
     "projects": 2,  # count, page
     "interviews": 2,  # count, page
     "prompts": 3,  # count, page, the page's labels
-    "tasks": 2,  # the page with its AI usage (a cursor page has no count), the page's dependencies
+    # the page with its AI usage, claims and approval policy (a cursor page has no count), the
+    # page's dependencies, the page's live approvals
+    "tasks": 3,
     "commits": 2,  # count, page
     "chat-sessions": 2,  # count, page with its AI usage
     "ai-models": 3,  # count, page, the page's fallbacks

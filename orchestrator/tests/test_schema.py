@@ -55,7 +55,7 @@ def test_an_ai_action_s_conflict_documents_the_budget_it_is_over(schema):
 
     assert {"detail", "monthly_budget", "month_spend"} <= set(conflict["properties"])
     assert conflict["required"] == ["detail"]
-    assert len(actions) == 8
+    assert len(actions) == 9
     for operation in actions:
         assert operation["responses"]["409"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/AIActionConflict"

@@ -32,8 +32,9 @@ class TestWriteQueries:
     def test_create(self, owner_client, project, django_assert_num_queries):
         # the project (the serializer's reference), savepoint, the board lock, the WIP limits
         # setting, the column's last key, savepoint, the task, its activity record, the outbox,
-        # release x2, the task's dependencies (for `dependencies` and `blocked`), its claim
-        with django_assert_num_queries(13):
+        # release x2, the task's dependencies (for `dependencies` and `blocked`), its claim, its
+        # live approvals (its project is the one read first)
+        with django_assert_num_queries(14):
             response = owner_client.post("/api/v1/tasks/", {"project": str(project.pk), "title": "Cart"})
         assert response.status_code == 201
 
@@ -41,8 +42,8 @@ class TestWriteQueries:
         task = TaskFactory(project=project)
         # the task, savepoint, the board lock, the task locked (its values are the history's
         # "before"), savepoint, the update, its activity record, the outbox, release x2, the
-        # task's dependencies, its claim
-        with django_assert_num_queries(12):
+        # task's dependencies, its claim, its project (the approval policy), its live approvals
+        with django_assert_num_queries(14):
             response = owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"title": "Basket"})
         assert response.status_code == 200
 
@@ -50,8 +51,9 @@ class TestWriteQueries:
         task = TaskFactory(project=project)
         # the task, savepoint, the board lock, the task locked, its activity record, the outbox,
         # the WIP limits setting, the target column's keys, the update, release, the task's
-        # dependencies, its claim
-        with django_assert_num_queries(12):
+        # dependencies, its claim, its project (the approval policy, read for the checkpoints
+        # of the column it enters), its live approvals
+        with django_assert_num_queries(14):
             response = owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "todo", "position": 0})
         assert response.status_code == 200
 
@@ -60,8 +62,8 @@ class TestWriteQueries:
         # the task, the dependency (the serializer's reference), savepoint, the board lock, the
         # task locked, the project's dependency graph (the cycle check), the task's current
         # dependencies, its activity record, the outbox, the removals, what is left, the new
-        # dependency, release, the task's dependencies, its claim
-        with django_assert_num_queries(15):
+        # dependency, release, the task's dependencies, its claim, its project, its live approvals
+        with django_assert_num_queries(17):
             response = owner_client.patch(
                 f"/api/v1/tasks/{task.pk}/", {"dependencies": [str(awaited.pk)]}, format="json"
             )

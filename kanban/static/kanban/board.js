@@ -180,6 +180,13 @@
       const why = blockers(task);
       facts.push(element("span", { class: "badge blocked", title: why, "aria-label": why }, "blocked"));
     }
+    const checkpoint = task.checkpoint;
+    if (checkpoint && checkpoint.required !== "off") {
+      const state = checkpoint.result_approved ? "result approved"
+        : checkpoint.plan_approved ? "plan approved" : "needs approval";
+      const why = `Approval: ${state} (project policy: ${checkpoint.required})`;
+      facts.push(element("span", { class: `badge checkpoint ${state.replace(" ", "-")}`, title: why, "aria-label": why }, state));
+    }
     if (task.claim) {
       const until = new Date(task.claim.expires_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       const who = `Claimed by ${task.claim.holder} until ${until}`;

@@ -1,0 +1,203 @@
+"""A task's brief: the parts of the AI-driven task template ("Cursor-first") as structured data,
+validated with bounds, and as the Markdown document an agent or a person reads, in the
+template's section order.
+
+    metadata -> summary -> strategic analysis (goal and constraints, approaches, the
+    recommended solution with its reasons, risks) -> approval checkpoint -> project analysis
+    (current state, code touchpoints) -> implementation plan (files to read first, rules,
+    steps with a status, what runs in parallel, run commands) -> acceptance criteria ->
+    test plan -> status and next steps -> deliverables
+
+A write names the parts it changes; the others are kept (a checklist ticked alone keeps the
+rest)."""
+
+from rest_framework import serializers
+
+SHORT, TEXT, LONG = 500, 4000, 16000
+STEP_STATUSES = ["todo", "in_progress", "done", "blocked"]
+
+
+def _text(limit: int = TEXT, **kwargs):
+    return serializers.CharField(
+        max_length=limit, allow_blank=True, required=False, trim_whitespace=False, **kwargs
+    )
+
+
+def _list(child, limit: int, **kwargs):
+    return serializers.ListField(child=child, max_length=limit, required=False, **kwargs)
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=SHORT)
+    done = serializers.BooleanField(default=False)
+
+
+class StepSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=TEXT)
+    status = serializers.ChoiceField(choices=STEP_STATUSES, default="todo")
+
+
+class ApproachSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = _text()
+
+
+class RecommendationSerializer(serializers.Serializer):
+    solution = serializers.CharField(max_length=TEXT, help_text="The recommended solution.")
+    primary_reason = _text(SHORT * 2)
+    secondary_reason = _text(SHORT * 2)
+    long_term_reason = _text(SHORT * 2)
+    risks = _text(help_text="Risks and trade-offs.")
+
+
+class MetadataSerializer(serializers.Serializer):
+    owner = _text(200)
+    repository = _text(SHORT)
+    branch = _text(255)
+    related_issues = _list(serializers.CharField(max_length=200), 20)
+
+
+class BriefSerializer(serializers.Serializer):
+    """Every part optional; lists bounded (checklists 50 items, approaches 5)."""
+
+    metadata = MetadataSerializer(required=False)
+    summary = _text(help_text="The task in a few sentences.")
+    goal = _text(help_text="The goal and its constraints.")
+    approaches = _list(ApproachSerializer(), 5, help_text="Two or three possible approaches.")
+    recommendation = RecommendationSerializer(
+        required=False, help_text="Approved by a person where the project requires it."
+    )
+    current_state = _text(LONG, help_text="System overview, architecture, data contracts, environment, gaps.")
+    touchpoints = _list(serializers.CharField(max_length=SHORT), 50, help_text="Code touchpoints: paths.")
+    files_to_read = _list(serializers.CharField(max_length=SHORT), 50)
+    rules = _text(help_text="Development rules.")
+    steps = _list(StepSerializer(), 50, help_text="Implementation steps, each with its status.")
+    parallel = _text(help_text="What can run in parallel.")
+    run_commands = _list(serializers.CharField(max_length=SHORT), 20, help_text="Dev and run commands.")
+    acceptance_criteria = _list(ChecklistItemSerializer(), 50, help_text="Measurable, ticked when met.")
+    test_plan = _text(LONG)
+    next_steps = _text(help_text="Status and next steps.")
+    deliverables = _list(ChecklistItemSerializer(), 50)
+
+
+PARTS = list(BriefSerializer().fields)
+
+
+def merged_brief(current: dict, changes: dict) -> dict:
+    """The brief after a write naming `changes`' parts: each validated (a ValidationError
+    naming the part and item), the parts not named kept."""
+    checked = BriefSerializer(data=changes)
+    checked.is_valid(raise_exception=True)
+    return {**current, **{name: value for name, value in checked.validated_data.items() if name in changes}}
+
+
+def _checklist(items) -> list[str]:
+    return [f"- [{'x' if item.get('done') else ' '}] {item['text']}" for item in items]
+
+
+def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()) -> str:
+    """The task as the template's document. `approval` is the live approval of the plan (or
+    None), `claim` the live claim, `waits_for` and `subtasks` rows of (id, title, status)."""
+    brief = task.brief or {}
+    meta = brief.get("metadata") or {}
+    lines = [f"# {task.title}", "", "## Metadata", ""]
+    lines += [
+        f"- task: `{task.pk}`",
+        f"- project: {task.project.name}",
+        f"- status: {task.status}; priority: {task.priority}"
+        + (f"; complexity: {task.complexity}" if task.complexity is not None else ""),
+        f"- date: {task.created_at:%Y-%m-%d}",
+    ]
+    for key, label in (("owner", "owner"), ("repository", "repository"), ("branch", "branch")):
+        if meta.get(key):
+            lines.append(f"- {label}: {meta[key]}")
+    if meta.get("related_issues"):
+        lines.append(f"- related issues: {', '.join(meta['related_issues'])}")
+    if task.parent_id:
+        lines.append(f"- subtask of: {task.parent.title} (`{task.parent_id}`)")
+    if claim is not None:
+        lines.append(f"- claimed by {claim.holder} until {claim.expires_at:%Y-%m-%d %H:%M} UTC")
+
+    def section(title: str, body: list[str]):
+        if body:
+            lines.extend(["", f"## {title}", "", *body])
+
+    section(
+        "Task summary",
+        [brief.get("summary") or task.description] if brief.get("summary") or task.description else [],
+    )
+    strategy = []
+    if brief.get("goal"):
+        strategy += ["### Goal and constraints", "", brief["goal"], ""]
+    if brief.get("approaches"):
+        strategy += ["### Possible approaches", ""]
+        strategy += [
+            f"{n}. **{a['name']}**" + (f": {a['description']}" if a.get("description") else "")
+            for n, a in enumerate(brief["approaches"], 1)
+        ]
+        strategy.append("")
+    recommendation = brief.get("recommendation")
+    if recommendation:
+        strategy += ["### Recommended solution", "", recommendation["solution"], ""]
+        for key, label in (
+            ("primary_reason", "Primary"),
+            ("secondary_reason", "Secondary"),
+            ("long_term_reason", "Long-term"),
+        ):
+            if recommendation.get(key):
+                strategy.append(f"- {label} reason: {recommendation[key]}")
+        if recommendation.get("risks"):
+            strategy += ["", "### Risks and trade-offs", "", recommendation["risks"]]
+    section("Strategic analysis", [line for line in strategy] if strategy else [])
+    if recommendation:
+        if approval is not None:
+            who = approval.approved_by.get_username() if approval.approved_by else "someone"
+            state = f"Approved by {who} on {approval.created_at:%Y-%m-%d %H:%M} UTC."
+            if approval.comment:
+                state += f" “{approval.comment}”"
+        else:
+            state = "Proceed only after the recommended solution is approved in writing: not approved yet."
+        section("Approval checkpoint", [state])
+    analysis = []
+    if brief.get("current_state"):
+        analysis += [brief["current_state"], ""]
+    if brief.get("touchpoints"):
+        analysis += ["Code touchpoints:", "", *[f"- `{path}`" for path in brief["touchpoints"]]]
+    section("Project analysis and current state", analysis)
+    plan = []
+    if brief.get("files_to_read"):
+        plan += ["Files to read first:", "", *[f"- `{path}`" for path in brief["files_to_read"]], ""]
+    if brief.get("rules"):
+        plan += ["Development rules:", "", brief["rules"], ""]
+    if brief.get("steps"):
+        plan += [f"{n}. [{step['status']}] {step['text']}" for n, step in enumerate(brief["steps"], 1)]
+        plan.append("")
+    if brief.get("parallel"):
+        plan += ["In parallel:", "", brief["parallel"], ""]
+    if brief.get("run_commands"):
+        plan += ["Commands:", "", "```sh", *brief["run_commands"], "```"]
+    if task.details:
+        plan += ["", task.details] if plan else [task.details]
+    section("Implementation plan", plan)
+    section("Acceptance criteria", _checklist(brief.get("acceptance_criteria", [])))
+    tests = brief.get("test_plan") or task.test_strategy
+    section("Test plan", [tests] if tests else [])
+    status = [
+        f"- [{'x' if state == 'done' else ' '}] waits for {title} (`{pk}`, {state})"
+        for pk, title, state in waits_for
+    ]
+    status += [
+        f"- [{'x' if state == 'done' else ' '}] subtask {title} (`{pk}`, {state})"
+        for pk, title, state in subtasks
+    ]
+    if brief.get("next_steps"):
+        status += ["", brief["next_steps"]] if status else [brief["next_steps"]]
+    section("Status and next steps", status)
+    section("Deliverables", _checklist(brief.get("deliverables", [])))
+    if task.prompt_id:
+        prompt = task.prompt
+        section(
+            "From the prompt",
+            [f"{prompt} (`orchestrator://prompts/{prompt.lineage}@latest`, version `{prompt.pk}`)"],
+        )
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,244 @@
+"""Approval checkpoints: the project's policy holds on every interface (API, admin, the
+board's move, the chat agent's tools, MCP), only a person approves, an edit of the approved
+recommendation voids it, and each approval and void is in the history with who and when."""
+
+import pytest
+from django.urls import reverse
+
+from activity.models import Activity
+from aimodels.gateway import ToolCallRequest
+from chat.models import ToolCall
+from chat.tests.factories import ChatSessionFactory, MessageFactory
+from chat.tools import AgentTools
+from kanban.models import Task, TaskApproval
+from kanban.tests.factories import TaskFactory
+from mcp_server.models import ToolCallRecord
+from mcp_server.tests.conftest import MCP, token_for
+from projects.tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+RECOMMENDATION = {"solution": "Keep the cart in the session.", "primary_reason": "No client code."}
+CHECKPOINT_PLAN = "Checkpoint: a person approves the recommended solution before work starts"
+
+
+@pytest.fixture
+def project(owner):
+    return ProjectFactory(owner=owner, require_approval="plan")
+
+
+@pytest.fixture
+def task(project):
+    return TaskFactory(project=project, title="Cart", status="todo", brief={"recommendation": RECOMMENDATION})
+
+
+def approve(client, task, **body):
+    return client.post(f"/api/v1/tasks/{task.pk}/approve/", body, format="json")
+
+
+def status_of(task) -> str:
+    return Task.objects.get(pk=task.pk).status
+
+
+class TestThePlanCheckpoint:
+    def test_a_task_does_not_start_before_its_plan_is_approved(self, owner_client, task):
+        refused = owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "in_progress"})
+
+        assert refused.status_code == 409
+        assert refused.json()["checkpoint"] == "plan"
+        assert refused.json()["detail"].startswith(CHECKPOINT_PLAN)
+        assert status_of(task) == "todo"
+        for status in ("review", "done"):
+            assert owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"status": status}).status_code == 409
+        assert status_of(task) == "todo"
+
+    def test_once_approved_it_starts(self, owner_client, owner, task):
+        approved = approve(owner_client, task, comment="Go.")
+
+        assert approved.status_code == 200
+        assert approved.json()["checkpoint"] == {
+            "required": "plan",
+            "plan_approved": True,
+            "result_approved": False,
+        }
+        moved = owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "in_progress"})
+        assert moved.status_code == 200
+        (record,) = Activity.objects.filter(verb="approved")
+        assert (record.actor, record.channel, record.changes) == (
+            owner,
+            "api",
+            {"checkpoint": "plan", "comment": "Go."},
+        )
+        approval = TaskApproval.objects.get()
+        assert (approval.approved_by, approval.approved) == (owner, RECOMMENDATION)
+
+    def test_a_task_cannot_be_made_already_started(self, owner_client, project):
+        response = owner_client.post(
+            "/api/v1/tasks/", {"project": str(project.pk), "title": "Rush", "status": "in_progress"}
+        )
+
+        assert response.status_code == 409
+        assert response.json()["checkpoint"] == "plan"
+        assert not Task.objects.filter(title="Rush").exists()
+
+    def test_nothing_to_approve_without_a_recommendation(self, owner_client, project):
+        bare = TaskFactory(project=project)
+
+        response = approve(owner_client, bare)
+
+        assert response.status_code == 409
+        assert "write the brief's recommended solution first" in response.json()["detail"]
+
+    def test_approving_again_changes_nothing(self, owner_client, task):
+        approve(owner_client, task, checkpoint="plan")
+        approve(owner_client, task, checkpoint="plan")
+
+        assert TaskApproval.objects.count() == 1
+        assert Activity.objects.filter(verb="approved").count() == 1
+
+    def test_editing_the_approved_recommendation_voids_it(self, owner_client, owner, task):
+        approve(owner_client, task)
+
+        owner_client.patch(
+            f"/api/v1/tasks/{task.pk}/",
+            {"brief": {"recommendation": {"solution": "Local storage."}}},
+            format="json",
+        )
+
+        assert not TaskApproval.objects.live().exists()
+        (void,) = Activity.objects.filter(verb="approval_voided")
+        assert (void.actor, void.changes["checkpoint"]) == (owner, "plan")
+        assert (
+            owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "in_progress"}).status_code == 409
+        )
+
+    def test_editing_other_parts_keeps_the_approval(self, owner_client, task):
+        approve(owner_client, task)
+
+        owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"brief": {"summary": "Carts."}}, format="json")
+
+        assert TaskApproval.objects.live().count() == 1
+
+    def test_without_a_policy_nothing_waits(self, owner_client, task):
+        task.project.require_approval = "off"
+        task.project.save()
+
+        assert (
+            owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "in_progress"}).status_code == 200
+        )
+
+    def test_another_users_task_is_not_found(self, outsider_client, task):
+        assert approve(outsider_client, task).status_code == 404
+        assert not TaskApproval.objects.exists()
+
+    def test_bad_input_names_the_field(self, owner_client, task):
+        response = approve(owner_client, task, checkpoint="everything")
+
+        assert response.status_code == 400 and "checkpoint" in response.json()
+        assert approve(owner_client, task, comment="x" * 1001).json().keys() == {"comment"}
+
+
+class TestTheResultCheckpoint:
+    @pytest.fixture
+    def started(self, owner_client, project, task):
+        project.require_approval = "plan_and_done"
+        project.save()
+        Task.objects.filter(pk=task.pk).update(
+            brief={
+                "recommendation": RECOMMENDATION,
+                "acceptance_criteria": [{"text": "Reload keeps it", "done": False}],
+            }
+        )
+        approve(owner_client, task)
+        owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "review"})
+        return task
+
+    def test_done_needs_every_criterion_ticked_then_the_result_approved(self, owner_client, started):
+        done = {"status": "done"}
+
+        unticked = owner_client.post(f"/api/v1/tasks/{started.pk}/move/", done)
+        assert (unticked.status_code, unticked.json()["checkpoint"], unticked.json()["criteria"]) == (
+            409,
+            "result",
+            ["Reload keeps it"],
+        )
+        ticked = {"acceptance_criteria": [{"text": "Reload keeps it", "done": True}]}
+        owner_client.patch(f"/api/v1/tasks/{started.pk}/", {"brief": ticked}, format="json")
+        unapproved = owner_client.post(f"/api/v1/tasks/{started.pk}/move/", done)
+        assert unapproved.status_code == 409 and "approves the result" in unapproved.json()["detail"]
+        assert approve(owner_client, started).json()["checkpoint"]["result_approved"] is True
+        assert owner_client.post(f"/api/v1/tasks/{started.pk}/move/", done).status_code == 200
+
+
+class TestEveryInterface:
+    def test_admin_status_change_and_move_action_hold_the_checkpoint(self, client, staff, task):
+        Task.objects.filter(pk=task.pk).update(project=ProjectFactory(owner=staff, require_approval="plan"))
+        client.force_login(staff)
+
+        response = client.post(
+            reverse("admin:kanban_task_changelist"),
+            {"action": "move_to_in_progress", "_selected_action": [str(task.pk)]},
+            follow=True,
+        )
+
+        assert CHECKPOINT_PLAN in response.content.decode()
+        assert status_of(task) == "todo"
+
+    def test_admin_approves_with_its_action_and_shows_it_on_the_page(self, client, staff, task):
+        Task.objects.filter(pk=task.pk).update(project=ProjectFactory(owner=staff, require_approval="plan"))
+        client.force_login(staff)
+        page = client.get(reverse("admin:kanban_task_change", args=[task.pk])).content.decode()
+        assert "The recommended solution awaits approval." in page
+        assert f'data-url="/api/v1/tasks/{task.pk}/approve/"' in page
+
+        client.post(
+            reverse("admin:kanban_task_changelist"),
+            {"action": "approve_plan", "_selected_action": [str(task.pk)]},
+        )
+
+        (record,) = Activity.objects.filter(verb="approved")
+        assert (record.actor, record.channel) == (staff, "admin")
+        page = client.get(reverse("admin:kanban_task_change", args=[task.pk])).content.decode()
+        assert "The recommended solution is approved." in page
+        assert f"approved by {staff.username} on" in page
+
+    def test_the_chat_agents_tools_hold_it_and_cannot_approve(self, task):
+        session = ChatSessionFactory(task=task)
+        tools = AgentTools(session)
+        message = MessageFactory(session=session)
+
+        moved, _ = tools.run(
+            ToolCallRequest("c1", "move_task", {"task_id": str(task.pk), "status": "in_progress"}, ""),
+            message=message,
+        )
+        approved, _ = tools.run(
+            ToolCallRequest("c2", "approve_task", {"task_id": str(task.pk)}, ""), message=message
+        )
+
+        assert moved.status == ToolCall.Status.ERROR and CHECKPOINT_PLAN in moved.result["error"]
+        assert approved.status == ToolCall.Status.ERROR
+        assert (
+            approved.result["error"]
+            == "Approval is a person's: ask the task's owner to approve it in admin or the API."
+        )
+        assert not TaskApproval.objects.exists() and status_of(task) == "todo"
+
+    def test_mcp_holds_it_and_cannot_approve(self, owner, task):
+        agent = MCP(token_for(owner), path="/mcp/?tools=extended")
+
+        moved = agent.refused("move_task", {"task_id": str(task.pk), "status": "in_progress"})
+        approved = agent.refused("approve_task", {"task_id": str(task.pk)})
+
+        assert moved.startswith(CHECKPOINT_PLAN)
+        assert approved.startswith("Approval is a person's")
+        assert not TaskApproval.objects.exists() and status_of(task) == "todo"
+        assert ToolCallRecord.objects.get(tool="approve_task").is_error is True
+
+    def test_the_board_shows_the_checkpoint_state(self, owner_client, task):
+        board = owner_client.get(f"/api/v1/projects/{task.project_id}/board/").json()
+
+        (card,) = board["columns"][1]["tasks"]
+        assert card["checkpoint"] == {"required": "plan", "plan_approved": False, "result_approved": False}
+        approve(owner_client, task)
+        (card,) = owner_client.get(f"/api/v1/projects/{task.project_id}/board/").json()["columns"][1]["tasks"]
+        assert card["checkpoint"]["plan_approved"] is True

@@ -1,0 +1,234 @@
+"""A task's brief: the template's parts as validated data, written part by part through the
+API, admin and agent tools, read as the template's document (Markdown, or JSON), exported to
+files."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from kanban.markdown import task_markdown
+from kanban.models import Task
+from kanban.tests.factories import TaskFactory
+from mcp_server.tests.conftest import MCP, token_for
+from projects.tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+BRIEF = {
+    "metadata": {"owner": "ada", "repository": "shop", "branch": "feat/cart", "related_issues": ["#12"]},
+    "summary": "Let buyers keep what they chose.",
+    "goal": "A cart that survives a reload; no account needed.",
+    "approaches": [
+        {"name": "Session", "description": "Keep it in the session."},
+        {"name": "Local storage", "description": "Keep it in the browser."},
+    ],
+    "recommendation": {
+        "solution": "Keep the cart in the session.",
+        "primary_reason": "No client code.",
+        "secondary_reason": "Works without JavaScript.",
+        "long_term_reason": "Moves to the account later.",
+        "risks": "Sessions expire.",
+    },
+    "current_state": "There is no cart.",
+    "touchpoints": ["shop/cart.py", "shop/views.py"],
+    "files_to_read": ["shop/models.py"],
+    "rules": "Tests first.",
+    "steps": [{"text": "Model the cart", "status": "done"}, {"text": "Views", "status": "in_progress"}],
+    "parallel": "The templates.",
+    "run_commands": ["make test"],
+    "acceptance_criteria": [{"text": "A reload keeps the cart", "done": False}],
+    "test_plan": "A browser test reloads.",
+    "next_steps": "The checkout.",
+    "deliverables": [{"text": "cart.py", "done": True}],
+}
+SECTIONS = [
+    "## Metadata",
+    "## Task summary",
+    "## Strategic analysis",
+    "## Approval checkpoint",
+    "## Project analysis and current state",
+    "## Implementation plan",
+    "## Acceptance criteria",
+    "## Test plan",
+    "## Status and next steps",
+    "## Deliverables",
+]
+
+
+@pytest.fixture
+def task(owner):
+    return TaskFactory(project=ProjectFactory(owner=owner, name="Shop"), title="Cart")
+
+
+def patch(client, task, brief):
+    return client.patch(f"/api/v1/tasks/{task.pk}/", {"brief": brief}, format="json")
+
+
+class TestWriting:
+    def test_the_whole_brief_is_stored_and_answered(self, owner_client, task):
+        response = patch(owner_client, task, BRIEF)
+
+        assert response.status_code == 200, response.json()
+        assert response.json()["brief"] == BRIEF
+        assert Task.objects.get(pk=task.pk).brief == BRIEF
+
+    def test_a_write_changes_the_parts_it_names_and_keeps_the_rest(self, owner_client, task):
+        patch(owner_client, task, BRIEF)
+        ticked = [{"text": "A reload keeps the cart", "done": True}]
+
+        response = patch(owner_client, task, {"acceptance_criteria": ticked})
+
+        assert response.json()["brief"] == {**BRIEF, "acceptance_criteria": ticked}
+
+    @pytest.mark.parametrize(
+        "brief, where",
+        [
+            ({"summary": "x" * 4001}, ["summary"]),
+            ({"acceptance_criteria": [{"text": "x"}] * 51}, ["acceptance_criteria"]),
+            ({"approaches": [{"name": "a"}] * 6}, ["approaches"]),
+            ({"steps": [{"text": "x", "status": "someday"}]}, ["steps", 0, "status"]),
+            ({"recommendation": {"risks": "none"}}, ["recommendation", "solution"]),
+            ({"acceptance_criteria": [{"done": True}]}, ["acceptance_criteria", 0, "text"]),
+            ({"touchpoints": "shop/cart.py"}, ["touchpoints"]),
+            ({"metadata": {"related_issues": ["x"] * 21}}, ["metadata", "related_issues"]),
+            ({"surprise": 1}, None),
+        ],
+    )
+    def test_bad_parts_are_a_400_naming_them_and_change_nothing(self, owner_client, task, brief, where):
+        response = patch(owner_client, task, brief)
+
+        if where is None:  # an unknown part is ignored, as unknown fields are
+            assert response.status_code == 200 and "surprise" not in response.json()["brief"]
+            return
+        assert response.status_code == 400
+        errors = response.json()["brief"]
+        for key in where:
+            errors = errors[str(key)] if isinstance(errors, dict) else errors[key]
+        assert errors
+        assert Task.objects.get(pk=task.pk).brief == {}
+
+    def test_a_brief_is_given_at_creation(self, owner_client, task):
+        response = owner_client.post(
+            "/api/v1/tasks/",
+            {"project": str(task.project_id), "title": "Search", "brief": BRIEF},
+            format="json",
+        )
+
+        assert response.status_code == 201
+        assert Task.objects.get(pk=response.json()["id"]).brief == BRIEF
+
+    def test_an_agent_over_mcp_ticks_a_criterion(self, owner, task):
+        patch_task = MCP(token_for(owner)).ok
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+        ticked = [{"text": "A reload keeps the cart", "done": True}]
+
+        written = patch_task(
+            "update_task", {"task_id": str(task.pk), "brief": {"acceptance_criteria": ticked}}
+        )
+
+        assert written["task"]["brief"]["acceptance_criteria"] == ticked
+        assert written["task"]["brief"]["summary"] == BRIEF["summary"]
+        refused = MCP(token_for(owner)).refused(
+            "update_task", {"task_id": str(task.pk), "brief": {"steps": [{}]}}
+        )
+        assert refused.startswith("brief.steps.0:") or "text" in refused
+
+    def test_admin_edits_the_brief_as_json_with_the_same_rules(self, client, staff, task):
+        Task.objects.filter(pk=task.pk).update(project=ProjectFactory(owner=staff))
+        client.force_login(staff)
+        url = reverse("admin:kanban_task_change", args=[task.pk])
+        form = {
+            "title": "Cart",
+            "description": "",
+            "details": "",
+            "test_strategy": "",
+            "status": "backlog",
+            "priority": "medium",
+            "complexity": "",
+            "prompt": "",
+            "parent": "",
+            "subtasks-TOTAL_FORMS": "0",
+            "subtasks-INITIAL_FORMS": "0",
+            "commits-TOTAL_FORMS": "0",
+            "commits-INITIAL_FORMS": "0",
+        }
+
+        bad = client.post(url, {**form, "brief": '{"steps": [{"text": "x", "status": "someday"}]}'})
+        good = client.post(url, {**form, "brief": '{"summary": "Let buyers keep what they chose."}'})
+
+        assert bad.status_code == 200 and "someday" in bad.content.decode()
+        assert good.status_code == 302, good.content.decode()[:2000]
+        assert Task.objects.get(pk=task.pk).brief == {"summary": "Let buyers keep what they chose."}
+
+
+class TestReading:
+    def test_the_brief_as_markdown_in_the_templates_order(self, owner_client, task):
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+
+        response = owner_client.get(f"/api/v1/tasks/{task.pk}/brief/", HTTP_ACCEPT="text/markdown")
+
+        assert response["Content-Type"] == "text/markdown; charset=utf-8"
+        text = response.content.decode()
+        assert text.startswith("# Cart\n\n## Metadata\n")
+        positions = [text.index(section) for section in SECTIONS]
+        assert positions == sorted(positions)
+        assert "1. **Session**: Keep it in the session." in text
+        assert "- Primary reason: No client code." in text
+        assert "not approved yet" in text
+        assert "1. [done] Model the cart" in text
+        assert "- [ ] A reload keeps the cart" in text and "- [x] cart.py" in text
+        assert "```sh\nmake test\n```" in text
+
+    def test_the_brief_as_json(self, owner_client, task):
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+
+        answer = owner_client.get(f"/api/v1/tasks/{task.pk}/brief/", {"format": "json"}).json()
+
+        assert answer["brief"] == BRIEF
+        assert answer["markdown"].startswith("# Cart\n")
+
+    def test_the_mcp_task_resource_serves_the_same_markdown(self, owner, owner_client, task):
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+        api = owner_client.get(
+            f"/api/v1/tasks/{task.pk}/brief/", HTTP_ACCEPT="text/markdown"
+        ).content.decode()
+
+        read = MCP(token_for(owner)).rpc("resources/read", {"uri": f"orchestrator://tasks/{task.pk}"})
+
+        assert read["result"]["contents"][0]["text"] == api
+
+    def test_another_users_brief_is_not_found(self, outsider_client, task):
+        assert outsider_client.get(f"/api/v1/tasks/{task.pk}/brief/").status_code == 404
+
+
+class TestExport:
+    def test_one_file_per_task_idempotently(self, task, tmp_path, capsys):
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+        other = TaskFactory(project=task.project, title="Search & filter!")
+
+        call_command("export_briefs", "--project", str(task.project_id), str(tmp_path), "--no-progress")
+        first = {path.name: path.read_text() for path in tmp_path.iterdir()}
+        call_command("export_briefs", "--project", str(task.project_id), str(tmp_path), "--no-progress")
+
+        assert sorted(first) == sorted([f"{task.pk.hex[:8]}-cart.md", f"{other.pk.hex[:8]}-search-filter.md"])
+        assert first[f"{task.pk.hex[:8]}-cart.md"] == task_markdown(Task.objects.get(pk=task.pk))
+        assert {path.name: path.read_text() for path in tmp_path.iterdir()} == first
+        assert "Wrote 0 brief(s), 2 already up to date" in capsys.readouterr().out
+
+    def test_a_renamed_task_replaces_its_file(self, task, tmp_path):
+        call_command("export_briefs", "--project", str(task.project_id), str(tmp_path), "--no-progress")
+        Task.objects.filter(pk=task.pk).update(title="Basket")
+
+        call_command("export_briefs", "--project", str(task.project_id), str(tmp_path), "--no-progress")
+
+        assert [path.name for path in tmp_path.iterdir()] == [f"{task.pk.hex[:8]}-basket.md"]
+
+    def test_the_default_directory_and_an_unknown_project(self, task, tmp_path, monkeypatch):
+        monkeypatch.chdir(tmp_path)
+
+        call_command("export_briefs", "--project", str(task.project_id), "--no-progress")
+
+        assert (tmp_path / "ai_docs" / "tasks" / f"{task.pk.hex[:8]}-cart.md").exists()
+        with pytest.raises(CommandError, match="No project with id 'nope'"):
+            call_command("export_briefs", "--project", "nope")

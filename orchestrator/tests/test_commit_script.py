@@ -1,0 +1,209 @@
+"""scripts/orchestrator-commit against a live gunicorn (a SQLite file, `manage.py migrate`, an AI
+model added with `manage.py add_ai_model` pointing at the fake provider) and git repositories
+the tests make with the git CLI: the staged diff goes to the server, the message it answers is
+committed, and the SHA git made is recorded."""
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from kanban.tests.test_commit_diffs import GIT_ENV, Repo
+from orchestrator.tests.test_production import free_port, manage
+from orchestrator.tests.test_settings import BASE_DIR, CLEAN_ENV
+
+SCRIPT = BASE_DIR / "scripts" / "orchestrator-commit"
+PASSWORD = "correct horse battery staple"
+
+
+def api(base: str, token: str, method: str, path: str, body=None):
+    request = urllib.request.Request(
+        f"{base}/api/v1/{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, _fake_servers):
+    """gunicorn on a database of its own, with a user and a commit model on the fake provider."""
+    env = {
+        **CLEAN_ENV,
+        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('commits') / 'db.sqlite3'}",
+        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+    }
+    assert manage("migrate", "--noinput", "-v", "0", env=env).returncode == 0
+    made = manage("createsuperuser", "--noinput", "--username", "ada", "--email", "ada@example.com", env=env)
+    assert made.returncode == 0, made.stderr
+    provider = _fake_servers["openai"]
+    added = subprocess.run(
+        [sys.executable, "manage.py", "add_ai_model", "committer", "--provider", "openai"]
+        + ["--model", "gpt-test", "--base-url", provider.base_url, "--usage-type", "commit_generation"]
+        + ["--config", '{"timeout": 5, "max_retries": 0}'],
+        cwd=BASE_DIR,
+        env=env,
+        input=provider.api_key,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "orchestrator.wsgi", "--bind", f"127.0.0.1:{port}"],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    yield base, _token(base, process)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def _token(base: str, process) -> str:
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/token/",
+        data=json.dumps({"username": "ada", "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    for _ in range(150):
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                return json.loads(response.read())["token"]
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise AssertionError(process.stderr.read().decode()[-2000:])
+
+
+@pytest.fixture
+def task(server) -> dict:
+    base, token = server
+    project = api(base, token, "POST", "projects/", {"name": "Shop"})
+    return api(base, token, "POST", "tasks/", {"project": project["id"], "title": "Round cart totals"})
+
+
+@pytest.fixture
+def repo(tmp_path) -> Repo:
+    repo = Repo(tmp_path / "shop")
+    repo.write("cart.py", "def total(items):\n    return sum(items)\n")
+    repo.commit_all("feat(cart): add totals")
+    return repo
+
+
+def run_script(server, repo: Repo, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
+    base, token = server
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        cwd=repo.path,
+        env={**GIT_ENV, "ORCHESTRATOR_URL": base, "ORCHESTRATOR_TOKEN": token, **env},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_staged_diff_is_committed_with_the_servers_message_and_the_sha_recorded(
+    server, task, repo, openai_server
+):
+    base, token = server
+    repo.git("remote", "add", "origin", "https://ada:ghp_secret@example.com/ada/shop.git")
+    repo.write("cart.py", "def total(items):\n    return round(sum(items), 2)\n")
+    repo.git("add", "cart.py")
+    openai_server.reply("fix(cart): round totals to cents")
+
+    done = run_script(server, repo, "--task", task["id"], "--yes")
+
+    assert done.returncode == 0, done.stderr
+    message = f"fix(cart): round totals to cents\n\nTask: {task['id']}"
+    assert repo.git("log", "-1", "--format=%B").strip() == message
+    sha = repo.git("rev-parse", "HEAD").strip()
+    (commit,) = api(base, token, "GET", f"commits/?task={task['id']}")["results"]
+    assert (commit["message"], commit["sha"], commit["branch"], commit["repository"]) == (
+        message,
+        sha,
+        "main",
+        "https://example.com/ada/shop.git",
+    )
+    assert commit["changes"]["files"] == [
+        {
+            "path": "cart.py",
+            "old_path": "cart.py",
+            "status": "modified",
+            "added": 1,
+            "removed": 1,
+            "binary": False,
+        }
+    ]
+    assert done.stdout == f"{message}\n\nCommitted {sha[:12]} on main, recorded as commit {commit['id']}.\n"
+    asked = openai_server.requests[0]["messages"][-1]["content"]
+    assert "+    return round(sum(items), 2)" in asked
+    assert "Recent commit subjects (write in their style):\nfeat(cart): add totals" in asked
+
+
+def test_without_a_remote_the_repository_is_the_directory_name(server, task, repo, openai_server):
+    base, token = server
+    repo.write("cart.py", "def total(items):\n    return 0\n")
+    repo.git("add", "-A")
+    openai_server.reply("fix(cart): total nothing")
+
+    assert run_script(server, repo, "--task", task["id"], "--yes").returncode == 0
+
+    (commit,) = api(base, token, "GET", f"commits/?task={task['id']}")["results"]
+    assert commit["repository"] == "shop"
+
+
+def test_nothing_staged_is_refused_before_the_server_is_asked(server, task, repo, openai_server):
+    repo.write("cart.py", "changed but not staged\n")
+
+    done = run_script(server, repo, "--task", task["id"], "--yes")
+
+    assert done.returncode == 1
+    assert done.stderr == (
+        "orchestrator-commit: Nothing is staged: stage the changes to commit with `git add` first.\n"
+    )
+    assert openai_server.requests == []
+
+
+def test_a_message_not_confirmed_is_not_committed(server, task, repo, openai_server):
+    base, token = server
+    repo.write("cart.py", "def total(items):\n    return 1\n")
+    repo.git("add", "-A")
+    openai_server.reply("fix(cart): total one")
+
+    done = run_script(server, repo, "--task", task["id"], stdin="n\n")
+
+    assert done.returncode == 1
+    assert "Commit with this message? [y/N] Not committed" in done.stdout
+    assert repo.git("log", "--format=%s").splitlines() == ["feat(cart): add totals"]
+    (commit,) = api(base, token, "GET", f"commits/?task={task['id']}")["results"]
+    assert commit["sha"] == ""
+
+
+def test_a_refusal_of_the_server_is_shown_and_nothing_is_committed(server, repo, openai_server):
+    repo.write("cart.py", "x\n")
+    repo.git("add", "-A")
+
+    done = run_script(server, repo, "--task", "00000000-0000-0000-0000-000000000000", "--yes")
+
+    assert done.returncode == 1
+    assert done.stderr.startswith("orchestrator-commit: The server answered 400: ")
+    assert "task" in done.stderr
+    assert repo.git("log", "--format=%s").splitlines() == ["feat(cart): add totals"]
+
+
+def test_missing_configuration_is_named(server, repo):
+    done = run_script(server, repo, ORCHESTRATOR_TOKEN="")
+
+    assert done.returncode == 2
+    assert done.stderr == "orchestrator-commit: set ORCHESTRATOR_TOKEN, --task (or ORCHESTRATOR_TASK).\n"
