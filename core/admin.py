@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.dispatch import Signal
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
@@ -94,6 +95,11 @@ ERROR_HINTS = {
 }
 
 
+# Panels an app above a model's own adds to its workspace: receivers get `sender` (the model),
+# `request` and `obj`, and answer a panel (a dict with its `template`) or None.
+workspace_panels = Signal()
+
+
 class WorkspaceAdminMixin:
     """An object's change page as a workspace: below its fields, the panels `workspace(request,
     obj)` lists (each a template and what it shows), such as the AI steps it can start, each
@@ -106,7 +112,11 @@ class WorkspaceAdminMixin:
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        panels = self.workspace(request, obj) if obj is not None else []
+        panels = []
+        if obj is not None:
+            panels = self.workspace(request, obj)
+            added = workspace_panels.send(sender=type(obj), request=request, obj=obj)
+            panels += [panel for _receiver, panel in added if panel]
         extra_context = {**(extra_context or {}), "workspace": panels, "error_hints": ERROR_HINTS}
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -162,3 +162,23 @@ def blank_strings_any_of(result, generator, request, public):
         elif isinstance(node, list):
             stack.extend(node)
     return result
+
+
+def nullable_objects_inline(result, generator, request, public):
+    """A postprocessing hook: drf-spectacular documents a nullable nested serializer as
+    `{allOf: [<ref>], nullable: true}`, under which validators still check null against the
+    referenced object and refuse it (OpenAPI 3.0 has no nullable reference). The referenced
+    component is written in place instead, with `nullable` beside its `type`."""
+    components = result.get("components", {}).get("schemas", {})
+    stack = [result]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            refs = node.get("allOf", ())
+            if node.get("nullable") and len(refs) == 1 and "$ref" in refs[0]:
+                node.pop("allOf")
+                node.update({**components[refs[0]["$ref"].rsplit("/", 1)[1]], **node})
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return result

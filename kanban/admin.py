@@ -212,7 +212,7 @@ class CommitAdminForm(forms.ModelForm):
 
 
 @admin.register(Commit)
-class CommitAdmin(admin.ModelAdmin):
+class CommitAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     form = CommitAdminForm
     list_display = ["__str__", "project", "task", "type", "scope", "breaking", "author", "timestamp"]
     list_filter = ["type", "breaking", by_project, by_owner, "created_by_ai_model"]

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "activity",
     "webhooks",
     "mcp_server",
+    "provenance",
     "orchestrator",
 ]
 
@@ -326,12 +327,14 @@ SPECTACULAR_SETTINGS = {
         "core.schema.link_created_objects",
         "core.schema.blank_strings_any_of",
         "core.schema.event_streams_are_text",
+        "core.schema.nullable_objects_inline",
     ],
     "ENUM_NAME_OVERRIDES": {
         "TaskStatusEnum": "kanban.models.TaskStatus",
         "InterviewStatusEnum": "projects.models.InterviewStatus",
         "ChatSessionStatusEnum": "chat.models.ChatSessionStatus",
         "ToolCallStatusEnum": "chat.models.ToolCallStatus",
+        "JobStatusEnum": "jobs.models.JobStatus",
     },
 }
 

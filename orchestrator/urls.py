@@ -11,6 +11,7 @@ from mcp_server.oauth_views import authorization_server_metadata
 from mcp_server.views import METADATA_PATH, mcp_endpoint, protected_resource_metadata
 from orchestrator import views
 from orchestrator.api import router
+from provenance.views import CommitProvenanceView, TaskProvenanceView
 from projects.views import ProjectUsageView
 
 urlpatterns = [
@@ -27,6 +28,8 @@ urlpatterns = [
     path("api/v1/projects/<uuid:pk>/activity/", ProjectActivityView.as_view(), name="project-activity"),
     path("api/v1/projects/<uuid:pk>/events/", ProjectEventsView.as_view(), name="project-events"),
     path("api/v1/tasks/<uuid:pk>/activity/", TaskActivityView.as_view(), name="task-activity"),
+    path("api/v1/tasks/<uuid:pk>/provenance/", TaskProvenanceView.as_view(), name="task-provenance"),
+    path("api/v1/commits/<uuid:pk>/provenance/", CommitProvenanceView.as_view(), name="commit-provenance"),
     path(
         "api/v1/projects/<uuid:pk>/analyze-complexity/",
         AnalyzeComplexityView.as_view(),
