@@ -335,6 +335,7 @@ SPECTACULAR_SETTINGS = {
         "ChatSessionStatusEnum": "chat.models.ChatSessionStatus",
         "ToolCallStatusEnum": "chat.models.ToolCallStatus",
         "JobStatusEnum": "jobs.models.JobStatus",
+        "ApprovalPolicyEnum": "projects.models.ApprovalPolicy",
     },
 }
 

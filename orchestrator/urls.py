@@ -11,8 +11,8 @@ from mcp_server.oauth_views import authorization_server_metadata
 from mcp_server.views import METADATA_PATH, mcp_endpoint, protected_resource_metadata
 from orchestrator import views
 from orchestrator.api import router
-from provenance.views import CommitProvenanceView, TaskProvenanceView
 from projects.views import ProjectUsageView
+from provenance.views import CommitProvenanceView, TaskProvenanceView
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="orchestrator/landing.html"), name="landing"),

@@ -17,6 +17,7 @@ class ProjectSerializer(serializers.ModelSerializer):
             "name",
             "description",
             "git_repository_info",
+            "require_approval",
             "monthly_budget",
             "interview_count",
             "prompt_count",

@@ -27,6 +27,7 @@ class TestProjectsApi:
             "name": "Shop",
             "description": "A shop",
             "git_repository_info": {"url": "git@x:shop.git"},
+            "require_approval": "off",
             "monthly_budget": None,
             "interview_count": 0,
             "prompt_count": 0,
