@@ -23,13 +23,12 @@ from core.exceptions import DATABASE_DOWN, refusal_of
 from core.history import acting
 from core.tools import ToolArgumentError
 from mcp_server.models import ToolCallRecord
+from mcp_server.scopes import COMMITS_SCOPE, PROMPTS_SCOPE, READ_SCOPE, WRITE_SCOPE
 from mcp_server.tools import CORE_TOOLS, EXTENDED_TOOLS, BoardTools, ToolRefused
 
 logger = logging.getLogger(__name__)
 
 # The scope a tool needs from an OAuth token (an API token has every scope).
-READ_SCOPE, WRITE_SCOPE, PROMPTS_SCOPE = "board:read", "board:write", "prompts:read"
-COMMITS_SCOPE = "commits:write"
 # Strings kept in a ToolCallRecord's arguments: longer ones are shortened.
 RECORDED_CHARS = 500
 

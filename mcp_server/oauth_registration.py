@@ -42,7 +42,10 @@ def _redirect_problem(uri) -> str | None:
         return "must be a non-empty string"
     if len(uri) > MAX_URI_CHARS or not is_storable(uri) or any(char.isspace() for char in uri):
         return f"must be at most {MAX_URI_CHARS} characters, without spaces"
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # "https://[::1/cb"
+        return "is not a valid URL"
     try:
         port_valid = parts.port is None or parts.port > 0
     except ValueError:
@@ -90,6 +93,7 @@ def _checked(metadata: dict) -> dict:
     grant_types = metadata.get("grant_types", list(GRANT_TYPES))
     if (
         not isinstance(grant_types, list)
+        or not all(isinstance(grant, str) for grant in grant_types)
         or "authorization_code" not in grant_types
         or not set(grant_types) <= set(GRANT_TYPES)
     ):

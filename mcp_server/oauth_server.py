@@ -37,7 +37,10 @@ def names_resource(value: str, canonical: str) -> bool:
     the `?holder=` of a configured server URL, does not change the audience."""
     if not isinstance(value, str):
         return False
-    given, wanted = urlsplit(value), urlsplit(canonical)
+    try:
+        given, wanted = urlsplit(value), urlsplit(canonical)
+    except ValueError:  # "https://[::1/mcp/": not a URL
+        return False
     if given.fragment or "#" in value or "@" in given.netloc:
         return False
     return (given.scheme.lower(), given.netloc.lower(), given.path.removesuffix("/")) == (

@@ -17,6 +17,7 @@ from mcp_types.jsonrpc import INVALID_PARAMS
 from core.exceptions import one_line
 from kanban.markdown import board_markdown, task_markdown
 from kanban.models import Task
+from mcp_server.scopes import PROMPTS_SCOPE, READ_SCOPE
 from projects.composition import VARIABLE, compose, render
 from projects.models import Project, Prompt, PromptLabel
 from projects.services import prompt_resolve
@@ -108,6 +109,17 @@ def _uncursor(cursor: str | None) -> tuple[str, str | None]:
     return section, after
 
 
+# What each section of the list needs of an OAuth token; a section it does not cover is left out.
+SECTION_SCOPES = {"boards": READ_SCOPE, "prompts": PROMPTS_SCOPE, "tasks": READ_SCOPE}
+
+
+def scope_of(uri: str) -> str | None:
+    """The scope reading `uri` needs of an OAuth token (the guide needs none)."""
+    if uri == GUIDE_URI:
+        return None
+    return PROMPTS_SCOPE if PROMPT_URI.match(uri) else READ_SCOPE
+
+
 def _section(caller, section: str):
     """The section's rows in key order, each as (key, Resource)."""
     user = caller.user
@@ -142,6 +154,8 @@ def resource_list(caller, cursor: str | None) -> types.ListResourcesResult:
         else [types.Resource(name="guide", title="How to work this board", uri=GUIDE_URI, mime_type=MARKDOWN)]
     )
     for name in SECTIONS[SECTIONS.index(section) :]:
+        if not caller.allows(SECTION_SCOPES[name]):
+            continue
         rows, resource = _section(caller, name)
         if after is not None and name == section:
             try:

@@ -7,3 +7,5 @@ SCOPES = {
     "prompts:read": "Read and render prompts.",
     "commits:write": "Record commits.",
 }
+
+READ_SCOPE, WRITE_SCOPE, PROMPTS_SCOPE, COMMITS_SCOPE = SCOPES

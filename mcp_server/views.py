@@ -16,7 +16,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from mcp_server.auth import Unauthorized, authenticate, resource_url
-from mcp_server.scopes import SCOPES
+from mcp_server.scopes import PROMPTS_SCOPE, SCOPES
 
 # The MCP SDK (and the HTTP client it brings) is imported by the first request, in the
 # functions below: a process starts without it (aimodels/tests/test_lazy_sdks.py).
@@ -43,7 +43,10 @@ def _origin_refused(request) -> bool:
         return False
     if origin in settings.MCP_ALLOWED_ORIGINS:
         return False
-    return urlsplit(origin).netloc.lower() != request.get_host().lower()
+    try:
+        return urlsplit(origin).netloc.lower() != request.get_host().lower()
+    except ValueError:  # "http://[": no origin of ours
+        return True
 
 
 def _challenge(request, exc: Unauthorized) -> HttpResponse:
@@ -67,14 +70,24 @@ def _message(body: bytes):
 
 
 def _needed_scope(message) -> str | None:
-    """The scope the request's tool call needs (an OAuth token must carry it), if it is one."""
-    if not isinstance(message, dict) or message.get("method") != "tools/call":
+    """The scope the request needs (an OAuth token must carry it): a tool call's, a resource
+    read's, or prompts:read for the prompts. Listing resources needs none: the list leaves out
+    what the token may not read."""
+    if not isinstance(message, dict):
         return None
-    from mcp_server import calls
+    from mcp_server import calls, resources
 
-    params = message.get("params")
-    name = params.get("name") if isinstance(params, dict) else None
-    return calls.scope_of(name) if isinstance(name, str) else None
+    method, params = message.get("method"), message.get("params")
+    params = params if isinstance(params, dict) else {}
+    if method == "tools/call":
+        name = params.get("name")
+        return calls.scope_of(name) if isinstance(name, str) else None
+    if method == "resources/read":
+        uri = params.get("uri")
+        return resources.scope_of(uri) if isinstance(uri, str) else None
+    if method in ("prompts/list", "prompts/get"):
+        return PROMPTS_SCOPE
+    return None
 
 
 def _caller(request, user, scopes):

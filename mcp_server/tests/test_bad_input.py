@@ -171,9 +171,10 @@ class TestRefusedRequests:
         evil = mcp.post(
             {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, HTTP_ORIGIN="http://evil.example"
         )
+        broken = mcp.post({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, HTTP_ORIGIN="http://[")
         own = mcp.post({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, HTTP_ORIGIN="http://testserver")
 
-        assert evil.status_code == 403
+        assert (evil.status_code, broken.status_code) == (403, 403)
         assert own.status_code == 200
 
     def test_an_allowed_origin_is_served(self, mcp, settings):

@@ -22,7 +22,8 @@ from oauth2_provider.models import AccessToken, Application, Grant, RefreshToken
 
 from kanban.tests.factories import TaskFactory
 from mcp_server.tests.conftest import MCP
-from projects.tests.factories import ProjectFactory
+from projects import services as prompt_services
+from projects.tests.factories import ProjectFactory, PromptFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,6 +244,8 @@ class TestRegistration:
                 "redirect_uris[0]:",
             ),
             ({"redirect_uris": [7]}, "invalid_redirect_uri", "redirect_uris[0]:"),
+            ({"redirect_uris": ["https://[::1/cb"]}, "invalid_redirect_uri", "redirect_uris[0]:"),
+            ({"grant_types": ["authorization_code", {}]}, "invalid_client_metadata", "grant_types:"),
             (
                 {"token_endpoint_auth_method": "private_key_jwt"},
                 "invalid_client_metadata",
@@ -378,6 +381,15 @@ class TestAuthorizationCodeWithPKCE:
         answer = Client().post("/o/token/", body)
 
         assert (answer.status_code, answer.json()["error"]) == (400, "unsupported_grant_type")
+
+    def test_a_resource_that_is_not_a_url_is_refused(self, owner, client_id):
+        verifier, challenge = pkce()
+        code = code_for(owner, client_id, challenge)
+
+        answer = exchange(client_id, code, verifier, resource="https://[::1/mcp/")
+
+        assert (answer.status_code, answer.json()["error"]) == (400, "invalid_target")
+        assert not AccessToken.objects.exists()
 
     def test_a_token_request_for_another_resource_is_refused(self, owner, client_id):
         verifier, challenge = pkce()
@@ -530,6 +542,64 @@ class TestTokensAtTheMCPServer:
         assert "resource_metadata=" in challenge
         task.refresh_from_db()
         assert task.status != "done"
+
+    @pytest.mark.parametrize(
+        ("scope", "method", "params", "needed"),
+        [
+            ("commits:write", "resources/read", {"uri": "orchestrator://tasks/{task}"}, "board:read"),
+            (
+                "commits:write",
+                "resources/read",
+                {"uri": "orchestrator://projects/{project}/board"},
+                "board:read",
+            ),
+            (
+                "board:read",
+                "resources/read",
+                {"uri": "orchestrator://prompts/{lineage}@production"},
+                "prompts:read",
+            ),
+            ("board:read", "prompts/list", {}, "prompts:read"),
+            ("board:read", "prompts/get", {"name": "spec-{short}"}, "prompts:read"),
+            ("board:read", "tools/call", {"name": "record_commit", "arguments": {}}, "commits:write"),
+        ],
+        ids=["task", "board", "prompt", "prompts", "a prompt", "record_commit"],
+    )
+    def test_resources_prompts_and_every_tool_need_their_scope(self, owner, scope, method, params, needed):
+        project = ProjectFactory(owner=owner)
+        task = TaskFactory(project=project, title="Secret task")
+        prompt = PromptFactory(project=project, type="spec", content="Secret prompt")
+        prompt_services.prompt_label_move(prompt=prompt, name="production")
+        ids = {
+            "task": task.pk,
+            "project": project.pk,
+            "lineage": prompt.lineage,
+            "short": prompt.lineage.hex[:8],
+        }
+        params = {
+            key: value.format(**ids) if isinstance(value, str) else value for key, value in params.items()
+        }
+        mcp = MCP(issued(owner, scope=scope), path="/mcp/?tools=extended")
+
+        response = mcp.post({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+
+        assert response.status_code == 403
+        assert f'scope="{needed}"' in response["WWW-Authenticate"]
+        assert b"Secret" not in response.content
+
+    def test_the_resource_list_leaves_out_what_the_token_may_not_read(self, owner):
+        project = ProjectFactory(owner=owner)
+        TaskFactory(project=project)
+        prompt = PromptFactory(project=project, type="spec")
+        prompt_services.prompt_label_move(prompt=prompt, name="production")
+
+        def listed(scope):
+            answer = MCP(issued(owner, scope=scope)).rpc("resources/list")
+            return sorted({resource["uri"].split("/")[2] for resource in answer["result"]["resources"]})
+
+        assert listed("board:read") == ["guide", "projects", "tasks"]
+        assert listed("prompts:read") == ["guide", "prompts"]
+        assert listed("board:read prompts:read") == ["guide", "projects", "prompts", "tasks"]
 
     def test_the_consented_scope_is_the_tokens(self, owner, client_id):
         body = token_for(owner, client_id, scope="board:read")
