@@ -295,8 +295,7 @@ def task_update(*, task: Task, whole_brief: bool = False, **fields) -> Task:
         _set_dependencies(task, fields.pop("dependencies"))
     if "brief" in fields:
         fields["brief"] = _brief(fields["brief"], None if whole_brief else task.brief)
-        if fields["brief"].get("recommendation") != task.brief.get("recommendation"):
-            _void_approval(task, Checkpoint.PLAN, "The recommended solution changed.")
+        _void_what_changed(task, fields["brief"])
     changed = [name for name, value in fields.items() if getattr(task, name) != value]
     for name in changed:
         setattr(task, name, fields[name])
@@ -518,6 +517,17 @@ def task_touch(*, task: Task, holder: str) -> None:
     TaskClaim.objects.live().filter(task=task, holder=holder).update(expires_at=timezone.now() + claim_ttl())
 
 
+def _void_what_changed(task: Task, brief: dict) -> None:
+    """An approval covers what was approved: a new recommended solution voids the plan's and
+    the result's (the work was approved against the old one), changed acceptance criteria
+    (or their ticks) the result's."""
+    if brief.get("recommendation") != task.brief.get("recommendation"):
+        _void_approval(task, Checkpoint.PLAN, "The recommended solution changed.")
+        _void_approval(task, Checkpoint.RESULT, "The recommended solution changed.")
+    elif brief.get("acceptance_criteria") != task.brief.get("acceptance_criteria"):
+        _void_approval(task, Checkpoint.RESULT, "The acceptance criteria changed.")
+
+
 def _void_approval(task: Task, checkpoint: str, reason: str) -> None:
     approval = TaskApproval.objects.live().filter(task=task, checkpoint=checkpoint).first()
     if approval is None:
@@ -547,6 +557,8 @@ def task_approve(*, task: Task, user, checkpoint: str | None = None, comment: st
         return live[checkpoint]
     if checkpoint == Checkpoint.PLAN and not task.brief.get("recommendation"):
         raise Conflict("Nothing to approve yet: write the brief's recommended solution first.")
+    if checkpoint == Checkpoint.RESULT and (Checkpoint.PLAN not in live or task.status not in STARTED):
+        raise Conflict("A result is approved once its plan is approved and the work has started.")
     approved = (
         task.brief["recommendation"]
         if checkpoint == Checkpoint.PLAN

@@ -23,13 +23,21 @@ CLAIM_VERBS = (Activity.Verb.CLAIMED, Activity.Verb.RELEASED, Activity.Verb.CLAI
 
 
 def task_provenance(task: Task, *, commit: Commit | None = None) -> dict:
-    """The chain of `task` (fetched with `prompt__created_from_interview`); with `commit`, its
-    commits are that one only."""
+    """The chain of `task` (fetched with `prompt__created_from_interview`). With `commit`, the
+    chain up to that commit: steps after it are left out, and its commits are that one."""
     prompt = task.prompt
     interview = prompt.created_from_interview if prompt is not None else None
-    jobs = list(_jobs(task, prompt, interview))
-    chat_sessions = task.chat_sessions.order_by("created_at").prefetch_related(
-        Prefetch("tool_calls", queryset=ToolCall.objects.order_by("created_at"))
+    until = {"created_at__lte": commit.timestamp} if commit is not None else {}
+    jobs = [
+        job
+        for job in _jobs(task, prompt, interview).filter(**until)
+        if _of_the_chain(job, task, prompt, commit)
+    ]
+    tool_calls = ToolCall.objects.filter(**until).order_by("created_at")
+    chat_sessions = (
+        task.chat_sessions.filter(**until)
+        .order_by("created_at")
+        .prefetch_related(Prefetch("tool_calls", queryset=tool_calls))
     )
     model_calls = list(
         ModelCall.objects.filter(job__in=[job.pk for job in jobs])
@@ -39,13 +47,13 @@ def task_provenance(task: Task, *, commit: Commit | None = None) -> dict:
     commits = [commit] if commit is not None else task.commits.order_by("timestamp")
     return {
         "interview": interview,
-        "prompt": _prompt(prompt),
+        "prompt": _prompt(prompt, until={"moved_at__lte": commit.timestamp} if commit is not None else {}),
         "plan_job": _plan_job(task, jobs),
         "task": {
             "task": task,
-            "approvals": task.approvals.select_related("approved_by").order_by("created_at"),
+            "approvals": task.approvals.filter(**until).select_related("approved_by").order_by("created_at"),
             "claims": Activity.objects.filter(
-                object_type="kanban.task", object_id=str(task.pk), verb__in=CLAIM_VERBS
+                object_type="kanban.task", object_id=str(task.pk), verb__in=CLAIM_VERBS, **until
             )
             .select_related("actor")
             .order_by("id"),
@@ -59,9 +67,9 @@ def task_provenance(task: Task, *, commit: Commit | None = None) -> dict:
 
 
 def _jobs(task: Task, prompt, interview):
-    """The jobs of the chain, oldest first: the interview's turns and the prompt written from
-    it, the plan (of the prompt, or the parent's expansion for a subtask) and the task's own
-    (its expansion, brief drafts, agent turns, commit messages)."""
+    """The jobs that may be of the chain, oldest first: the interview's turns and the prompts
+    written from it, the plans (of the prompt, or the parent's expansions for a subtask) and
+    the task's own (its expansion, brief drafts, agent turns, commit messages)."""
     mine = Q(task=task)
     if interview is not None:
         mine |= Q(
@@ -77,6 +85,20 @@ def _jobs(task: Task, prompt, interview):
     )
 
 
+def _of_the_chain(job: Job, task: Task, prompt, commit: Commit | None) -> bool:
+    """Whether `job` led to the task (or the commit): a plan or expansion that wrote or kept
+    it, the prompt writing of its lineage, a commit message of that commit."""
+    result = job.result or {}
+    if job.kind == Job.Kind.PROMPT_GENERATE:
+        return (result.get("prompt") or {}).get("lineage") == str(prompt.lineage)
+    if job.kind == Job.Kind.TASK_PLAN or (job.kind == Job.Kind.TASK_EXPAND and job.task_id != task.pk):
+        planned = [*result.get("created", []), *result.get("kept", [])]
+        return any(row.get("id") == str(task.pk) for row in planned)
+    if job.kind == Job.Kind.COMMIT_GENERATE and commit is not None:
+        return (result.get("commit") or {}).get("id") == str(commit.pk)
+    return True
+
+
 def _plan_job(task: Task, jobs: list[Job]) -> Job | None:
     """The planning job whose result created the task (the first, if later ones kept it)."""
     kind = Job.Kind.TASK_EXPAND if task.parent_id else Job.Kind.TASK_PLAN
@@ -85,19 +107,20 @@ def _plan_job(task: Task, jobs: list[Job]) -> Job | None:
             job
             for job in jobs
             if job.kind == kind
+            and job.task_id != task.pk
             and any(row.get("id") == str(task.pk) for row in (job.result or {}).get("created", []))
         ),
         None,
     )
 
 
-def _prompt(prompt) -> dict | None:
+def _prompt(prompt, *, until: dict) -> dict | None:
     if prompt is None:
         return None
     return {
         "prompt": prompt,
         "labels": PromptLabel.objects.filter(prompt=prompt).values_list("name", flat=True),
-        "label_moves": PromptLabelMove.objects.filter(Q(to_prompt=prompt) | Q(from_prompt=prompt))
+        "label_moves": PromptLabelMove.objects.filter(Q(to_prompt=prompt) | Q(from_prompt=prompt), **until)
         .select_related("moved_by")
         .order_by("moved_at", "id"),
     }

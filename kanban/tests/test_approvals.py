@@ -169,6 +169,50 @@ class TestTheResultCheckpoint:
         assert approve(owner_client, started).json()["checkpoint"]["result_approved"] is True
         assert owner_client.post(f"/api/v1/tasks/{started.pk}/move/", done).status_code == 200
 
+    def test_a_result_is_approved_only_after_its_plan_and_once_work_started(
+        self, owner_client, project, task
+    ):
+        project.require_approval = "plan_and_done"
+        project.save()
+        Task.objects.filter(pk=task.pk).update(brief={"recommendation": RECOMMENDATION})
+
+        early = owner_client.post(
+            f"/api/v1/tasks/{task.pk}/approve/", {"checkpoint": "result"}, format="json"
+        )
+        approve(owner_client, task)
+        not_started = owner_client.post(
+            f"/api/v1/tasks/{task.pk}/approve/", {"checkpoint": "result"}, format="json"
+        )
+
+        assert (early.status_code, not_started.status_code) == (409, 409)
+        assert "plan is approved and the work has started" in early.json()["detail"]
+        assert not task.approvals.filter(checkpoint="result").exists()
+
+    @pytest.mark.parametrize(
+        ("change", "voided"),
+        [
+            ({"acceptance_criteria": [{"text": "Reload keeps it", "done": False}]}, ["result"]),
+            ({"acceptance_criteria": [{"text": "Something else", "done": True}]}, ["result"]),
+            ({"recommendation": {"solution": "Another way."}}, ["plan", "result"]),
+            ({"test_plan": "More tests."}, []),
+        ],
+        ids=["unticked", "other criteria", "another plan", "another part"],
+    )
+    def test_changing_what_was_approved_voids_the_result_approval(
+        self, owner_client, started, change, voided
+    ):
+        ticked = {"acceptance_criteria": [{"text": "Reload keeps it", "done": True}]}
+        owner_client.patch(f"/api/v1/tasks/{started.pk}/", {"brief": ticked}, format="json")
+        approve(owner_client, started)
+
+        owner_client.patch(f"/api/v1/tasks/{started.pk}/", {"brief": change}, format="json")
+
+        assert (
+            sorted(started.approvals.exclude(voided_at=None).values_list("checkpoint", flat=True)) == voided
+        )
+        refused = owner_client.post(f"/api/v1/tasks/{started.pk}/move/", {"status": "done"})
+        assert refused.status_code == (409 if voided else 200)
+
 
 class TestEveryInterface:
     def test_admin_status_change_and_move_action_hold_the_checkpoint(self, client, staff, task):

@@ -204,3 +204,45 @@ def test_admin_shows_the_timeline_on_the_task_and_the_commit(client, owner):
         assert timeline.count("<strong>model call</strong>") == 2  # the plan's and the agent's
         assert sha(1)[:12] in timeline
         assert "approved by owner" in timeline
+
+
+def test_jobs_that_did_not_lead_to_the_task_are_left_out(owner, outsider, owner_client):
+    task = chain(owner, length=1)
+    other = TaskFactory(project=task.project, prompt=task.prompt, title="Ship orders")
+    Job.objects.create(  # a later plan of the same prompt, which wrote another task
+        owner=owner,
+        project=task.project,
+        kind=Job.Kind.TASK_PLAN,
+        status=Job.Status.SUCCEEDED,
+        input={"prompt": str(task.prompt.pk)},
+        result={"created": [{"id": str(other.pk)}], "kept": []},
+    )
+    foreign = Job.objects.create(  # another user's job naming the same prompt
+        owner=outsider,
+        project=ProjectFactory(owner=outsider),
+        kind=Job.Kind.TASK_PLAN,
+        input={"prompt": str(task.prompt.pk)},
+        result={"created": [{"id": str(task.pk)}], "kept": []},
+    )
+    ModelCall.objects.create(job=foreign, model="gpt-test", cost=Decimal("1.00"))
+
+    body = owner_client.get(f"/api/v1/tasks/{task.pk}/provenance/").json()
+
+    assert [job["kind"] for job in body["jobs"]] == ["task_plan", "chat_message"]
+    assert Decimal(body["cost"]) == Decimal("0.03")
+
+
+def test_a_commits_provenance_stops_at_that_commit(owner, owner_client):
+    task = chain(owner, length=3)
+    first = task.commits.get(sha=sha(1))
+
+    body = owner_client.get(f"/api/v1/commits/{first.pk}/provenance/").json()
+
+    assert len(body["chat_sessions"]) == 1
+    assert [job["kind"] for job in body["jobs"]] == ["task_plan", "chat_message"]
+    assert [(c["verb"], c["holder"]) for c in body["task"]["claims"]] == [
+        ("claimed", "agent-0@laptop"),
+        ("released", "agent-0@laptop"),
+    ]
+    assert [a["comment"] for a in body["task"]["approvals"]] == ["go 0"]
+    assert Decimal(body["cost"]) == Decimal("0.03")
