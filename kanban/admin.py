@@ -222,4 +222,6 @@ class CommitAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     readonly_fields = ["id", "project", "type", "scope", "breaking", "created_by_ai_model", "timestamp"]
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.sha:  # recorded in git: it is what git has
+            return [*self.readonly_fields, "task", "message", "changes", "author"]
         return [*self.readonly_fields, "task"] if obj else self.readonly_fields

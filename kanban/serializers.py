@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from aimodels.models import SystemSettings, ai_usage_of
 from aimodels.serializers import AIActionSerializer, AIUsageSerializer
-from core.exceptions import PayloadTooLarge
+from core.exceptions import Conflict, PayloadTooLarge
 from core.viewsets import OwnedRelatedField, ProjectScopedSerializer
 from kanban import diffs
 from kanban.brief import BriefSerializer
@@ -301,6 +301,13 @@ class CommitSerializer(ProjectScopedSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
+        if self.instance is not None and self.instance.sha:
+            changing = sorted(name for name, value in attrs.items() if getattr(self.instance, name) != value)
+            if changing:
+                raise Conflict(
+                    f"This commit is recorded in git as {self.instance.sha}: its {', '.join(changing)} "
+                    "can no longer change."
+                )
         message = attrs.get("message", getattr(self.instance, "message", ""))
         try:
             derived = commit_fields(message)
@@ -434,11 +441,19 @@ class CommitRecordSerializer(serializers.Serializer):
         return sha.lower()
 
     def validate_repository(self, repository: str) -> str:
+        """A remote URL without its credentials: an http(s) remote (git+https too) without
+        its user part (often a token), any other without a password (`ssh://git@host` keeps
+        its user)."""
         scheme, separator, rest = repository.partition("://")
         authority, slash, path = rest.partition("/")
-        if separator and scheme.lower() in ("http", "https") and "@" in authority:
-            return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
-        return repository
+        userinfo, at, host = authority.rpartition("@")
+        if not separator or not at:
+            return repository
+        if scheme.lower().endswith(("http", "https")):
+            authority = host
+        elif ":" in userinfo:
+            authority = f"{userinfo.partition(':')[0]}@{host}"
+        return f"{scheme}://{authority}{slash}{path}"
 
 
 class TaskExpandSerializer(AIActionSerializer):

@@ -203,7 +203,8 @@ NOT_STARTED = (Task.Status.BACKLOG, Task.Status.TODO)
 
 def next_task(*, project: Project, holder: str = "") -> tuple[Task, str] | None:
     """The task to do next, and why: of the project's unblocked, not-started tasks that no one
-    else holds a live claim on (`holder`'s own claims do not count), the one with the highest
+    else holds a live claim on (`holder`'s own claims do not count) and that may start (where
+    the project requires approval, their plan is approved), the one with the highest
     priority, then the fewest dependencies, then first in board order."""
     waiting = TaskDependency.objects.filter(task=OuterRef("pk")).exclude(depends_on__status=Task.Status.DONE)
     claimed = TaskClaim.objects.live().filter(task=OuterRef("pk")).exclude(holder=holder)
@@ -220,11 +221,16 @@ def next_task(*, project: Project, holder: str = "") -> tuple[Task, str] | None:
         )
         .order_by("-priority_rank", "dependency_count", *BOARD_ORDER)
     )
+    if project.require_approval != ApprovalPolicy.OFF:
+        approved = TaskApproval.objects.live().filter(task=OuterRef("pk"), checkpoint=Checkpoint.PLAN)
+        candidates = candidates.filter(Exists(approved))
     task = candidates.first()
     if task is None:
         return None
     same_priority = candidates.filter(priority=task.priority)
     reason = f"Priority {task.priority}, the highest of {candidates.count()} unblocked task(s) not started"
+    if project.require_approval != ApprovalPolicy.OFF:
+        reason += " whose plan is approved"
     if (rivals := same_priority.count()) > 1:
         reason += (
             f"; of the {rivals} at that priority, it has the fewest dependencies ({task.dependency_count})"

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
@@ -207,7 +207,18 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
 
 
+RECORDED_COMMIT = {
+    409: OpenApiResponse(ErrorSerializer, description="The commit is recorded in git: it no longer changes.")
+}
+
+
+@extend_schema_view(
+    update=extend_schema(responses={200: CommitSerializer, **RECORDED_COMMIT}),
+    partial_update=extend_schema(responses={200: CommitSerializer, **RECORDED_COMMIT}),
+)
 class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
+    """Commits; one recorded in git (`sha`, see record/) keeps its message, changes and author."""
+
     queryset = Commit.objects.all()
     serializer_class = CommitSerializer
     filterset_class = CommitFilter

@@ -138,6 +138,21 @@ class TestThePlanCheckpoint:
         assert approve(owner_client, task, comment="x" * 1001).json().keys() == {"comment"}
 
 
+def test_next_task_offers_only_tasks_whose_plan_is_approved(owner_client, owner, project, task):
+    project.require_approval = "plan"
+    project.save()
+    waiting = TaskFactory(project=project, title="Awaits approval", priority="urgent")
+    Task.objects.filter(pk__in=[task.pk, waiting.pk]).update(brief={"recommendation": RECOMMENDATION})
+    approve(owner_client, task)
+
+    response = owner_client.get(f"/api/v1/projects/{project.pk}/next-task/")
+
+    assert response.json()["task"]["id"] == str(task.pk)
+    assert "whose plan is approved" in response.json()["reason"]
+    TaskApproval.objects.all().delete()
+    assert owner_client.get(f"/api/v1/projects/{project.pk}/next-task/").status_code == 204
+
+
 class TestTheResultCheckpoint:
     @pytest.fixture
     def started(self, owner_client, project, task):

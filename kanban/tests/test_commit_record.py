@@ -116,12 +116,21 @@ class TestRecordingThroughTheApi:
 
         assert response.json()["sha"] == SHA256
 
-    def test_credentials_in_an_https_remote_are_not_stored(self, owner_client, commit):
-        response = record(
-            owner_client, commit, sha=SHA1, repository="https://ada:ghp_secret@github.com/ada/shop.git"
-        )
+    @pytest.mark.parametrize(
+        ("remote", "stored"),
+        [
+            ("https://ada:ghp_secret@github.com/ada/shop.git", "https://github.com/ada/shop.git"),
+            ("https://ghp_secret@github.com/ada/shop.git", "https://github.com/ada/shop.git"),
+            ("git+https://ghp_secret@github.com/ada/shop.git", "git+https://github.com/ada/shop.git"),
+            ("ssh://ada:secret@git.example/shop.git", "ssh://ada@git.example/shop.git"),
+            ("ssh://git@github.com/ada/shop.git", "ssh://git@github.com/ada/shop.git"),
+            ("git@github.com:ada/shop.git", "git@github.com:ada/shop.git"),
+        ],
+    )
+    def test_credentials_in_a_remote_are_not_stored(self, owner_client, commit, remote, stored):
+        response = record(owner_client, commit, sha=SHA1, repository=remote)
 
-        assert response.json()["repository"] == "https://github.com/ada/shop.git"
+        assert response.json()["repository"] == stored
 
     @pytest.mark.parametrize(
         ("body", "field", "problem"),
@@ -149,6 +158,26 @@ class TestRecordingThroughTheApi:
 
         assert (response.status_code, response.json()) == (400, {field: [problem]})
         assert recorded(commit) == ("", "", "", None)
+
+    def test_a_recorded_commit_is_what_git_has_and_no_longer_changes(self, owner_client, client, commit):
+        record(owner_client, commit, sha=SHA1)
+
+        edited = owner_client.patch(
+            f"/api/v1/commits/{commit.pk}/", {"message": "fix: another"}, format="json"
+        )
+        same = owner_client.patch(f"/api/v1/commits/{commit.pk}/", {"message": commit.message}, format="json")
+
+        assert edited.status_code == 409
+        assert SHA1 in edited.json()["detail"] and "message" in edited.json()["detail"]
+        assert same.status_code == 200
+        commit.refresh_from_db()
+        assert commit.message != "fix: another"
+        admin_user = commit.project.owner
+        admin_user.is_staff = admin_user.is_superuser = True
+        admin_user.save()
+        client.force_login(admin_user)
+        page = client.get(f"/admin/kanban/commit/{commit.pk}/change/").content.decode()
+        assert 'name="message"' not in page
 
     def test_another_users_commit_is_not_found(self, outsider_client, commit):
         response = record(outsider_client, commit, sha=SHA1)
