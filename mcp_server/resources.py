@@ -38,15 +38,28 @@ agents off the same task: take one before you work, and let it go when you stop.
 2. **Claim**: `claim_task(task_id)` gives you a lease (30 minutes unless `ttl_seconds` says
    otherwise). If someone else holds it you are told who and until when: pick another. Every
    call you make on the task renews your lease; claiming again does too.
-3. **Read**: `get_task(task_id)` (or the resource `orchestrator://tasks/{id}`) has the brief:
-   description, details, test strategy, what it waits for, its subtasks, its prompt.
-4. **Start**: `move_task(task_id, "in_progress")`. A WIP limit or an unfinished dependency
-   refuses the move, with the reason.
-5. **Work**: write the code. Record what you learn with `update_task` (details, test strategy).
-6. **Review**: `move_task(task_id, "review")` when the change is ready for a person to look at.
-7. **Finish**: `complete_task(task_id)` moves it to done and ends your claim; a task with open
-   subtasks cannot be done. To stop without finishing, `release_task(task_id)`.
-8. **Commit**: write the commit as a Conventional Commit (`feat(scope): ...`).
+3. **Read**: `get_task(task_id)` (or the resource `orchestrator://tasks/{id}`) has the brief,
+   in the task template's order: summary, approaches and the recommended solution, the
+   approval checkpoint, the implementation plan, acceptance criteria, test plan, what it
+   waits for, its subtasks, its prompt.
+4. **Plan**: where the project requires approval, a task starts only once a person has
+   approved its recommended solution. Propose one with `update_task(task_id, brief=
+   {"recommendation": {"solution": ..., "primary_reason": ..., "risks": ...}})` and ask a
+   person to approve it (you cannot: `approve_task` is refused). Changing it later voids the
+   approval.
+5. **Start**: `move_task(task_id, "in_progress")`. A WIP limit, an unfinished dependency or an
+   approval not given yet refuses the move, with the reason.
+6. **Work**: write the code. Keep the brief current with `update_task(task_id, brief={...})`:
+   a write names the parts it changes (`steps` with their status, `acceptance_criteria` ticked
+   with `done`), the others are kept.
+7. **Review**: `move_task(task_id, "review")` when the change is ready for a person to look at.
+8. **Finish**: `complete_task(task_id)` moves it to done and ends your claim; a task with open
+   subtasks cannot be done, nor, where the project asks it, one whose criteria are not all
+   ticked and whose result a person has not approved. To stop without finishing,
+   `release_task(task_id)`.
+9. **Commit**: write the commit as a Conventional Commit (`feat(scope): ...`), or let
+   `scripts/orchestrator-commit` write it from the staged diff; record the SHA git made with
+   `record_commit(commit_id, sha, branch, repository)` (extended tools).
 
 Tool errors are sentences saying what to do next; nothing is half-done when a call is refused.
 """
@@ -61,7 +74,8 @@ TEMPLATES = [
     types.ResourceTemplate(
         name="task",
         uri_template="orchestrator://tasks/{task_id}",
-        description="A task as a brief: fields, dependencies and their state, subtasks, its prompt.",
+        description="A task as its brief, in the task template's order: summary, approaches and the "
+        "recommended solution, approval, plan, acceptance criteria, dependencies, subtasks, prompt.",
         mime_type=MARKDOWN,
     ),
     types.ResourceTemplate(
