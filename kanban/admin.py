@@ -15,7 +15,7 @@ from jobs.models import Job
 from kanban import services
 from kanban.board_admin import board_view
 from kanban.conventional import CommitMessageError, commit_fields
-from kanban.models import Commit, Task, TaskClaim
+from kanban.models import STARTED, Commit, Task, TaskClaim
 from projects.admin import by_owner, by_project
 
 
@@ -157,6 +157,7 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
                 "approvals": approvals,
                 "approved": {approval.checkpoint for approval in approvals if approval.voided_at is None},
                 "has_recommendation": bool(task.brief.get("recommendation")),
+                "started": task.status in STARTED,  # a result is approved once work has started
                 "blockers": blockers,
                 "subtasks": subtasks,
                 "subtasks_done": sum(subtask.status == Task.Status.DONE for subtask in subtasks),
@@ -189,6 +190,21 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
         return services.task_create(**form.cleaned_data)
 
 
+class RecordedInGit(admin.SimpleListFilter):
+    title = "recorded in git"
+    parameter_name = "recorded"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(sha="")
+        if self.value() == "no":
+            return queryset.filter(sha="")
+        return queryset
+
+
 class CommitAdminForm(forms.ModelForm):
     """The message is parsed; type, scope and breaking follow from its header."""
 
@@ -214,14 +230,42 @@ class CommitAdminForm(forms.ModelForm):
 @admin.register(Commit)
 class CommitAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     form = CommitAdminForm
-    list_display = ["__str__", "project", "task", "type", "scope", "breaking", "author", "timestamp"]
-    list_filter = ["type", "breaking", by_project, by_owner, "created_by_ai_model"]
-    search_fields = ["message", "scope", "task__title", "project__name"]
+    list_display = [
+        "__str__",
+        "project",
+        "task",
+        "type",
+        "scope",
+        "breaking",
+        "short_sha",
+        "author",
+        "timestamp",
+    ]
+    list_filter = ["type", "breaking", RecordedInGit, by_project, by_owner, "created_by_ai_model"]
+    search_fields = ["message", "scope", "sha", "task__title", "project__name"]
     list_select_related = ["project", "task"]
     raw_id_fields = ["task"]
-    readonly_fields = ["id", "project", "type", "scope", "breaking", "created_by_ai_model", "timestamp"]
+    readonly_fields = [
+        "id",
+        "project",
+        "type",
+        "scope",
+        "breaking",
+        "created_by_ai_model",
+        "timestamp",
+        "sha",
+        "branch",
+        "repository",
+        "recorded_at",
+    ]
+
+    @admin.display(description="SHA", ordering="sha")
+    def short_sha(self, commit) -> str:
+        return commit.sha[:12] or "—"
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.sha:  # recorded in git: it is what git has
-            return [*self.readonly_fields, "task", "message", "changes", "author"]
         return [*self.readonly_fields, "task"] if obj else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        # Recorded in git (see record/), it is what git has: shown, not changed.
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.sha)

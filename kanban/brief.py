@@ -11,6 +11,8 @@ template's section order.
 A write names the parts it changes; the others are kept (a checklist ticked alone keeps the
 rest)."""
 
+import re
+
 from rest_framework import serializers
 
 SHORT, TEXT, LONG = 500, 4000, 16000
@@ -27,22 +29,35 @@ def _list(child, limit: int, **kwargs):
     return serializers.ListField(child=child, max_length=limit, required=False, **kwargs)
 
 
-class ChecklistItemSerializer(serializers.Serializer):
+class Part(serializers.Serializer):
+    """A part of the brief, or an item of one: a key it does not have is a 400 naming the key
+    (a misspelt `acceptance_criterias` is not dropped without a word)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and (unknown := sorted(set(data) - set(self.fields))):
+            known = ", ".join(self.fields)
+            raise serializers.ValidationError(
+                {name: [f"Not a part of this; it has {known}."] for name in unknown}
+            )
+        return super().to_internal_value(data)
+
+
+class ChecklistItemSerializer(Part):
     text = serializers.CharField(max_length=SHORT)
     done = serializers.BooleanField(default=False)
 
 
-class StepSerializer(serializers.Serializer):
+class StepSerializer(Part):
     text = serializers.CharField(max_length=TEXT)
     status = serializers.ChoiceField(choices=STEP_STATUSES, default="todo")
 
 
-class ApproachSerializer(serializers.Serializer):
+class ApproachSerializer(Part):
     name = serializers.CharField(max_length=200)
     description = _text()
 
 
-class RecommendationSerializer(serializers.Serializer):
+class RecommendationSerializer(Part):
     solution = serializers.CharField(max_length=TEXT, help_text="The recommended solution.")
     primary_reason = _text(SHORT * 2)
     secondary_reason = _text(SHORT * 2)
@@ -50,14 +65,14 @@ class RecommendationSerializer(serializers.Serializer):
     risks = _text(help_text="Risks and trade-offs.")
 
 
-class MetadataSerializer(serializers.Serializer):
+class MetadataSerializer(Part):
     owner = _text(200)
     repository = _text(SHORT)
     branch = _text(255)
     related_issues = _list(serializers.CharField(max_length=200), 20)
 
 
-class BriefSerializer(serializers.Serializer):
+class BriefSerializer(Part):
     """Every part optional; lists bounded (checklists 50 items, approaches 5)."""
 
     metadata = MetadataSerializer(required=False)
@@ -85,10 +100,37 @@ PARTS = list(BriefSerializer().fields)
 
 def merged_brief(current: dict, changes: dict) -> dict:
     """The brief after a write naming `changes`' parts: each validated (a ValidationError
-    naming the part and item), the parts not named kept."""
+    naming the part and item), the parts not named kept. Blank text, empty objects and empty
+    lists are left out: a part written blank is cleared, and a form sent back untouched with
+    its empty fields changes nothing."""
     checked = BriefSerializer(data=changes)
     checked.is_valid(raise_exception=True)
-    return {**current, **{name: value for name, value in checked.validated_data.items() if name in changes}}
+    brief = dict(current)
+    for name, value in checked.validated_data.items():
+        if name not in changes:
+            continue
+        if (value := pruned(value)) is None:
+            brief.pop(name, None)
+        else:
+            brief[name] = value
+    return brief
+
+
+def pruned(value):
+    """`value` without blank strings, empty objects and empty lists, at any depth (None when
+    nothing is left); strings lose the whitespace around them."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        kept = {
+            key: item
+            for key, item in ((key, pruned(item)) for key, item in value.items())
+            if item is not None
+        }
+        return kept or None
+    if isinstance(value, list):
+        return [item for item in map(pruned, value) if item is not None] or None
+    return value
 
 
 def _checklist(items) -> list[str]:
@@ -149,15 +191,26 @@ def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()
         if recommendation.get("risks"):
             strategy += ["", "### Risks and trade-offs", "", recommendation["risks"]]
     section("Strategic analysis", [line for line in strategy] if strategy else [])
-    if recommendation:
+    policy = task.project.require_approval
+    if policy != "off":  # the project's ApprovalPolicy
         if approval is not None:
             who = approval.approved_by.get_username() if approval.approved_by else "someone"
-            state = f"Approved by {who} on {approval.created_at:%Y-%m-%d %H:%M} UTC."
+            state = (
+                f"The recommended solution was approved by {who} on {approval.created_at:%Y-%m-%d %H:%M} UTC."
+            )
             if approval.comment:
                 state += f" “{approval.comment}”"
+        elif recommendation:
+            state = "Proceed only after a person approves the recommended solution: not approved yet."
         else:
-            state = "Proceed only after the recommended solution is approved in writing: not approved yet."
-        section("Approval checkpoint", [state])
+            state = "Work starts once a person approves the recommended solution: write one first."
+        states = [state]
+        if policy == "plan_and_done":
+            states += [
+                "",
+                "Done needs every acceptance criterion ticked and a person's approval of the result.",
+            ]
+        section("Approval checkpoint", states)
     analysis = []
     if brief.get("current_state"):
         analysis += [brief["current_state"], ""]
@@ -200,4 +253,5 @@ def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()
             "From the prompt",
             [f"{prompt} (`orchestrator://prompts/{prompt.lineage}@latest`, version `{prompt.pk}`)"],
         )
-    return "\n".join(lines).rstrip() + "\n"
+    # Sections end with a blank line and start after one: one between them is enough.
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"

@@ -90,25 +90,19 @@ def _check_checkpoints(task: Task, status: str) -> None:
         return
     approved = set(task.approvals.live().values_list("checkpoint", flat=True)) if task.pk else set()
     if Checkpoint.PLAN not in approved:
-        raise Conflict(
-            {
-                "detail": "Checkpoint: a person approves the recommended solution before work starts "
-                "(POST /api/v1/tasks/{id}/approve/, or Approve on the task's page).",
-                "checkpoint": Checkpoint.PLAN,
-            }
-        )
-    if policy == ApprovalPolicy.PLAN_AND_DONE and status == Task.Status.DONE:
-        unticked = [
-            item["text"] for item in task.brief.get("acceptance_criteria", []) if not item.get("done")
-        ]
-        if unticked:
-            raise Conflict(
-                {
-                    "detail": f"Checkpoint: {len(unticked)} acceptance criteria are not ticked yet.",
-                    "checkpoint": Checkpoint.RESULT,
-                    "criteria": unticked,
-                }
+        if not task.brief.get("recommendation"):
+            detail = (
+                "Checkpoint: work starts once a person approves the recommended solution, and the "
+                "brief has none yet: write its recommendation first."
             )
+        else:
+            detail = (
+                "Checkpoint: a person approves the recommended solution before work starts "
+                f"(POST /api/v1/tasks/{task.pk}/approve/, or Approve on the task's page)."
+            )
+        raise Conflict({"detail": detail, "checkpoint": Checkpoint.PLAN})
+    if policy == ApprovalPolicy.PLAN_AND_DONE and status == Task.Status.DONE:
+        _refuse_unticked(task)
         if Checkpoint.RESULT not in approved:
             raise Conflict(
                 {
@@ -116,6 +110,19 @@ def _check_checkpoints(task: Task, status: str) -> None:
                     "checkpoint": Checkpoint.RESULT,
                 }
             )
+
+
+def _refuse_unticked(task: Task) -> None:
+    """409 naming the acceptance criteria not ticked yet, if any."""
+    unticked = [item["text"] for item in task.brief.get("acceptance_criteria", []) if not item.get("done")]
+    if unticked:
+        raise Conflict(
+            {
+                "detail": f"Checkpoint: {len(unticked)} acceptance criteria are not ticked yet.",
+                "checkpoint": Checkpoint.RESULT,
+                "criteria": unticked,
+            }
+        )
 
 
 def _set_dependencies(task: Task, depends_on) -> None:
@@ -199,6 +206,7 @@ def task_delete(*, task: Task) -> dict:
 
 PRIORITY_RANK = {priority: rank for rank, priority in enumerate(Task.Priority.values)}
 NOT_STARTED = (Task.Status.BACKLOG, Task.Status.TODO)
+IN_REVIEW_OR_DONE = (Task.Status.REVIEW, Task.Status.DONE)
 
 
 def next_task(*, project: Project, holder: str = "") -> tuple[Task, str] | None:
@@ -328,6 +336,9 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     if status != task.status:
         _check_may_enter(task, status)
         _check_wip_limit(project_id=task.project_id, status=status)
+        back_to_work = task.status in IN_REVIEW_OR_DONE and status not in IN_REVIEW_OR_DONE
+        if back_to_work and task.project.require_approval != ApprovalPolicy.OFF:
+            _void_approval(task, Checkpoint.RESULT, "The task went back to work.")
     others = Task.objects.in_column(project_id=task.project_id, status=status).exclude(pk=task.pk)
     position = others.count() if position is None else position
     before, after = _neighbours(others, position)
@@ -526,8 +537,23 @@ def task_touch(*, task: Task, holder: str) -> None:
 def _void_what_changed(task: Task, brief: dict) -> None:
     """An approval covers what was approved: a new recommended solution voids the plan's and
     the result's (the work was approved against the old one), changed acceptance criteria
-    (or their ticks) the result's."""
-    if brief.get("recommendation") != task.brief.get("recommendation"):
+    (or their ticks) the result's. A done task of a project that requires approval keeps
+    them: it goes back to work first (409)."""
+    plan_changed = brief.get("recommendation") != task.brief.get("recommendation")
+    criteria_changed = brief.get("acceptance_criteria") != task.brief.get("acceptance_criteria")
+    if (
+        (plan_changed or criteria_changed)
+        and task.status == Task.Status.DONE
+        and task.project.require_approval != ApprovalPolicy.OFF
+    ):
+        raise Conflict(
+            {
+                "detail": "The task is done, approved as it is: move it back to work before changing "
+                "its recommended solution or acceptance criteria.",
+                "checkpoint": Checkpoint.PLAN if plan_changed else Checkpoint.RESULT,
+            }
+        )
+    if plan_changed:
         _void_approval(task, Checkpoint.PLAN, "The recommended solution changed.")
         _void_approval(task, Checkpoint.RESULT, "The recommended solution changed.")
     elif brief.get("acceptance_criteria") != task.brief.get("acceptance_criteria"):
@@ -563,8 +589,10 @@ def task_approve(*, task: Task, user, checkpoint: str | None = None, comment: st
         return live[checkpoint]
     if checkpoint == Checkpoint.PLAN and not task.brief.get("recommendation"):
         raise Conflict("Nothing to approve yet: write the brief's recommended solution first.")
-    if checkpoint == Checkpoint.RESULT and (Checkpoint.PLAN not in live or task.status not in STARTED):
-        raise Conflict("A result is approved once its plan is approved and the work has started.")
+    if checkpoint == Checkpoint.RESULT:
+        if Checkpoint.PLAN not in live or task.status not in STARTED:
+            raise Conflict("A result is approved once its plan is approved and the work has started.")
+        _refuse_unticked(task)
     approved = (
         task.brief["recommendation"]
         if checkpoint == Checkpoint.PLAN

@@ -6,7 +6,8 @@
 
 Read in a fixed number of queries whatever the chain's length: the task with its prompt and
 interview, then one query each for label moves, labels, approvals, claims, chat sessions,
-their tool calls, the jobs, their model calls and the commits (`provenance/tests` counts them).
+their tool calls, the jobs, their model calls and the commits (`provenance/tests` counts them);
+a commit's, as it was then, also reads the first change of the brief after the commit.
 """
 
 from decimal import Decimal
@@ -45,13 +46,19 @@ def task_provenance(task: Task, *, commit: Commit | None = None) -> dict:
         .order_by("created_at")
     )
     commits = [commit] if commit is not None else task.commits.order_by("timestamp")
+    approvals = list(task.approvals.filter(**until).select_related("approved_by").order_by("created_at"))
+    if commit is not None:
+        task = _as_it_was(task, commit.timestamp)
+        for approval in approvals:  # voided after the commit: live when it was made
+            if approval.voided_at is not None and approval.voided_at > commit.timestamp:
+                approval.voided_at, approval.void_reason = None, ""
     return {
         "interview": interview,
         "prompt": _prompt(prompt, until={"moved_at__lte": commit.timestamp} if commit is not None else {}),
         "plan_job": _plan_job(task, jobs),
         "task": {
             "task": task,
-            "approvals": task.approvals.filter(**until).select_related("approved_by").order_by("created_at"),
+            "approvals": approvals,
             "claims": Activity.objects.filter(
                 object_type="kanban.task", object_id=str(task.pk), verb__in=CLAIM_VERBS, **until
             )
@@ -64,6 +71,26 @@ def task_provenance(task: Task, *, commit: Commit | None = None) -> dict:
         "cost": sum((call.cost for call in model_calls if call.cost is not None), Decimal(0)),
         "commits": commits,
     }
+
+
+def _as_it_was(task: Task, moment) -> Task:
+    """`task` with the brief it had at `moment`: the one the first change of it after then
+    changed from (read in the history), else the brief it has."""
+    later = (
+        Activity.objects.filter(
+            object_type="kanban.task",
+            object_id=str(task.pk),
+            verb=Activity.Verb.CHANGED,
+            created_at__gt=moment,
+            changes__has_key="brief",
+        )
+        .order_by("id")
+        .values_list("changes", flat=True)
+        .first()
+    )
+    if later is not None:
+        task.brief = later["brief"]["from"] or {}
+    return task
 
 
 def _jobs(task: Task, prompt, interview):

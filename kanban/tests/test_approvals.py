@@ -203,6 +203,46 @@ class TestTheResultCheckpoint:
         assert "plan is approved and the work has started" in early.json()["detail"]
         assert not task.approvals.filter(checkpoint="result").exists()
 
+    def test_a_result_with_criteria_unticked_is_not_approved(self, owner_client, started):
+        response = owner_client.post(
+            f"/api/v1/tasks/{started.pk}/approve/", {"checkpoint": "result"}, format="json"
+        )
+
+        assert (response.status_code, response.json()["criteria"]) == (409, ["Reload keeps it"])
+        assert not started.approvals.filter(checkpoint="result").exists()
+
+    def test_a_done_task_keeps_what_was_approved_until_it_goes_back_to_work(self, owner_client, started):
+        ticked = {"acceptance_criteria": [{"text": "Reload keeps it", "done": True}]}
+        owner_client.patch(f"/api/v1/tasks/{started.pk}/", {"brief": ticked}, format="json")
+        approve(owner_client, started)
+        owner_client.post(f"/api/v1/tasks/{started.pk}/move/", {"status": "done"})
+
+        replanned = owner_client.patch(
+            f"/api/v1/tasks/{started.pk}/",
+            {"brief": {"recommendation": {"solution": "Other."}}},
+            format="json",
+        )
+        unticked = owner_client.patch(
+            f"/api/v1/tasks/{started.pk}/",
+            {"brief": {"acceptance_criteria": [{"text": "Reload keeps it", "done": False}]}},
+            format="json",
+        )
+        noted = owner_client.patch(
+            f"/api/v1/tasks/{started.pk}/", {"brief": {"next_steps": "Ship."}}, format="json"
+        )
+        reopened = owner_client.post(f"/api/v1/tasks/{started.pk}/move/", {"status": "in_progress"})
+
+        assert (replanned.status_code, replanned.json()["checkpoint"]) == (409, "plan")
+        assert (unticked.status_code, unticked.json()["checkpoint"]) == (409, "result")
+        assert noted.status_code == 200
+        assert reopened.json()["checkpoint"] == {
+            "required": "plan_and_done",
+            "plan_approved": True,
+            "result_approved": False,
+        }
+        (voided,) = started.approvals.exclude(voided_at=None)
+        assert (voided.checkpoint, voided.void_reason) == ("result", "The task went back to work.")
+
     @pytest.mark.parametrize(
         ("change", "voided"),
         [

@@ -58,7 +58,9 @@ SECTIONS = [
 
 @pytest.fixture
 def task(owner):
-    return TaskFactory(project=ProjectFactory(owner=owner, name="Shop"), title="Cart")
+    return TaskFactory(
+        project=ProjectFactory(owner=owner, name="Shop", require_approval="plan"), title="Cart"
+    )
 
 
 def patch(client, task, brief):
@@ -72,6 +74,27 @@ class TestWriting:
         assert response.status_code == 200, response.json()
         assert response.json()["brief"] == BRIEF
         assert Task.objects.get(pk=task.pk).brief == BRIEF
+
+    def test_blank_text_and_empty_parts_are_left_out(self, owner_client, task):
+        patch(owner_client, task, BRIEF)
+
+        response = patch(
+            owner_client,
+            task,
+            {
+                "summary": "",
+                "recommendation": {**BRIEF["recommendation"], "risks": "", "secondary_reason": "  "},
+                "metadata": {"owner": "", "related_issues": []},
+            },
+        )
+
+        brief = response.json()["brief"]
+        assert "summary" not in brief and "metadata" not in brief
+        assert brief["recommendation"] == {
+            key: value
+            for key, value in BRIEF["recommendation"].items()
+            if key not in ("risks", "secondary_reason")
+        }
 
     def test_a_write_changes_the_parts_it_names_and_keeps_the_rest(self, owner_client, task):
         patch(owner_client, task, BRIEF)
@@ -92,15 +115,13 @@ class TestWriting:
             ({"acceptance_criteria": [{"done": True}]}, ["acceptance_criteria", 0, "text"]),
             ({"touchpoints": "shop/cart.py"}, ["touchpoints"]),
             ({"metadata": {"related_issues": ["x"] * 21}}, ["metadata", "related_issues"]),
-            ({"surprise": 1}, None),
+            ({"acceptance_criterias": []}, ["acceptance_criterias"]),  # misspelt: not dropped unsaid
+            ({"recommendation": {"soluton": "x", "solution": "y"}}, ["recommendation", "soluton"]),
         ],
     )
     def test_bad_parts_are_a_400_naming_them_and_change_nothing(self, owner_client, task, brief, where):
         response = patch(owner_client, task, brief)
 
-        if where is None:  # an unknown part is ignored, as unknown fields are
-            assert response.status_code == 200 and "surprise" not in response.json()["brief"]
-            return
         assert response.status_code == 400
         errors = response.json()["brief"]
         for key in where:
@@ -179,6 +200,28 @@ class TestReading:
         assert "1. [done] Model the cart" in text
         assert "- [ ] A reload keeps the cart" in text and "- [x] cart.py" in text
         assert "```sh\nmake test\n```" in text
+        assert "\n\n\n" not in text
+
+    @pytest.mark.parametrize(
+        ("policy", "says"),
+        [
+            ("off", []),
+            ("plan", ["Proceed only after a person approves the recommended solution"]),
+            ("plan_and_done", ["Proceed only after", "Done needs every acceptance criterion ticked"]),
+        ],
+    )
+    def test_the_approval_checkpoint_section_follows_the_projects_policy(
+        self, owner_client, task, policy, says
+    ):
+        type(task.project).objects.filter(pk=task.project_id).update(require_approval=policy)
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+
+        text = owner_client.get(
+            f"/api/v1/tasks/{task.pk}/brief/", HTTP_ACCEPT="text/markdown"
+        ).content.decode()
+
+        assert ("## Approval checkpoint" in text) == bool(says)
+        assert all(sentence in text for sentence in says)
 
     def test_the_brief_as_json(self, owner_client, task):
         Task.objects.filter(pk=task.pk).update(brief=BRIEF)

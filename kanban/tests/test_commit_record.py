@@ -177,7 +177,10 @@ class TestRecordingThroughTheApi:
         admin_user.save()
         client.force_login(admin_user)
         page = client.get(f"/admin/kanban/commit/{commit.pk}/change/").content.decode()
-        assert 'name="message"' not in page
+        assert 'name="message"' not in page and 'name="_save"' not in page  # shown, not changed
+        assert SHA1 in page
+        listed = client.get("/admin/kanban/commit/", {"recorded": "yes"}).content.decode()
+        assert SHA1[:12] in listed
 
     def test_another_users_commit_is_not_found(self, outsider_client, commit):
         response = record(outsider_client, commit, sha=SHA1)

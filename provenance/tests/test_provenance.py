@@ -150,14 +150,15 @@ def test_a_subtasks_plan_is_its_parents_expansion(owner, owner_client):
 #  8 the chat sessions
 #  9 their tool calls
 # 10 the commits
-# The commit's provenance reads the commit with its task, prompt and interview instead of 1.
+# The commit's provenance reads the commit with its task, prompt and interview instead of 1,
+# and instead of 10 the first change of the brief after the commit (the brief as it was).
 @pytest.mark.parametrize("length", [1, 6])
 @pytest.mark.parametrize("of", ["tasks", "commits"])
 def test_the_queries_do_not_grow_with_the_chain(owner, owner_client, django_assert_num_queries, length, of):
     task = chain(owner, length=length)
     pk = task.pk if of == "tasks" else task.commits.first().pk
 
-    with django_assert_num_queries(10 if of == "tasks" else 9):
+    with django_assert_num_queries(10):
         response = owner_client.get(f"/api/v1/{of}/{pk}/provenance/")
 
     assert response.status_code == 200
@@ -244,5 +245,7 @@ def test_a_commits_provenance_stops_at_that_commit(owner, owner_client):
         ("claimed", "agent-0@laptop"),
         ("released", "agent-0@laptop"),
     ]
-    assert [a["comment"] for a in body["task"]["approvals"]] == ["go 0"]
+    # as things were then: the brief of that time, its approval not voided yet
+    assert body["task"]["task"]["brief"]["recommendation"]["solution"] == "Hosted checkout 0."
+    assert [(a["comment"], a["voided_at"]) for a in body["task"]["approvals"]] == [("go 0", None)]
     assert Decimal(body["cost"]) == Decimal("0.03")
