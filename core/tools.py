@@ -115,7 +115,8 @@ def json_schema(field) -> dict:
         properties = {name: json_schema(child) for name, child in field.fields.items() if not child.read_only}
         schema = {"type": "object", "properties": properties, "additionalProperties": False}
         required = [name for name, child in field.fields.items() if child.required and not child.read_only]
-        return {**schema, "required": required} if required else schema
+        schema = {**schema, "required": required} if required else schema
+        return {**schema, "type": ["object", "null"]} if field.allow_null else schema
     if isinstance(field, serializers.ChoiceField):
         schema = {"type": "string", "enum": list(field.choices)}
     elif isinstance(field, serializers.BooleanField):
@@ -133,4 +134,6 @@ def json_schema(field) -> dict:
         schema |= {"maxLength": field.max_length} if field.max_length is not None else {}
     else:
         raise TypeError(f"No JSON schema for {type(field).__name__}.")
+    if field.allow_null:
+        schema["type"] = [schema["type"], "null"]
     return {**schema, "description": str(field.help_text)} if field.help_text else schema

@@ -73,26 +73,43 @@ class MetadataSerializer(Part):
 
 
 class BriefSerializer(Part):
-    """Every part optional; lists bounded (checklists 50 items, approaches 5)."""
+    """Every part optional, and written null to clear it; lists bounded (checklists 50 items,
+    approaches 5)."""
 
-    metadata = MetadataSerializer(required=False)
-    summary = _text(help_text="The task in a few sentences.")
-    goal = _text(help_text="The goal and its constraints.")
-    approaches = _list(ApproachSerializer(), 5, help_text="Two or three possible approaches.")
-    recommendation = RecommendationSerializer(
-        required=False, help_text="Approved by a person where the project requires it."
+    metadata = MetadataSerializer(required=False, allow_null=True)
+    summary = _text(help_text="The task in a few sentences.", allow_null=True)
+    goal = _text(help_text="The goal and its constraints.", allow_null=True)
+    approaches = _list(
+        ApproachSerializer(), 5, help_text="Two or three possible approaches.", allow_null=True
     )
-    current_state = _text(LONG, help_text="System overview, architecture, data contracts, environment, gaps.")
-    touchpoints = _list(serializers.CharField(max_length=SHORT), 50, help_text="Code touchpoints: paths.")
-    files_to_read = _list(serializers.CharField(max_length=SHORT), 50)
-    rules = _text(help_text="Development rules.")
-    steps = _list(StepSerializer(), 50, help_text="Implementation steps, each with its status.")
-    parallel = _text(help_text="What can run in parallel.")
-    run_commands = _list(serializers.CharField(max_length=SHORT), 20, help_text="Dev and run commands.")
-    acceptance_criteria = _list(ChecklistItemSerializer(), 50, help_text="Measurable, ticked when met.")
-    test_plan = _text(LONG)
-    next_steps = _text(help_text="Status and next steps.")
-    deliverables = _list(ChecklistItemSerializer(), 50)
+    recommendation = RecommendationSerializer(
+        required=False, help_text="Approved by a person where the project requires it.", allow_null=True
+    )
+    current_state = _text(
+        LONG, help_text="System overview, architecture, data contracts, environment, gaps.", allow_null=True
+    )
+    touchpoints = _list(
+        serializers.CharField(max_length=SHORT), 50, help_text="Code touchpoints: paths.", allow_null=True
+    )
+    files_to_read = _list(serializers.CharField(max_length=SHORT), 50, allow_null=True)
+    rules = _text(help_text="Development rules.", allow_null=True)
+    steps = _list(
+        StepSerializer(), 50, help_text="Implementation steps, each with its status.", allow_null=True
+    )
+    parallel = _text(help_text="What can run in parallel.", allow_null=True)
+    run_commands = _list(
+        serializers.CharField(max_length=SHORT), 20, help_text="Dev and run commands.", allow_null=True
+    )
+    acceptance_criteria = _list(
+        ChecklistItemSerializer(), 50, help_text="Measurable, ticked when met.", allow_null=True
+    )
+    test_plan = _text(LONG, allow_null=True)
+    next_steps = _text(help_text="Status and next steps.", allow_null=True)
+    deliverables = _list(ChecklistItemSerializer(), 50, allow_null=True)
+
+    def to_representation(self, brief):
+        # The parts it has: a nullable field would show each missing one as null.
+        return {name: value for name, value in super().to_representation(brief).items() if value is not None}
 
 
 PARTS = list(BriefSerializer().fields)
@@ -100,18 +117,14 @@ PARTS = list(BriefSerializer().fields)
 
 def merged_brief(current: dict, changes: dict) -> dict:
     """The brief after a write naming `changes`' parts: each validated (a ValidationError
-    naming the part and item), the parts not named kept. Blank text, empty objects and empty
-    lists are left out: a part written blank is cleared, and a form sent back untouched with
-    its empty fields changes nothing."""
+    naming the part and item), the parts not named kept; a part written null is cleared.
+    Blank text, empty objects and empty lists are left out: a part written blank is cleared
+    too, and a form sent back untouched with its empty fields changes nothing."""
     checked = BriefSerializer(data=changes)
     checked.is_valid(raise_exception=True)
-    brief = dict(current)
+    brief = {name: value for name, value in current.items() if name not in changes}
     for name, value in checked.validated_data.items():
-        if name not in changes:
-            continue
-        if (value := pruned(value)) is None:
-            brief.pop(name, None)
-        else:
+        if name in changes and (value := pruned(value)) is not None:
             brief[name] = value
     return brief
 

@@ -96,6 +96,17 @@ class TestWriting:
             if key not in ("risks", "secondary_reason")
         }
 
+    def test_a_part_written_null_is_cleared(self, owner_client, task):
+        patch(owner_client, task, BRIEF)
+
+        response = patch(owner_client, task, {"recommendation": None, "steps": None})
+        unknown = patch(owner_client, task, {"surprise": None})
+
+        assert response.json()["brief"] == {
+            name: value for name, value in BRIEF.items() if name not in ("recommendation", "steps")
+        }
+        assert unknown.status_code == 400 and "surprise" in unknown.json()["brief"]
+
     def test_a_write_changes_the_parts_it_names_and_keeps_the_rest(self, owner_client, task):
         patch(owner_client, task, BRIEF)
         ticked = [{"text": "A reload keeps the cart", "done": True}]
