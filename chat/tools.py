@@ -316,7 +316,7 @@ class AgentTools(Toolbox):
     def next_task(self):
         chosen = services.next_task(project=self.project)
         if chosen is None:
-            return {"task": None, "reason": "No unblocked task is waiting to be started."}
+            return {"task": None, "reason": services.nothing_next(project=self.project)}
         task, reason = chosen
         return {**self._serialized(task), "reason": reason}
 

@@ -8,7 +8,7 @@ from django.dispatch import Signal
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from core.exceptions import refusal_message
+from core.exceptions import one_line, refusal_message
 
 
 class _IdsOnly:
@@ -170,6 +170,10 @@ def _add_errors(form, detail) -> None:
         form.add_error(None, [str(message) for message in detail])
         return
     for name, messages in detail.items():
+        if isinstance(messages, dict) or (
+            isinstance(messages, list) and not all(isinstance(m, str) for m in messages)
+        ):
+            messages = [one_line(messages)]  # nested: a part of a JSON field, an item of a list
         messages = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
         if name in form.fields:
             form.add_error(name, messages)

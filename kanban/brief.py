@@ -11,8 +11,6 @@ template's section order.
 A write names the parts it changes; the others are kept (a checklist ticked alone keeps the
 rest)."""
 
-import re
-
 from rest_framework import serializers
 
 SHORT, TEXT, LONG = 500, 4000, 16000
@@ -31,10 +29,13 @@ def _list(child, limit: int, **kwargs):
 
 class Part(serializers.Serializer):
     """A part of the brief, or an item of one: a key it does not have is a 400 naming the key
-    (a misspelt `acceptance_criterias` is not dropped without a word)."""
+    (a misspelt `acceptance_criterias` is not dropped without a word). `strict = False`
+    drops such keys instead (what a model drafts: an extra `pros` is no reason to fail)."""
+
+    strict = True
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and (unknown := sorted(set(data) - set(self.fields))):
+        if self.strict and isinstance(data, dict) and (unknown := sorted(set(data) - set(self.fields))):
             known = ", ".join(self.fields)
             raise serializers.ValidationError(
                 {name: [f"Not a part of this; it has {known}."] for name in unknown}
@@ -129,21 +130,23 @@ def merged_brief(current: dict, changes: dict) -> dict:
     return brief
 
 
-def pruned(value):
+def pruned(value, *, strip: bool = False):
     """`value` without blank strings, empty objects and empty lists, at any depth (None when
-    nothing is left); strings lose the whitespace around them."""
+    nothing is left); with `strip`, strings without the whitespace around them (to compare
+    two versions: trailing spaces are no change)."""
     if isinstance(value, str):
-        return value.strip() or None
+        return (value.strip() if strip else value) if value.strip() else None
     if isinstance(value, dict):
-        kept = {
-            key: item
-            for key, item in ((key, pruned(item)) for key, item in value.items())
-            if item is not None
-        }
-        return kept or None
+        items = ((key, pruned(item, strip=strip)) for key, item in value.items())
+        return {key: item for key, item in items if item is not None} or None
     if isinstance(value, list):
-        return [item for item in map(pruned, value) if item is not None] or None
+        return [item for item in (pruned(item, strip=strip) for item in value) if item is not None] or None
     return value
+
+
+def same(before, after) -> bool:
+    """Whether two versions of a part say the same: blanks and surrounding whitespace aside."""
+    return pruned(before, strip=True) == pruned(after, strip=True)
 
 
 def _checklist(items) -> list[str]:
@@ -266,5 +269,7 @@ def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()
             "From the prompt",
             [f"{prompt} (`orchestrator://prompts/{prompt.lineage}@latest`, version `{prompt.pk}`)"],
         )
-    # Sections end with a blank line and start after one: one between them is enough.
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
+    # Sections end with a blank line and start after one: one between them is enough (the
+    # brief's own text is one line of the list each, so its blank lines are kept as written).
+    lines = [line for n, line in enumerate(lines) if line or not n or lines[n - 1]]
+    return "\n".join(lines).rstrip() + "\n"

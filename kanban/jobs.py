@@ -206,7 +206,12 @@ def _plan_and_write(
         run.finish(_written(created, kept))
 
 
-@ai_job_kind(Job.Kind.BRIEF_DRAFT, subject="task", links=for_task)
+def refuse_done(task: Task, **arguments) -> None:
+    if task.status == Task.Status.DONE:
+        raise Conflict("This task is done: move it back to work to draft its brief again.")
+
+
+@ai_job_kind(Job.Kind.BRIEF_DRAFT, subject="task", links=for_task, check=refuse_done)
 def brief_draft(run: AIJobRun) -> None:
     """The model proposes the task's summary, approaches, recommended solution, acceptance
     criteria and test plan, from the task, its prompt (rendered) and the interview the prompt

@@ -72,14 +72,22 @@ DRAFTER_INSTRUCTIONS = (
 )
 
 
+class DraftedApproach(ApproachSerializer):
+    strict = False
+
+
+class DraftedRecommendation(RecommendationSerializer):
+    strict = False
+
+
 class BriefDraftSerializer(serializers.Serializer):
     """A drafted brief: the parts the model proposes, bounded as the brief's own (kanban.brief)."""
 
     summary = serializers.CharField(max_length=TEXT, help_text="The task in a few sentences.")
     approaches = serializers.ListField(
-        child=ApproachSerializer(), min_length=1, max_length=5, help_text="Two or three possible approaches."
+        child=DraftedApproach(), min_length=1, max_length=5, help_text="Two or three possible approaches."
     )
-    recommendation = RecommendationSerializer(help_text="The approach you recommend, and why.")
+    recommendation = DraftedRecommendation(help_text="The approach you recommend, and why.")
     acceptance_criteria = serializers.ListField(
         child=serializers.CharField(max_length=SHORT),
         min_length=1,

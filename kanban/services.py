@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from aimodels.models import SystemSettings
 from core.exceptions import Conflict
 from core.history import current, read_for_update, record
-from kanban.brief import merged_brief
+from kanban.brief import merged_brief, same
 from kanban.models import (
     BOARD_ORDER,
     COLUMN_OF,
@@ -248,6 +248,22 @@ def next_task(*, project: Project, holder: str = "") -> tuple[Task, str] | None:
     return task, reason + "."
 
 
+def nothing_next(*, project: Project) -> str:
+    """Why `next_task` offers nothing: where the project requires approval, how many tasks
+    not started wait for a person to approve their plan."""
+    reason = "No unblocked task that no one else holds is waiting to be started"
+    if project.require_approval == ApprovalPolicy.OFF:
+        return reason + "."
+    approved = TaskApproval.objects.live().filter(task=OuterRef("pk"), checkpoint=Checkpoint.PLAN)
+    waiting = Task.objects.filter(project=project, status__in=NOT_STARTED).exclude(Exists(approved)).count()
+    if not waiting:
+        return reason + "."
+    return (
+        f"{reason}: {waiting} task(s) not started wait for a person to approve their plan (propose "
+        "one with update_task's brief recommendation where there is none)."
+    )
+
+
 def _end_of_column(*, project_id, status: str) -> int:
     last = Task.objects.in_column(project_id=project_id, status=status).aggregate(last=Max("order"))["last"]
     return ORDER_GAP if last is None else last + ORDER_GAP
@@ -309,7 +325,7 @@ def task_update(*, task: Task, whole_brief: bool = False, **fields) -> Task:
         _set_dependencies(task, fields.pop("dependencies"))
     if "brief" in fields:
         fields["brief"] = _brief(fields["brief"], None if whole_brief else task.brief)
-        _void_what_changed(task, fields["brief"])
+        _void_what_changed(task, fields["brief"], status=status)
     changed = [name for name, value in fields.items() if getattr(task, name) != value]
     for name in changed:
         setattr(task, name, fields[name])
@@ -336,9 +352,8 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     if status != task.status:
         _check_may_enter(task, status)
         _check_wip_limit(project_id=task.project_id, status=status)
-        back_to_work = task.status in IN_REVIEW_OR_DONE and status not in IN_REVIEW_OR_DONE
-        if back_to_work and task.project.require_approval != ApprovalPolicy.OFF:
-            _void_approval(task, Checkpoint.RESULT, "The task went back to work.")
+        if status not in IN_REVIEW_OR_DONE and task.project.require_approval != ApprovalPolicy.OFF:
+            _void_approvals(task, {Checkpoint.RESULT: "The task went back to work."})
     others = Task.objects.in_column(project_id=task.project_id, status=status).exclude(pk=task.pk)
     position = others.count() if position is None else position
     before, after = _neighbours(others, position)
@@ -534,39 +549,40 @@ def task_touch(*, task: Task, holder: str) -> None:
     TaskClaim.objects.live().filter(task=task, holder=holder).update(expires_at=timezone.now() + claim_ttl())
 
 
-def _void_what_changed(task: Task, brief: dict) -> None:
+def _void_what_changed(task: Task, brief: dict, *, status: str) -> None:
     """An approval covers what was approved: a new recommended solution voids the plan's and
     the result's (the work was approved against the old one), changed acceptance criteria
-    (or their ticks) the result's. A done task of a project that requires approval keeps
-    them: it goes back to work first (409)."""
-    plan_changed = brief.get("recommendation") != task.brief.get("recommendation")
-    criteria_changed = brief.get("acceptance_criteria") != task.brief.get("acceptance_criteria")
-    if (
-        (plan_changed or criteria_changed)
-        and task.status == Task.Status.DONE
-        and task.project.require_approval != ApprovalPolicy.OFF
-    ):
+    (or their ticks) the result's. A task that is done, and stays done, keeps its approvals:
+    it goes back to work first (409). Blanks and whitespace are no change."""
+    voided = []
+    if not same(task.brief.get("recommendation"), brief.get("recommendation")):
+        voided = [
+            (Checkpoint.PLAN, "The recommended solution changed."),
+            (Checkpoint.RESULT, "The recommended solution changed."),
+        ]
+    elif not same(task.brief.get("acceptance_criteria"), brief.get("acceptance_criteria")):
+        voided = [(Checkpoint.RESULT, "The acceptance criteria changed.")]
+    if voided:
+        _void_approvals(task, dict(voided), keep=task.status == Task.Status.DONE == status)
+
+
+def _void_approvals(task: Task, reasons: dict, *, keep: bool = False) -> None:
+    """Void the task's live approvals of `reasons`' checkpoints, each recorded with its
+    reason (one query when there is none); with `keep`, refuse (409) instead."""
+    live = list(TaskApproval.objects.live().filter(task=task, checkpoint__in=reasons))
+    if live and keep:
         raise Conflict(
             {
                 "detail": "The task is done, approved as it is: move it back to work before changing "
-                "its recommended solution or acceptance criteria.",
-                "checkpoint": Checkpoint.PLAN if plan_changed else Checkpoint.RESULT,
+                "what was approved (its recommended solution or acceptance criteria).",
+                "checkpoint": live[0].checkpoint,
             }
         )
-    if plan_changed:
-        _void_approval(task, Checkpoint.PLAN, "The recommended solution changed.")
-        _void_approval(task, Checkpoint.RESULT, "The recommended solution changed.")
-    elif brief.get("acceptance_criteria") != task.brief.get("acceptance_criteria"):
-        _void_approval(task, Checkpoint.RESULT, "The acceptance criteria changed.")
-
-
-def _void_approval(task: Task, checkpoint: str, reason: str) -> None:
-    approval = TaskApproval.objects.live().filter(task=task, checkpoint=checkpoint).first()
-    if approval is None:
-        return
-    approval.voided_at, approval.void_reason = timezone.now(), reason
-    approval.save(update_fields=["voided_at", "void_reason"])
-    record(task, "approval_voided", {"checkpoint": checkpoint, "reason": reason})
+    now = timezone.now()
+    for approval in live:
+        approval.voided_at, approval.void_reason = now, reasons[approval.checkpoint]
+        approval.save(update_fields=["voided_at", "void_reason"])
+        record(task, "approval_voided", {"checkpoint": approval.checkpoint, "reason": approval.void_reason})
 
 
 # Channels through which no one approves: an agent's tool call is not a person's decision.
@@ -575,8 +591,9 @@ AGENT_CHANNELS = ("agent", "mcp")
 
 @transaction.atomic
 def task_approve(*, task: Task, user, checkpoint: str | None = None, comment: str = "") -> TaskApproval:
-    """A person approves the task's recommended solution (`plan`, the default until it is
-    approved) or its result; approving again what is approved changes nothing. Refused (403)
+    """A person approves the task's recommended solution (`plan`) or its result; without a
+    checkpoint, what waits for approval (the result once the plan is approved and work has
+    started, where the project asks for it). Approving again what is approved changes nothing. Refused (403)
     through an agent's tools or MCP: approval is a person's, in the API or admin."""
     if current().channel in AGENT_CHANNELS:
         raise PermissionDenied(
@@ -584,7 +601,11 @@ def task_approve(*, task: Task, user, checkpoint: str | None = None, comment: st
         )
     task = Task.objects.select_for_update().get(pk=task.pk)
     live = {approval.checkpoint: approval for approval in TaskApproval.objects.live().filter(task=task)}
-    checkpoint = checkpoint or (Checkpoint.RESULT if Checkpoint.PLAN in live else Checkpoint.PLAN)
+    if checkpoint is None:  # what is waiting for a person: the plan, then (started) the result
+        result_waits = (
+            task.project.require_approval == ApprovalPolicy.PLAN_AND_DONE and task.status in STARTED
+        )
+        checkpoint = Checkpoint.RESULT if Checkpoint.PLAN in live and result_waits else Checkpoint.PLAN
     if checkpoint in live:
         return live[checkpoint]
     if checkpoint == Checkpoint.PLAN and not task.brief.get("recommendation"):

@@ -174,9 +174,10 @@ class BoardTools(Toolbox):
         project_id=PROJECT_ID,
     )
     def next_task(self, project_id):
-        chosen = services.next_task(project=self._project(project_id), holder=self.holder)
+        project = self._project(project_id)
+        chosen = services.next_task(project=project, holder=self.holder)
         if chosen is None:
-            return {"task": None, "reason": "No unblocked, unclaimed task is waiting to be started."}
+            return {"task": None, "reason": services.nothing_next(project=project)}
         task, reason = chosen
         return {**self._written(task), "reason": reason}
 

@@ -10,6 +10,7 @@ from aimodels.gateway import ToolCallRequest
 from chat.models import ToolCall
 from chat.tests.factories import ChatSessionFactory, MessageFactory
 from chat.tools import AgentTools
+from kanban import services
 from kanban.models import Task, TaskApproval
 from kanban.tests.factories import TaskFactory
 from mcp_server.models import ToolCallRecord
@@ -151,6 +152,9 @@ def test_next_task_offers_only_tasks_whose_plan_is_approved(owner_client, owner,
     assert "whose plan is approved" in response.json()["reason"]
     TaskApproval.objects.all().delete()
     assert owner_client.get(f"/api/v1/projects/{project.pk}/next-task/").status_code == 204
+    over_mcp = MCP(token_for(owner)).ok("next_task", {"project_id": str(project.pk)})
+    assert over_mcp["task"] is None
+    assert "2 task(s) not started wait for a person to approve their plan" in over_mcp["reason"]
 
 
 class TestTheResultCheckpoint:
@@ -341,3 +345,66 @@ class TestEveryInterface:
         approve(owner_client, task)
         (card,) = owner_client.get(f"/api/v1/projects/{task.project_id}/board/").json()["columns"][1]["tasks"]
         assert card["checkpoint"]["plan_approved"] is True
+
+
+class TestWhatAnApprovalCovers:
+    def test_approving_again_without_a_checkpoint_changes_nothing(self, owner_client, task):
+        first = approve(owner_client, task).json()
+
+        again = approve(owner_client, task)
+
+        assert again.status_code == 200 and again.json() == first
+        assert task.approvals.count() == 1
+
+    def test_a_result_approved_in_progress_is_lost_when_the_task_goes_back(self, owner_client, project, task):
+        project.require_approval = "plan_and_done"
+        project.save()
+        approve(owner_client, task)
+        owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "in_progress"})
+        approve(owner_client, task)  # the result: no criteria to tick
+
+        owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "backlog"})
+        owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "in_progress"})
+        done = owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "done"})
+
+        assert (done.status_code, done.json()["checkpoint"]) == (409, "result")
+
+    def test_under_plan_a_done_task_keeps_its_plan_but_its_criteria_may_change(self, owner_client, task):
+        approve(owner_client, task)
+        owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "done"})
+
+        ticked = owner_client.patch(
+            f"/api/v1/tasks/{task.pk}/",
+            {"brief": {"acceptance_criteria": [{"text": "Reloads", "done": True}]}},
+            format="json",
+        )
+        replanned = owner_client.patch(
+            f"/api/v1/tasks/{task.pk}/", {"brief": {"recommendation": {"solution": "Other."}}}, format="json"
+        )
+        reopened_and_replanned = owner_client.patch(
+            f"/api/v1/tasks/{task.pk}/",
+            {"status": "in_progress", "brief": {"recommendation": {"solution": "Other."}}},
+            format="json",
+        )
+
+        assert ticked.status_code == 200
+        assert (replanned.status_code, replanned.json()["checkpoint"]) == (409, "plan")
+        assert reopened_and_replanned.status_code == 409  # reopened, it needs the new plan approved
+        assert "approves the recommended solution" in reopened_and_replanned.json()["detail"]
+        assert status_of(task) == "done"  # nothing half-written
+
+    def test_blanks_in_a_stored_brief_are_no_change_to_what_was_approved(self, owner, task):
+        Task.objects.filter(pk=task.pk).update(brief={"recommendation": {**RECOMMENDATION, "risks": ""}})
+        task.refresh_from_db()
+        services.task_approve(task=task, user=owner)
+
+        services.task_update(
+            task=task,
+            whole_brief=True,
+            brief={
+                "recommendation": {**RECOMMENDATION, "solution": RECOMMENDATION["solution"] + "  "},
+                "goal": "A cart.",
+            },
+        )
+
+        assert TaskApproval.objects.live().filter(task=task, checkpoint="plan").exists()

@@ -162,3 +162,28 @@ def test_another_users_task_is_not_found(outsider_client, task, openai_server):
 
     assert response.status_code == 404
     assert not openai_server.requests
+
+
+def test_a_done_task_is_not_drafted(owner_client, task, openai_server):
+    ai_model_on(openai_server)
+    Task.objects.filter(pk=task.pk).update(status="done")
+
+    response = draft(owner_client, task)
+
+    assert response.status_code == 409
+    assert "done" in response.json()["detail"]
+    assert not openai_server.requests
+
+
+def test_extra_keys_a_model_adds_are_dropped(owner_client, task, openai_server):
+    ai_model_on(openai_server)
+    extra = {**DRAFT, "approaches": [{**DRAFT["approaches"][0], "pros": "Simple."}]}
+    openai_server.reply(
+        tool_calls=[submit({**extra, "recommendation": {**DRAFT["recommendation"], "cost": 1}})]
+    )
+
+    job = finished_job(draft(owner_client, task))
+
+    assert job["status"] == "succeeded", job["error"]
+    brief = Task.objects.get(pk=task.pk).brief
+    assert "pros" not in brief["approaches"][0] and "cost" not in brief["recommendation"]

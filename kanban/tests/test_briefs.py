@@ -190,6 +190,8 @@ class TestWriting:
         good = client.post(url, {**form, "brief": '{"summary": "Let buyers keep what they chose."}'})
 
         assert bad.status_code == 200 and "someday" in bad.content.decode()
+        misspelt = client.post(url, {**form, "brief": '{"sumary": "x"}'}).content.decode()
+        assert "sumary: Not a part of this" in misspelt and "ErrorDetail" not in misspelt
         assert good.status_code == 302, good.content.decode()[:2000]
         assert Task.objects.get(pk=task.pk).brief == {"summary": "Let buyers keep what they chose."}
 

@@ -57,6 +57,18 @@ class TestWriteQueries:
             response = owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "todo", "position": 0})
         assert response.status_code == 200
 
+    def test_brief_tick(self, owner_client, project, django_assert_num_queries):
+        task = TaskFactory(
+            project=project, brief={"acceptance_criteria": [{"text": "Reloads", "done": False}]}
+        )
+        ticked = {"acceptance_criteria": [{"text": "Reloads", "done": True}]}
+        # the task, savepoint, the board lock, the task locked, the live approvals the change
+        # voids (of the result: none), savepoint, the update, its activity record, the outbox,
+        # release x2, the task's dependencies, its claim, its project, its live approvals
+        with django_assert_num_queries(15):
+            response = owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"brief": ticked}, format="json")
+        assert response.status_code == 200
+
     def test_dependency_add(self, owner_client, project, django_assert_num_queries):
         task, awaited = TaskFactory(project=project), TaskFactory(project=project)
         # the task, the dependency (the serializer's reference), savepoint, the board lock, the
