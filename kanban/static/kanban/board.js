@@ -35,7 +35,7 @@
   // `waiting`: an event came mid-drag.
   const state = {
     board: null, drawn: null, tasks: new Map(), wanted: {},
-    loads: 0, latest: null, loadFailed: false, dragging: null, waiting: false,
+    loads: 0, latest: null, mustRedraw: false, loadFailed: false, dragging: null, waiting: false,
   };
 
   function columnOf(status) {
@@ -103,13 +103,15 @@
 
   // Fetches and draws the board; the promise settles once the newest fetch is drawn, so a
   // caller sees its change even when a newer fetch (a stream event) overtook its own.
-  // `redraw`: even when the board has not changed (a refused drop moved a card on the page).
+  // `redraw`: even when the board has not changed (a refused drop moved a card on the page);
+  // kept until a draw, so a newer fetch that overtakes this one (a stream event) redraws too.
   function load({ redraw = false } = {}) {
-    state.latest = fetchAndDraw(++state.loads, redraw);
+    if (redraw) state.mustRedraw = true;
+    state.latest = fetchAndDraw(++state.loads);
     return state.latest;
   }
 
-  async function fetchAndDraw(load, redraw) {
+  async function fetchAndDraw(load) {
     let board;
     try {
       board = await fetchBoard();
@@ -123,7 +125,8 @@
     state.loadFailed = false;
     // An unchanged board is not drawn again: that would interrupt a drag about to start.
     const drawn = JSON.stringify(board);
-    if (drawn === state.drawn && !redraw) return;
+    if (drawn === state.drawn && !state.mustRedraw) return;
+    state.mustRedraw = false;
     state.drawn = drawn;
     state.board = board;
     render();
