@@ -11,12 +11,16 @@ from conftest import ai_model_on
 from core.testing import postgres_only
 from jobs.models import Job
 from jobs.tests.conftest import use_broker
-from jobs.tests.test_workers import BROKER, Workers, post, settled
+from jobs.tests.test_workers import Workers, post, settled
 from kanban.tests.factories import TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, UserFactory
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
+
+# A Redis database of its own: jobs/tests/test_workers.py may run beside this file (another
+# xdist worker), and each empties its broker's database.
+BROKER = "redis://127.0.0.1:6379/12"
 
 
 def test_a_hanging_receiver_does_not_hold_up_ai_jobs(settings, live_server, openai_server, tmp_path):
@@ -36,8 +40,10 @@ def test_a_hanging_receiver_does_not_hold_up_ai_jobs(settings, live_server, open
     )
     ai_model_on(openai_server)
     openai_server.reply("Who are the users?")
-    workers = Workers(["ai"], tmp_path, options=["-Q", "jobs"])
-    hooks = Workers(["hooks"], tmp_path, options=["-Q", "webhooks"], WEBHOOK_TIMEOUT_SECONDS="20")
+    workers = Workers(["ai"], tmp_path, broker=BROKER, options=["-Q", "jobs"])
+    hooks = Workers(
+        ["hooks"], tmp_path, broker=BROKER, options=["-Q", "webhooks"], WEBHOOK_TIMEOUT_SECONDS="20"
+    )
     try:
         for n in range(20):
             TaskFactory(project=project, title=f"Task {n}")
