@@ -25,6 +25,12 @@ class TaskQuerySet(ProjectScopedQuerySet):
         the indexes `task_board_order` and `task_project_board_order`, so no sort is needed."""
         return self.order_by(*BOARD_ORDER)
 
+    def plan_approved(self, approved: bool = True):
+        """The tasks whose recommended solution a person approved (a live approval), or, with
+        `approved=False`, those whose plan is not approved."""
+        live = TaskApproval.objects.live().filter(task=models.OuterRef("pk"), checkpoint=Checkpoint.PLAN)
+        return self.filter(models.Exists(live)) if approved else self.exclude(models.Exists(live))
+
 
 class TaskStatus(models.TextChoices):
     BACKLOG = "backlog", "Backlog"

@@ -230,8 +230,7 @@ def next_task(*, project: Project, holder: str = "") -> tuple[Task, str] | None:
         .order_by("-priority_rank", "dependency_count", *BOARD_ORDER)
     )
     if project.require_approval != ApprovalPolicy.OFF:
-        approved = TaskApproval.objects.live().filter(task=OuterRef("pk"), checkpoint=Checkpoint.PLAN)
-        candidates = candidates.filter(Exists(approved))
+        candidates = candidates.plan_approved()
     task = candidates.first()
     if task is None:
         return None
@@ -254,8 +253,7 @@ def nothing_next(*, project: Project) -> str:
     reason = "No unblocked task that no one else holds is waiting to be started"
     if project.require_approval == ApprovalPolicy.OFF:
         return reason + "."
-    approved = TaskApproval.objects.live().filter(task=OuterRef("pk"), checkpoint=Checkpoint.PLAN)
-    waiting = Task.objects.filter(project=project, status__in=NOT_STARTED).exclude(Exists(approved)).count()
+    waiting = Task.objects.filter(project=project, status__in=NOT_STARTED).plan_approved(False).count()
     if not waiting:
         return reason + "."
     return (

@@ -2,16 +2,12 @@
 local server speaking its protocol, and a real git repository made with the git CLI. Then
 the provenance of the commit tells the whole story back."""
 
-import os
-import subprocess
-
 import pytest
 
 from conftest import ai_model_on, finished_job
+from kanban.tests.test_commit_diffs import Repo
 
 pytestmark = pytest.mark.django_db
-
-GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
 PLAN = {
     "tasks": [
@@ -31,12 +27,6 @@ DRAFT = {
     "acceptance_criteria": ["A paid order is marked paid"],
     "test_plan": "A fake provider answers paid.",
 }
-
-
-def git(repo, *args, input=None) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, input=input, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def ok(response, status=200) -> dict:
@@ -80,25 +70,19 @@ def test_from_an_interview_to_a_recorded_sha(owner_client, openai_server, tmp_pa
     ok(client.post(f"/api/v1/tasks/{task['id']}/claim/", {"holder": "claude-code@laptop"}))
 
     # The work, staged in a real repository; the message from the diff; the SHA recorded.
-    repo = tmp_path / "shop"
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "config", "user.name", "Ada")
-    git(repo, "config", "user.email", "ada@example.com")
-    (repo / "checkout.py").write_text("def pay():\n    return None\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "chore: start")
-    (repo / "checkout.py").write_text("def pay(card):\n    return provider.charge(card)\n")
-    git(repo, "add", "-A")
-    diff = git(repo, "diff", "--cached") + "\n"
+    repo = Repo(tmp_path / "shop")
+    repo.write("checkout.py", "def pay():\n    return None\n")
+    repo.commit_all("chore: start")
+    repo.write("checkout.py", "def pay(card):\n    return provider.charge(card)\n")
+    diff = repo.staged()
     openai_server.reply("feat(checkout): take card payments")
     commit = finished_job(client.post("/api/v1/commits/generate/", {"task": task["id"], "diff": diff}))[
         "result"
     ]["commit"]
     assert commit["changes"]["files"][0]["path"] == "checkout.py"
-    git(repo, "commit", "-q", "-F", "-", input=commit["message"])
-    sha = git(repo, "rev-parse", "HEAD")
-    assert f"Task: {task['id']}" in git(repo, "log", "-1", "--format=%B")
+    repo.git("commit", "-q", "-F", "-", input=commit["message"])
+    sha = repo.git("rev-parse", "HEAD").strip()
+    assert f"Task: {task['id']}" in repo.git("log", "-1", "--format=%B")
     ok(
         client.post(
             f"/api/v1/commits/{commit['id']}/record/", {"sha": sha, "branch": "main", "repository": "shop"}
