@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import redirect
 from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -77,6 +79,19 @@ class DatabaseUnavailable(exceptions.APIException):
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
+class CacheUnavailable(exceptions.APIException):
+    """The shared cache (Redis) could not be reached: what needed it was not checked."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The cache is unavailable; try again in a few seconds."
+    default_code = "cache_unavailable"
+    wait = 2
+
+
+# What the cache client raises when Redis is gone (the cache Django's Redis backend uses).
+CACHE_DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
@@ -85,7 +100,7 @@ class PayloadTooLarge(exceptions.APIException):
 
 def exception_handler(exc, context):
     """DRF's handler, plus: model validation errors become 400s, a database that is down a
-    503 with Retry-After, and the browsable API sends anonymous visitors to the login page."""
+    503 with Retry-After (the cache too), and the browsable API sends anonymous visitors to the login page."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -95,6 +110,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DATABASE_DOWN):
         logger.warning("Database unavailable: %s", exc)
         exc = DatabaseUnavailable()
+    if isinstance(exc, CACHE_DOWN):
+        logger.warning("Cache unavailable: %s", exc)
+        exc = CacheUnavailable()
     request = context.get("request")
     if (
         isinstance(exc, exceptions.NotAuthenticated)

@@ -103,7 +103,8 @@ def _uuid_or_none(value):
 
 
 # Resource lists are paged by a cursor: the section listed (boards, then prompts, then tasks)
-# and the last key of the page before, so a page is one query over an index whatever the depth.
+# and the last key of the page before (none: the section from its start), so a page is one
+# query over an index whatever the depth.
 SECTIONS = ("boards", "prompts", "tasks")
 
 
@@ -118,9 +119,9 @@ def _uncursor(cursor: str | None) -> tuple[str, str | None]:
         section, _, after = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
     except (binascii.Error, UnicodeError, ValueError):
         raise MCPError(INVALID_PARAMS, "Invalid cursor.") from None
-    if section not in SECTIONS or not after:
+    if section not in SECTIONS:
         raise MCPError(INVALID_PARAMS, "Invalid cursor.")
-    return section, after
+    return section, after or None
 
 
 # What each section of the list needs of an OAuth token; a section it does not cover is left out.
@@ -170,15 +171,18 @@ def resource_list(caller, cursor: str | None) -> types.ListResourcesResult:
     for name in SECTIONS[SECTIONS.index(section) :]:
         if not caller.allows(SECTION_SCOPES[name]):
             continue
+        room = PAGE_SIZE - len(listed)
+        if not room:  # the page is full at a section's start: the next page begins it
+            return types.ListResourcesResult(resources=listed, next_cursor=_cursor(name, ""))
         rows, resource = _section(caller, name)
         if after is not None and name == section:
             try:
                 rows = rows.filter(pk__gt=after)
             except (ValueError, DjangoValidationError):
                 raise MCPError(INVALID_PARAMS, "Invalid cursor.") from None
-        page = list(rows[: PAGE_SIZE - len(listed) + 1])
-        more = len(page) > PAGE_SIZE - len(listed)
-        page = page[: PAGE_SIZE - len(listed)]
+        page = list(rows[: room + 1])
+        more = len(page) > room
+        page = page[:room]
         listed += [resource(*row) for row in page]
         if more:
             return types.ListResourcesResult(resources=listed, next_cursor=_cursor(name, page[-1][0]))

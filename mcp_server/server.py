@@ -3,6 +3,8 @@
 Django's sync world (`sync_to_async`, in the caller's thread where there is one, so a test's
 transaction sees it)."""
 
+import functools
+import logging
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -10,8 +12,13 @@ from dataclasses import dataclass
 import mcp_types as types
 from asgiref.sync import sync_to_async
 from mcp.server import Server
+from mcp.shared.exceptions import MCPError
+from mcp_types.jsonrpc import INTERNAL_ERROR
 
+from core.exceptions import DATABASE_DOWN
 from mcp_server import calls, resources
+
+logger = logging.getLogger(__name__)
 
 
 # The OAuth scopes, and what each allows. An API token has all of them.
@@ -61,9 +68,33 @@ async def call_tool(ctx, params):
     return await sync_to_async(calls.run_tool)(caller, caller.client(ctx), params.name, params.arguments)
 
 
+DATABASE_UNAVAILABLE = "The database is unavailable; try again in a few seconds."
+FAILED = "The server failed unexpectedly; its log has the details."
+
+
+def in_django(work):
+    """`work` run in Django's sync world; a failure of ours is an internal error that says
+    nothing of the server's insides (a tool's failures are tool results, in `calls`)."""
+
+    @functools.wraps(work)
+    def answered(*args):
+        try:
+            return work(*args)
+        except MCPError:
+            raise
+        except DATABASE_DOWN:
+            logger.warning("MCP %s: the database is unavailable", work.__name__, exc_info=True)
+            raise MCPError(INTERNAL_ERROR, DATABASE_UNAVAILABLE) from None
+        except Exception:
+            logger.exception("MCP %s failed", work.__name__)
+            raise MCPError(INTERNAL_ERROR, FAILED) from None
+
+    return sync_to_async(answered)
+
+
 async def list_resources(ctx, params):
     cursor = params.cursor if params is not None else None
-    return await sync_to_async(resources.resource_list)(CALLER.get(), cursor)
+    return await in_django(resources.resource_list)(CALLER.get(), cursor)
 
 
 async def list_resource_templates(ctx, params):
@@ -71,16 +102,16 @@ async def list_resource_templates(ctx, params):
 
 
 async def read_resource(ctx, params):
-    return await sync_to_async(resources.resource_read)(CALLER.get(), str(params.uri))
+    return await in_django(resources.resource_read)(CALLER.get(), str(params.uri))
 
 
 async def list_prompts(ctx, params):
     cursor = params.cursor if params is not None else None
-    return await sync_to_async(resources.prompt_list)(CALLER.get(), cursor)
+    return await in_django(resources.prompt_list)(CALLER.get(), cursor)
 
 
 async def get_prompt(ctx, params):
-    return await sync_to_async(resources.prompt_get)(CALLER.get(), params.name, params.arguments or {})
+    return await in_django(resources.prompt_get)(CALLER.get(), params.name, params.arguments or {})
 
 
 def build_server() -> Server:

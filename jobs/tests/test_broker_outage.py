@@ -55,8 +55,12 @@ class RedisServer:
 
 @pytest.fixture
 def redis_server(tmp_path, settings):
+    """Broker and cache (the throttles' counts) on one Redis, as the README runs them."""
     server = RedisServer(tmp_path)
     use_broker(settings, server.url)
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": server.url}
+    }
     yield server
     server.stop()
 

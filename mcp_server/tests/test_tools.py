@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from activity.models import Activity
@@ -126,9 +127,10 @@ class TestAnAgentsLoop:
             "moved",
             "released",
         ]
+        client = ToolCallRecord.objects.filter(user=owner).latest("created_at").client
         for record in history[1:]:
             assert (record.channel, record.actor) == ("mcp", owner)
-            assert record.via["holder"] == "claude-code@laptop"
+            assert (record.via["holder"], record.via["client"]) == ("claude-code@laptop", client)
         updated_record = history.get(verb="changed")
         assert updated_record.via["tool"] == "update_task"
         assert updated_record.changes == {"details": {"from": "", "to": "Use the cart API."}}
@@ -143,6 +145,21 @@ class TestAnAgentsLoop:
         assert (refused.tool, refused.is_error, refused.arguments["status"]) == ("move_task", True, "doing")
         assert "status" in refused.error
         assert read.client and read.holder.endswith("@" + owner.username)
+
+    def test_the_calls_are_listed_in_admin_and_kept_there(self, mcp, staff, task):
+        mcp.ok("get_task", {"task_id": str(task.pk)})
+        mcp.refused("move_task", {"task_id": str(task.pk), "status": "doing"})
+        browser = Client()
+        browser.force_login(staff)
+
+        listed = browser.get("/admin/mcp_server/toolcallrecord/")
+        latest = ToolCallRecord.objects.latest("created_at")
+        page = browser.get(f"/admin/mcp_server/toolcallrecord/{latest.pk}/change/")
+
+        assert listed.status_code == 200
+        assert b"get_task" in listed.content and b"move_task" in listed.content
+        assert page.status_code == 200 and b"doing" in page.content
+        assert browser.get("/admin/mcp_server/toolcallrecord/add/").status_code == 403
 
     def test_a_refusal_changes_nothing_and_says_why(self, mcp, project, task):
         SystemSettings.objects.create(key="kanban.wip_limits", value={"in_progress": 1})
@@ -167,6 +184,56 @@ class TestAnAgentsLoop:
         assert got["prompt"]["version"] == 1
         missing = mcp.refused("get_prompt", {"lineage": str(prompt.lineage), "label": "production"})
         assert missing == "variables: Missing values for: thing."
+
+
+class TestPaging:
+    """Lists are cut into pages by a cursor; walking them lists every resource once, whatever
+    falls on a page's edge."""
+
+    def walk(self, mcp, method: str, key: str) -> list[list[str]]:
+        pages, cursor = [], None
+        while True:
+            answer = mcp.rpc(method, {"cursor": cursor} if cursor else None)["result"]
+            pages.append([item.get("uri") or item["name"] for item in answer[key]])
+            cursor = answer.get("nextCursor")
+            if not cursor:
+                return pages
+
+    @pytest.mark.parametrize("page_size", [1, 2, 3, 4, 5, 7])
+    def test_every_resource_is_listed_once_across_the_pages(self, monkeypatch, mcp, project, task, page_size):
+        prompt = PromptFactory(project=project, content="Build it.")
+        prompt_services.prompt_label_move(prompt=prompt, name="production")
+        other = TaskFactory(project=project, title="Search")
+        monkeypatch.setattr("mcp_server.resources.PAGE_SIZE", page_size)
+
+        pages = self.walk(mcp, "resources/list", "resources")
+
+        assert all(0 < len(page) <= page_size for page in pages), pages
+        listed = [uri for page in pages for uri in page]
+        assert sorted(listed) == sorted(
+            [
+                "orchestrator://guide",
+                f"orchestrator://projects/{project.pk}/board",
+                f"orchestrator://prompts/{prompt.lineage}@production",
+                *(f"orchestrator://tasks/{pk}" for pk in (task.pk, other.pk)),
+            ]
+        )
+
+    def test_prompts_are_paged_too(self, monkeypatch, mcp, project):
+        for n in range(3):
+            prompt = PromptFactory(project=project, content=f"Build {n}.", type=f"kind{n}")
+            prompt_services.prompt_label_move(prompt=prompt, name="production")
+        monkeypatch.setattr("mcp_server.resources.PAGE_SIZE", 2)
+
+        pages = self.walk(mcp, "prompts/list", "prompts")
+
+        assert [len(page) for page in pages] == [2, 1]
+        assert len({name for page in pages for name in page}) == 3
+
+    def test_a_cursor_that_is_not_ours_is_invalid_params(self, mcp):
+        answer = mcp.rpc("resources/list", {"cursor": "not-a-cursor"})
+
+        assert answer["error"]["code"] == -32602
 
 
 class TestClaimsBetweenAgents:

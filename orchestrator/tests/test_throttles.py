@@ -1,5 +1,6 @@
 """Throttles: sign-in per address and per username, AI actions per user; 429 with Retry-After."""
 
+import socket
 import uuid
 
 import pytest
@@ -87,3 +88,44 @@ def test_counts_are_shared_through_redis(anonymous_client, settings):
     keys = server.keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*throttle_login_username_*")
     assert len(keys) == 1
     server.delete(*server.keys(f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+
+
+@pytest.fixture
+def cache_down(settings):
+    """The cache on a Redis that is not there (nothing listens on the port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+
+
+@pytest.mark.usefixtures("rates", "cache_down")
+class TestCacheDown:
+    """Redis is often the cache and the broker at once: with it down, work is still accepted
+    and sign-ins are refused in words, never a 500."""
+
+    def test_an_ai_action_is_let_through_uncounted(self, owner_client, owner, openai_server):
+        ai_model_on(openai_server, usage_type="interview")
+        interview = InterviewFactory(project__owner=owner)
+        for _ in range(3):
+            openai_server.reply("Who are the users?")
+
+        answers = [
+            owner_client.post(f"/api/v1/interviews/{interview.pk}/messages/", {"content": "Hi"})
+            for _ in range(3)
+        ]
+
+        assert [a.status_code for a in answers] == [200, 200, 200]
+
+    @pytest.mark.parametrize("url", ["/api/v1/auth/token/", "/api/auth/login/", "/admin/login/"])
+    def test_a_sign_in_is_a_503_that_says_why(self, client, owner, url):
+        answer = client.post(url, {"username": "owner", "password": "wrong"})
+
+        assert answer.status_code == 503
+        assert answer.json()["detail"] == "The cache is unavailable; try again in a few seconds."
+        assert answer["Retry-After"] == "2"
