@@ -37,12 +37,21 @@ def move_action(status: str, label: str):
     return admin.action(description=f"Move selected tasks to {label}")(move)
 
 
+def owned(model_admin, request, queryset, doing: str):
+    """The selected tasks the signed-in person owns; the others are named and left alone, as
+    the API leaves another user's task (staff see every task, but act only on their own)."""
+    others = queryset.exclude(project__owner=request.user)
+    for task in others.select_related("project"):
+        model_admin.message_user(request, f"{task}: only the task's owner can {doing}.", level=messages.ERROR)
+    return queryset.filter(project__owner=request.user)
+
+
 @admin.action(description="Break the claims on the selected tasks")
 def break_claims(model_admin, request, queryset):
     """The owner ends a stuck agent's claim: recorded as broken, by this user, through admin."""
     broken = 0
     with acting(channel="admin", user=request.user):
-        for task in queryset:
+        for task in owned(model_admin, request, queryset, "break its claim"):
             broken += services.task_release(task=task, holder=request.user.get_username(), breaking=True)
     model_admin.message_user(request, f"Broke {broken} claim(s).")
 
@@ -53,7 +62,7 @@ def approve_action(checkpoint: str, label: str):
     def approve(model_admin, request, queryset):
         approved = 0
         with acting(channel="admin", user=request.user):
-            for task in queryset:
+            for task in owned(model_admin, request, queryset, "approve it"):
                 try:
                     services.task_approve(task=task, user=request.user, checkpoint=checkpoint)
                 except Conflict as exc:

@@ -153,9 +153,23 @@ def _checklist(items) -> list[str]:
     return [f"- [{'x' if item.get('done') else ' '}] {item['text']}" for item in items]
 
 
-def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()) -> str:
-    """The task as the template's document. `approval` is the live approval of the plan (or
-    None), `claim` the live claim, `waits_for` and `subtasks` rows of (id, title, status)."""
+def _paragraphs(*texts) -> list[str]:
+    """Each text that says something, once, a blank line between them."""
+    kept = list(dict.fromkeys(text.strip() for text in texts if text and text.strip()))
+    return [line for n, text in enumerate(kept) for line in ([""] if n else []) + [text]]
+
+
+def _approved(what: str, approval) -> str:
+    who = approval.approved_by.get_username() if approval.approved_by else "someone"
+    state = f"{what} was approved by {who} on {approval.created_at:%Y-%m-%d %H:%M} UTC."
+    return state + (f" “{approval.comment}”" if approval.comment else "")
+
+
+def brief_markdown(task, *, approvals=None, claim=None, waits_for=(), subtasks=()) -> str:
+    """The task as the template's document. `approvals` are the live approvals by checkpoint
+    (`plan`, `result`), `claim` the live claim, `waits_for` and `subtasks` rows of (id, title,
+    status). The task's own description and test strategy stand beside the brief's summary
+    and test plan, so drafting a brief never hides them."""
     brief = task.brief or {}
     meta = brief.get("metadata") or {}
     lines = [f"# {task.title}", "", "## Metadata", ""]
@@ -180,10 +194,7 @@ def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()
         if body:
             lines.extend(["", f"## {title}", "", *body])
 
-    section(
-        "Task summary",
-        [brief.get("summary") or task.description] if brief.get("summary") or task.description else [],
-    )
+    section("Task summary", _paragraphs(brief.get("summary"), task.description))
     strategy = []
     if brief.get("goal"):
         strategy += ["### Goal and constraints", "", brief["goal"], ""]
@@ -208,24 +219,24 @@ def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()
             strategy += ["", "### Risks and trade-offs", "", recommendation["risks"]]
     section("Strategic analysis", [line for line in strategy] if strategy else [])
     policy = task.project.require_approval
+    approvals = approvals or {}
     if policy != "off":  # the project's ApprovalPolicy
-        if approval is not None:
-            who = approval.approved_by.get_username() if approval.approved_by else "someone"
-            state = (
-                f"The recommended solution was approved by {who} on {approval.created_at:%Y-%m-%d %H:%M} UTC."
-            )
-            if approval.comment:
-                state += f" “{approval.comment}”"
+        if "plan" in approvals:
+            state = _approved("The recommended solution", approvals["plan"])
         elif recommendation:
             state = "Proceed only after a person approves the recommended solution: not approved yet."
         else:
             state = "Work starts once a person approves the recommended solution: write one first."
         states = [state]
         if policy == "plan_and_done":
-            states += [
-                "",
-                "Done needs every acceptance criterion ticked and a person's approval of the result.",
-            ]
+            states.append("")
+            if "result" in approvals:
+                states.append(_approved("The result", approvals["result"]))
+            else:
+                states.append(
+                    "Done needs every acceptance criterion ticked and a person's approval of the result:"
+                    " not approved yet."
+                )
         section("Approval checkpoint", states)
     analysis = []
     if brief.get("current_state"):
@@ -249,8 +260,7 @@ def brief_markdown(task, *, approval=None, claim=None, waits_for=(), subtasks=()
         plan += ["", task.details] if plan else [task.details]
     section("Implementation plan", plan)
     section("Acceptance criteria", _checklist(brief.get("acceptance_criteria", [])))
-    tests = brief.get("test_plan") or task.test_strategy
-    section("Test plan", [tests] if tests else [])
+    section("Test plan", _paragraphs(brief.get("test_plan"), task.test_strategy))
     status = [
         f"- [{'x' if state == 'done' else ' '}] waits for {title} (`{pk}`, {state})"
         for pk, title, state in waits_for

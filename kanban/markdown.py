@@ -3,7 +3,7 @@ them as text: what a person would write on the card, in the order they would rea
 
 from kanban.board import project_board
 from kanban.brief import brief_markdown
-from kanban.models import Checkpoint, Task, TaskApproval, TaskClaim
+from kanban.models import Task, TaskApproval, TaskClaim
 from projects.models import Project
 
 # Cards shown per column of a board in Markdown; the column's count stays exact.
@@ -41,14 +41,12 @@ def board_markdown(project: Project) -> str:
 
 def task_markdown(task: Task) -> str:
     """The task as its brief, in the template's order (kanban.brief), with who holds it, the
-    approval of its plan, what it waits for and its subtasks. What GET tasks/{id}/brief/
-    answers and the MCP task resource serves."""
+    live approvals of its plan and result, what it waits for and its subtasks. What GET
+    tasks/{id}/brief/ answers and the MCP task resource serves."""
+    approvals = TaskApproval.objects.live().filter(task=task).select_related("approved_by")
     return brief_markdown(
         task,
-        approval=TaskApproval.objects.live()
-        .filter(task=task, checkpoint=Checkpoint.PLAN)
-        .select_related("approved_by")
-        .first(),
+        approvals={approval.checkpoint: approval for approval in approvals},
         claim=TaskClaim.objects.live().filter(task=task).first(),
         waits_for=list(task.dependencies.in_board_order().values_list("pk", "title", "status")),
         subtasks=list(task.subtasks.in_board_order().values_list("pk", "title", "status")),

@@ -287,6 +287,33 @@ class TestEveryInterface:
         assert CHECKPOINT_PLAN in response.content.decode()
         assert status_of(task) == "todo"
 
+    def test_admin_change_form_holds_the_checkpoint(self, client, staff, task):
+        Task.objects.filter(pk=task.pk).update(project=ProjectFactory(owner=staff, require_approval="plan"))
+        client.force_login(staff)
+        form = {
+            "title": "Cart",
+            "description": "",
+            "details": "",
+            "test_strategy": "",
+            "status": "in_progress",
+            "priority": "medium",
+            "complexity": "",
+            "prompt": "",
+            "parent": "",
+            "brief": '{"recommendation": {"solution": "Keep the cart in the session.",'
+            ' "primary_reason": "No client code."}}',
+            **{
+                f"{inline}-{count}": "0"
+                for inline in ("subtasks", "commits")
+                for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
+        }
+
+        refused = client.post(reverse("admin:kanban_task_change", args=[task.pk]), form)
+
+        assert refused.status_code == 200 and CHECKPOINT_PLAN in refused.content.decode()
+        assert status_of(task) == "todo"
+
     def test_admin_approves_with_its_action_and_shows_it_on_the_page(self, client, staff, task):
         Task.objects.filter(pk=task.pk).update(project=ProjectFactory(owner=staff, require_approval="plan"))
         client.force_login(staff)
@@ -336,6 +363,80 @@ class TestEveryInterface:
         assert approved.startswith("Approval is a person's")
         assert not TaskApproval.objects.exists() and status_of(task) == "todo"
         assert ToolCallRecord.objects.get(tool="approve_task").is_error is True
+
+    def test_admin_result_action_and_done_hold_the_result_checkpoint(self, client, staff, task):
+        project = ProjectFactory(owner=staff, require_approval="plan_and_done")
+        criteria = [{"text": "A reload keeps the cart", "done": False}]
+        Task.objects.filter(pk=task.pk).update(
+            project=project, brief={"recommendation": RECOMMENDATION, "acceptance_criteria": criteria}
+        )
+        services.task_approve(task=Task.objects.get(pk=task.pk), user=staff, checkpoint="plan")
+        services.task_move(task=Task.objects.get(pk=task.pk), status="in_progress")
+        client.force_login(staff)
+        changelist = reverse("admin:kanban_task_changelist")
+
+        unticked = client.post(
+            changelist, {"action": "approve_result", "_selected_action": [str(task.pk)]}, follow=True
+        )
+        early = client.post(
+            changelist, {"action": "move_to_done", "_selected_action": [str(task.pk)]}, follow=True
+        )
+        Task.objects.filter(pk=task.pk).update(
+            brief={"recommendation": RECOMMENDATION, "acceptance_criteria": [{**criteria[0], "done": True}]}
+        )
+        client.post(changelist, {"action": "approve_result", "_selected_action": [str(task.pk)]})
+        client.post(changelist, {"action": "move_to_done", "_selected_action": [str(task.pk)]})
+
+        assert "acceptance criteria" in unticked.content.decode().lower()
+        assert "Stopped:" in early.content.decode()
+        assert TaskApproval.objects.live().get(checkpoint="result").approved_by == staff
+        assert status_of(task) == "done"
+
+    @pytest.fixture
+    def started(self, owner, project, task):
+        """Under plan_and_done, approved and at work, with one criterion left to tick."""
+        project.require_approval = "plan_and_done"
+        project.save()
+        criteria = [{"text": "A reload keeps the cart", "done": False}]
+        Task.objects.filter(pk=task.pk).update(
+            brief={"recommendation": RECOMMENDATION, "acceptance_criteria": criteria}
+        )
+        services.task_approve(task=Task.objects.get(pk=task.pk), user=owner, checkpoint="plan")
+        services.task_move(task=Task.objects.get(pk=task.pk), status="in_progress")
+        return Task.objects.get(pk=task.pk)
+
+    def test_the_chat_agent_cannot_finish_past_the_result_checkpoint(self, started):
+        session = ChatSessionFactory(task=started)
+        tools = AgentTools(session)
+        message = MessageFactory(session=session)
+
+        done, _ = tools.run(
+            ToolCallRequest("c1", "move_task", {"task_id": str(started.pk), "status": "done"}, ""),
+            message=message,
+        )
+
+        assert done.status == ToolCall.Status.ERROR and "acceptance criteri" in done.result["error"].lower()
+        assert status_of(started) == "in_progress"
+
+    def test_mcp_complete_and_move_hold_the_result_checkpoint(self, owner, owner_client, started):
+        agent = MCP(token_for(owner))
+
+        completed = agent.refused("complete_task", {"task_id": str(started.pk)})
+        moved = agent.refused("move_task", {"task_id": str(started.pk), "status": "done"})
+        agent.ok(
+            "update_task",
+            {
+                "task_id": str(started.pk),
+                "brief": {"acceptance_criteria": [{"text": "A reload keeps the cart", "done": True}]},
+            },
+        )
+        unapproved = agent.refused("complete_task", {"task_id": str(started.pk)})
+        assert approve(owner_client, started).status_code == 200  # the person approves the result
+        agent.ok("complete_task", {"task_id": str(started.pk)})
+
+        assert "acceptance criteri" in completed.lower() and "acceptance criteri" in moved.lower()
+        assert "result" in unapproved.lower()
+        assert status_of(started) == "done"
 
     def test_the_board_shows_the_checkpoint_state(self, owner_client, task):
         board = owner_client.get(f"/api/v1/projects/{task.project_id}/board/").json()

@@ -2,13 +2,19 @@
 API, admin and agent tools, read as the template's document (Markdown, or JSON), exported to
 files."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from aimodels.gateway import ToolCallRequest
+from chat.models import ToolCall
+from chat.tests.factories import ChatSessionFactory, MessageFactory
+from chat.tools import AgentTools
 from kanban.markdown import task_markdown
-from kanban.models import Task
+from kanban.models import Task, TaskApproval
 from kanban.tests.factories import TaskFactory
 from mcp_server.tests.conftest import MCP, token_for
 from projects.tests.factories import ProjectFactory
@@ -150,6 +156,29 @@ class TestWriting:
         assert response.status_code == 201
         assert Task.objects.get(pk=response.json()["id"]).brief == BRIEF
 
+    def test_the_chat_agent_ticks_a_criterion_with_the_same_rules(self, task):
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+        session = ChatSessionFactory(task=task)
+        tools, message = AgentTools(session), MessageFactory(session=session)
+        ticked = [{"text": "A reload keeps the cart", "done": True}]
+
+        written, _ = tools.run(
+            ToolCallRequest(
+                "c1", "update_task", {"task_id": str(task.pk), "brief": {"acceptance_criteria": ticked}}, ""
+            ),
+            message=message,
+        )
+        refused, _ = tools.run(
+            ToolCallRequest("c2", "update_task", {"task_id": str(task.pk), "brief": {"steps": [{}]}}, ""),
+            message=message,
+        )
+
+        assert written.status == ToolCall.Status.SUCCESS, written.result
+        brief = Task.objects.get(pk=task.pk).brief
+        assert brief["acceptance_criteria"] == ticked and brief["summary"] == BRIEF["summary"]
+        assert refused.status == ToolCall.Status.ERROR and "brief" in refused.result["error"]
+        assert Task.objects.get(pk=task.pk).brief == brief
+
     def test_an_agent_over_mcp_ticks_a_criterion(self, owner, task):
         patch_task = MCP(token_for(owner)).ok
         Task.objects.filter(pk=task.pk).update(brief=BRIEF)
@@ -236,6 +265,36 @@ class TestReading:
         assert ("## Approval checkpoint" in text) == bool(says)
         assert all(sentence in text for sentence in says)
 
+    def test_the_tasks_own_description_and_test_strategy_stay_beside_the_brief(self, owner_client, task):
+        Task.objects.filter(pk=task.pk).update(
+            brief=BRIEF, description="Shoppers lose carts.", test_strategy="Run the cart tests."
+        )
+
+        text = owner_client.get(
+            f"/api/v1/tasks/{task.pk}/brief/", HTTP_ACCEPT="text/markdown"
+        ).content.decode()
+
+        summary = text.split("## Task summary\n\n")[1].split("\n## ")[0]
+        tests = text.split("## Test plan\n\n")[1].split("\n## ")[0]
+        assert summary == f"{BRIEF['summary']}\n\nShoppers lose carts.\n"
+        assert tests == f"{BRIEF['test_plan']}\n\nRun the cart tests.\n"
+
+    def test_the_checkpoint_says_who_approved_the_plan_and_the_result(self, owner_client, owner, task):
+        type(task.project).objects.filter(pk=task.project_id).update(require_approval="plan_and_done")
+        Task.objects.filter(pk=task.pk).update(brief=BRIEF)
+        url = f"/api/v1/tasks/{task.pk}/brief/"
+        assert owner_client.post(f"/api/v1/tasks/{task.pk}/approve/", {"comment": "Go"}).status_code == 200
+
+        planned = owner_client.get(url, HTTP_ACCEPT="text/markdown").content.decode()
+        TaskApproval.objects.create(task=task, checkpoint="result", approved_by=owner)
+        finished = owner_client.get(url, HTTP_ACCEPT="text/markdown").content.decode()
+
+        assert "The recommended solution was approved by owner on " in planned
+        assert "“Go”" in planned
+        assert "approval of the result: not approved yet." in planned
+        assert "The result was approved by owner on " in finished
+        assert "not approved yet" not in finished
+
     def test_the_brief_as_json(self, owner_client, task):
         Task.objects.filter(pk=task.pk).update(brief=BRIEF)
 
@@ -271,6 +330,14 @@ class TestExport:
         assert first[f"{task.pk.hex[:8]}-cart.md"] == task_markdown(Task.objects.get(pk=task.pk))
         assert {path.name: path.read_text() for path in tmp_path.iterdir()} == first
         assert "Wrote 0 brief(s), 2 already up to date" in capsys.readouterr().out
+
+    def test_a_progress_bar_counts_the_tasks(self, task, tmp_path):
+        TaskFactory(project=task.project, title="Search")
+        err = io.StringIO()
+
+        call_command("export_briefs", "--project", str(task.project_id), str(tmp_path), stderr=err)
+
+        assert "2/2" in err.getvalue() and "task" in err.getvalue()
 
     def test_a_renamed_task_replaces_its_file(self, task, tmp_path):
         call_command("export_briefs", "--project", str(task.project_id), str(tmp_path), "--no-progress")

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from activity.models import Activity
 from aimodels.models import SystemSettings
+from conftest import ai_model_on
 from kanban.models import Task, TaskClaim
 from kanban.tests.factories import TaskFactory
 from mcp_server.models import ToolCallRecord
@@ -184,6 +185,68 @@ class TestAnAgentsLoop:
         assert got["prompt"]["version"] == 1
         missing = mcp.refused("get_prompt", {"lineage": str(prompt.lineage), "label": "production"})
         assert missing == "variables: Missing values for: thing."
+
+
+class TestTheExtendedSet:
+    """The extended tools do what their REST peers do; AI steps answer a job handle that
+    get_job follows to its result."""
+
+    @pytest.fixture
+    def agent(self, owner):
+        return MCP(token_for(owner), path="/mcp/?tools=extended")
+
+    def test_create_subtasks_and_dependencies(self, agent, project, task):
+        created = agent.ok(
+            "create_task",
+            {"project_id": str(project.pk), "title": "Card form", "priority": "high", "parent": str(task.pk)},
+        )["task"]
+        other = agent.ok("create_task", {"project_id": str(project.pk), "title": "Receipts"})["task"]
+
+        waiting = agent.ok("add_dependency", {"task_id": other["id"], "depends_on_id": created["id"]})
+        cycle = agent.refused("add_dependency", {"task_id": created["id"], "depends_on_id": other["id"]})
+        freed = agent.ok("remove_dependency", {"task_id": other["id"], "depends_on_id": created["id"]})
+
+        card = Task.objects.get(pk=created["id"])
+        assert (card.parent, card.priority, card.project) == (task, "high", project)
+        assert waiting["task"]["dependencies"] == [created["id"]] and waiting["task"]["blocked"] is True
+        assert "cycle" in cycle.lower()
+        assert (
+            freed["task"]["dependencies"] == [] and not Task.objects.get(pk=other["id"]).dependencies.exists()
+        )
+
+    def test_ai_steps_are_jobs_that_get_job_follows(
+        self, agent, owner, project, task, openai_server, django_capture_on_commit_callbacks
+    ):
+        ai_model_on(openai_server, usage_type="task_planning")
+        subtask = {"id": 1, "title": "Card form", "description": "", "details": "", "test_strategy": ""}
+        subtask |= {"priority": "medium", "complexity": 3, "dependencies": []}
+        score = {"task_id": str(task.pk), "complexity": 6, "reason": "Payments.", "expand": True}
+        openai_server.reply(tool_calls=[{"name": "submit_complexity", "arguments": {"tasks": [score]}}])
+        openai_server.reply(tool_calls=[{"name": "submit_subtasks", "arguments": {"tasks": [subtask]}}])
+        prompt = PromptFactory(project=project, content="An online shop.")
+        planned = {**subtask, "title": "Catalogue"}
+        openai_server.reply(tool_calls=[{"name": "submit_plan", "arguments": {"tasks": [planned]}}])
+
+        handles = []
+        for name, arguments in [
+            ("analyze_complexity", {"project_id": str(project.pk)}),
+            ("expand_task", {"task_id": str(task.pk), "count": 1}),
+            ("plan_prompt", {"prompt_id": str(prompt.pk)}),
+        ]:
+            with django_capture_on_commit_callbacks(execute=True):  # inline jobs run once the call commits
+                handles.append(agent.ok(name, arguments))
+        jobs = [agent.ok("get_job", {"job_id": handle["job"]["id"]}) for handle in handles]
+
+        assert [handle["next"] for handle in handles] == ["poll it with get_job"] * 3
+        assert [(job["kind"], job["status"]) for job in jobs] == [
+            ("complexity_analyze", "succeeded"),
+            ("task_expand", "succeeded"),
+            ("task_plan", "succeeded"),
+        ], [job["error"] for job in jobs]
+        assert [row["title"] for row in jobs[1]["result"]["created"]] == ["Card form"]
+        assert Task.objects.get(title="Card form").parent == task
+        assert Task.objects.get(pk=task.pk).complexity == 6
+        assert Task.objects.get(title="Catalogue").prompt == prompt
 
 
 class TestPaging:

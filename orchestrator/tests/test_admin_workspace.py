@@ -10,7 +10,7 @@ from activity.models import Activity
 from chat.tests.factories import ChatSessionFactory, ToolCallFactory
 from jobs.models import Job, ModelCall
 from kanban import services
-from kanban.models import TaskClaim, TaskDependency
+from kanban.models import TaskApproval, TaskClaim, TaskDependency
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -194,6 +194,25 @@ def test_the_break_claims_action_ends_them_and_records_who(signed_in, staff):
     assert not TaskClaim.objects.exists()
     (broken,) = Activity.objects.filter(verb="claim_broken")
     assert (broken.actor, broken.channel, broken.changes["claim"]["from"]) == (staff, "admin", "stuck@ci")
+
+
+@pytest.mark.parametrize("action", ["break_claims", "approve_plan", "approve_result"])
+def test_staff_break_and_approve_only_their_own_tasks(signed_in, owner, action):
+    task = TaskFactory(project__owner=owner, project__require_approval="plan_and_done", status="in_progress")
+    services.task_claim(task=task, holder="agent@ci")
+
+    response = signed_in.post(
+        reverse("admin:kanban_task_changelist"),
+        {"action": action, "_selected_action": [str(task.pk)]},
+        follow=True,
+    )
+
+    assert "only the task&#x27;s owner can" in response.content.decode()
+    assert TaskClaim.objects.filter(task=task).exists()
+    assert not TaskApproval.objects.exists()
+    assert (
+        not Activity.objects.filter(object_id=str(task.pk)).exclude(verb__in=["created", "claimed"]).exists()
+    )
 
 
 def test_a_webhook_is_tested_and_redelivered_from_admin(signed_in, staff, django_capture_on_commit_callbacks):
