@@ -2,9 +2,6 @@ from django.apps import AppConfig
 
 
 class AimodelsConfig(AppConfig):
-    """AI models, their fallbacks and prices, system settings, and the gateway that calls the
-    providers; model calls inside jobs (`calls`). Imports core and jobs."""
-
     default_auto_field = "django.db.models.BigAutoField"
     name = "aimodels"
     verbose_name = "AI models"

@@ -2,15 +2,13 @@ from django.apps import AppConfig
 
 
 class ChatConfig(AppConfig):
-    """Chat sessions on a task: messages, the agent loop and its tools, audited tool calls.
-    Imports core, jobs, aimodels, projects and kanban."""
-
     default_auto_field = "django.db.models.BigAutoField"
     name = "chat"
 
     def ready(self):
         from aimodels.registry import positive_int, register_setting
         from aimodels.signals import model_call_recorded
+        from chat import jobs  # noqa: F401  (registers its kinds of job)
         from chat.receivers import count_session_call
 
         model_call_recorded.connect(count_session_call, dispatch_uid="chat-count-session-call")

@@ -20,15 +20,13 @@ def validate_boolean(value):
 
 
 class KanbanConfig(AppConfig):
-    """The board: tasks, dependencies, moves, planning, commits. Imports core, jobs, aimodels
-    and projects."""
-
     default_auto_field = "django.db.models.BigAutoField"
     name = "kanban"
 
     def ready(self):
         from aimodels.registry import positive_int, register_setting
         from aimodels.signals import model_call_recorded
+        from kanban import jobs  # noqa: F401  (registers its kinds of job)
         from kanban.receivers import count_task_call
 
         model_call_recorded.connect(count_task_call, dispatch_uid="kanban-count-task-call")

@@ -2,10 +2,6 @@ from django.apps import AppConfig
 
 
 class McpServerConfig(AppConfig):
-    """The MCP server for coding agents: the board's tools, resources and prompts over
-    Streamable HTTP (`/mcp/`) and stdio (`manage.py mcp`). Imports the apps below it; nothing
-    imports it."""
-
     default_auto_field = "django.db.models.BigAutoField"
     name = "mcp_server"
     verbose_name = "MCP server"

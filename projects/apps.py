@@ -3,14 +3,12 @@ from django.db.models.signals import post_migrate
 
 
 class ProjectsConfig(AppConfig):
-    """Projects, interviews, prompts (versions, labels, composition), budgets and usage.
-    Imports core, jobs and aimodels."""
-
     default_auto_field = "django.db.models.BigAutoField"
     name = "projects"
 
     def ready(self):
         from jobs.signals import job_submitting
+        from projects import jobs  # noqa: F401  (registers its kinds of job)
         from projects import counts
         from projects.budget import refuse_over_budget
 

@@ -2,9 +2,6 @@ from django.apps import AppConfig
 
 
 class WebhooksConfig(AppConfig):
-    """Subscriptions and deliveries, fed by the history's and the jobs' signals. The top
-    layer: it imports the apps below it; none imports it."""
-
     default_auto_field = "django.db.models.BigAutoField"
     name = "webhooks"
 
