@@ -4,6 +4,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
+from aimodels.actions import AIActionMixin
 from aimodels.filters import AIModelFilter
 from aimodels.models import AIModel, SystemSettings
 from aimodels.serializers import (
@@ -15,11 +16,10 @@ from core.permissions import IsStaffOrReadOnly
 from core.schema import NoBody
 from core.throttling import AIActionRateThrottle
 from jobs.models import Job
-from jobs.services import job_start
-from jobs.views import ai_action, idempotency_key, job_response
+from jobs.views import ai_action
 
 
-class AIModelViewSet(viewsets.ModelViewSet):
+class AIModelViewSet(AIActionMixin, viewsets.ModelViewSet):
     """AI model configurations: any signed-in user reads, staff write."""
 
     queryset = AIModel.objects.prefetch_related("fallback_links")
@@ -40,16 +40,8 @@ class AIModelViewSet(viewsets.ModelViewSet):
     def test(self, request, pk=None):
         """Staff: one tiny call to the model, to check its address, key and model id; a job
         whose result is `{"test": {"ok", "latency_ms", "error"}}`."""
-        key = idempotency_key(request)
         ai_model = self.get_object()
-        job = job_start(
-            Job.Kind.AI_MODEL_TEST,
-            subject=ai_model,
-            ai_model=ai_model,
-            owner=request.user,
-            idempotency_key=key,
-        )
-        return job_response(request, job)
+        return self.start_ai_job(request, Job.Kind.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model)
 
 
 class SystemSettingsViewSet(viewsets.ModelViewSet):

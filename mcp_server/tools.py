@@ -10,12 +10,12 @@ import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
+from aimodels.actions import ai_job_start
 from aimodels.models import AIModel, SystemSettings
 from aimodels.serializers import AIActionSerializer
 from core.tools import Toolbox, tool
 from jobs.models import Job
 from jobs.serializers import JobSerializer
-from jobs.services.submit import job_start
 from kanban import services
 from kanban.arguments import (
     BRANCH,
@@ -399,10 +399,7 @@ class BoardTools(Toolbox):
         """Start a job as the REST action does (the same body serializer chooses the model)."""
         data = body_serializer(data=body, context=self.context)
         data.is_valid(raise_exception=True)
-        arguments = {name: value for name, value in data.validated_data.items() if name != "ai_model"}
-        job = job_start(
-            kind, subject=subject, ai_model=data.chosen_ai_model(usage_type), owner=self.user, **arguments
-        )
+        job = ai_job_start(kind, body=data, owner=self.user, usage_type=usage_type, subject=subject)
         return {"job": {"id": job.pk, "kind": job.kind, "status": job.status}, "next": "poll it with get_job"}
 
     @tool(
