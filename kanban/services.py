@@ -36,9 +36,10 @@ from projects.models import ApprovalPolicy, Project
 REFERENCES = ["project", "prompt", "parent"]
 
 
-def _lock_board(project_id) -> None:
-    # Serialises all placement writes of one project (see the module docstring).
-    Project.objects.select_for_update().filter(pk=project_id).values_list("pk", flat=True).first()
+def _lock_board(project_id) -> Project | None:
+    """Serialise all placement writes of one project (see the module docstring); answers the
+    project, read once here, so the rules that need it (the approval policy) read it no more."""
+    return Project.objects.select_for_update().filter(pk=project_id).first()
 
 
 def wip_limit(status: str) -> int | None:
@@ -316,8 +317,9 @@ def task_update(*, task: Task, whole_brief: bool = False, **fields) -> Task:
     with a move, re-reads the task under its lock, and writes only the fields that change:
     a concurrent move is never reverted by a stale `status` or `order`.
     """
-    _lock_board(task.project_id)
+    project = _lock_board(task.project_id)
     task = read_for_update(Task.objects, pk=task.pk)
+    task.project = project
     status = fields.pop("status", task.status)
     if "dependencies" in fields:
         _set_dependencies(task, fields.pop("dependencies"))
@@ -344,8 +346,9 @@ def task_move(*, task: Task, status: str, position: int | None = None) -> Task:
     halfway between its new neighbours; only when they leave no gap is the
     column renumbered.
     """
-    _lock_board(task.project_id)
+    project = _lock_board(task.project_id)
     task = Task.objects.select_for_update().get(pk=task.pk)
+    task.project = project
     record(task, "moved", {"status": {"from": task.status, "to": status}, "position": position})
     if status != task.status:
         _check_may_enter(task, status)

@@ -40,20 +40,21 @@ class TestWriteQueries:
 
     def test_patch(self, owner_client, project, django_assert_num_queries):
         task = TaskFactory(project=project)
-        # the task, savepoint, the board lock, the task locked (its values are the history's
-        # "before"), savepoint, the update, its activity record, the outbox, release x2, the
-        # task's dependencies, its claim, its project (the approval policy), its live approvals
-        with django_assert_num_queries(14):
+        # the task, savepoint, the board lock (the project, whose approval policy is read no
+        # more), the task locked (its values are the history's "before"), savepoint, the update,
+        # its activity record, the outbox, release x2, the task's dependencies, its claim, its
+        # live approvals
+        with django_assert_num_queries(13):
             response = owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"title": "Basket"})
         assert response.status_code == 200
 
     def test_move(self, owner_client, project, django_assert_num_queries):
         task = TaskFactory(project=project)
-        # the task, savepoint, the board lock, the task locked, its activity record, the outbox,
-        # the WIP limits setting, the target column's keys, the update, release, the task's
-        # dependencies, its claim, its project (the approval policy, read for the checkpoints
-        # of the column it enters), its live approvals
-        with django_assert_num_queries(14):
+        # the task, savepoint, the board lock (the project: its approval policy, for the
+        # checkpoints of the column it enters), the task locked, its activity record, the
+        # outbox, the WIP limits setting, the target column's keys, the update, release, the
+        # task's dependencies, its claim, its live approvals
+        with django_assert_num_queries(13):
             response = owner_client.post(f"/api/v1/tasks/{task.pk}/move/", {"status": "todo", "position": 0})
         assert response.status_code == 200
 
@@ -64,8 +65,8 @@ class TestWriteQueries:
         ticked = {"acceptance_criteria": [{"text": "Reloads", "done": True}]}
         # the task, savepoint, the board lock, the task locked, the live approvals the change
         # voids (of the result: none), savepoint, the update, its activity record, the outbox,
-        # release x2, the task's dependencies, its claim, its project, its live approvals
-        with django_assert_num_queries(15):
+        # release x2, the task's dependencies, its claim, its live approvals
+        with django_assert_num_queries(14):
             response = owner_client.patch(f"/api/v1/tasks/{task.pk}/", {"brief": ticked}, format="json")
         assert response.status_code == 200
 
@@ -74,8 +75,8 @@ class TestWriteQueries:
         # the task, the dependency (the serializer's reference), savepoint, the board lock, the
         # task locked, the project's dependency graph (the cycle check), the task's current
         # dependencies, its activity record, the outbox, the removals, what is left, the new
-        # dependency, release, the task's dependencies, its claim, its project, its live approvals
-        with django_assert_num_queries(17):
+        # dependency, release, the task's dependencies, its claim, its live approvals
+        with django_assert_num_queries(16):
             response = owner_client.patch(
                 f"/api/v1/tasks/{task.pk}/", {"dependencies": [str(awaited.pk)]}, format="json"
             )
