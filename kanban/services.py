@@ -182,8 +182,15 @@ def dependency_add(*, task: Task, depends_on: Task) -> Task:
 def dependency_remove(*, task: Task, depends_on: Task) -> bool:
     """Whether there was such a dependency."""
     _lock_board(task.project_id)
-    deleted, _ = TaskDependency.objects.filter(task=task, depends_on=depends_on).delete()
-    return bool(deleted)
+    before = sorted(
+        map(str, TaskDependency.objects.filter(task=task).values_list("depends_on_id", flat=True))
+    )
+    if str(depends_on.pk) not in before:
+        return False
+    after = [pk for pk in before if pk != str(depends_on.pk)]
+    record(task, "changed", {"dependencies": {"from": before, "to": after}})
+    TaskDependency.objects.filter(task=task, depends_on=depends_on).delete()
+    return True
 
 
 @transaction.atomic

@@ -35,7 +35,7 @@ class WebhookViewSet(ProjectScopedViewSet):
         page = self.paginate_queryset(deliveries)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
+    @extend_schema(request=None, responses={200: WebhookDeliverySerializer, 202: WebhookDeliverySerializer})
     @action(
         detail=True,
         methods=["post"],
@@ -44,7 +44,12 @@ class WebhookViewSet(ProjectScopedViewSet):
         serializer_class=NoBody,
     )
     def redeliver(self, request, pk=None, delivery_id=None):
-        """Send a delivery from the log again, with the same `webhook-id`."""
+        """Send a delivery from the log again, with the same `webhook-id`: 202 while it waits for
+        a worker (or a retry), 200 once it has ended (inline, without a broker)."""
         delivery = get_object_or_404(WebhookDelivery, subscription=self.get_object(), pk=delivery_id)
         delivery = services.redeliver(delivery=delivery)
-        return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+        ended = delivery.status != WebhookDelivery.Status.PENDING
+        return Response(
+            WebhookDeliverySerializer(delivery).data,
+            status=status.HTTP_200_OK if ended else status.HTTP_202_ACCEPTED,
+        )

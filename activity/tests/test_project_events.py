@@ -100,3 +100,45 @@ def test_a_finished_job_is_a_record_of_the_project(owner_client, owner, openai_s
     assert (record.object_id, record.verb, record.event_type) == (job["id"], "succeeded", "job.succeeded")
     assert record.project_id == task.project_id and record.actor == owner
     assert json.loads(json.dumps(record.via)) == {"job": job["id"], "kind": "commit_generate"}
+
+
+@pytest.mark.django_db
+def test_every_kind_of_change_is_an_event(owner_client, owner, settings, openai_server):
+    """Creates, changes, moves, dependencies, labels, finished jobs and deletes, in order."""
+    from conftest import ai_model_on, finished_job
+    from kanban import services
+    from projects import services as prompt_services
+    from projects.tests.factories import PromptFactory
+
+    settings.STREAM_MAX_SECONDS = 1  # the stream ends by itself once it has caught up
+    project = ProjectFactory(owner=owner)
+    cart, search = TaskFactory(project=project, title="Cart"), TaskFactory(project=project, title="Search")
+    services.task_update(task=cart, title="Basket")
+    services.task_move(task=cart, status="todo")
+    services.dependency_add(task=search, depends_on=cart)
+    services.dependency_remove(task=search, depends_on=cart)
+    prompt_services.prompt_label_move(prompt=PromptFactory(project=project), name="production")
+    ai_model_on(openai_server)
+    openai_server.reply("feat: add the basket")
+    finished_job(owner_client.post("/api/v1/commits/generate/", {"task": str(cart.pk), "changes": {}}))
+    services.task_delete(task=search)
+
+    response = read(owner_client, project, **{"Last-Event-ID": "0"})
+    events = parse(b"".join(response.streaming_content).decode())
+
+    names = [event["event"] for event in events]
+    assert names[:3] == ["project.created", "task.created", "task.created"]
+    assert names[3:] == [
+        "task.changed",  # the title
+        "task.moved",
+        "task.changed",  # a dependency added
+        "task.changed",  # and removed
+        "prompt.created",
+        "prompt.label_moved",
+        "commit.created",
+        "job.succeeded",
+        "task.deleted",
+    ]
+    dependencies = [event["data"]["changes"]["dependencies"] for event in events[5:7]]
+    assert dependencies == [{"from": [], "to": [str(cart.pk)]}, {"from": [str(cart.pk)], "to": []}]
+    assert [event["id"] for event in events] == sorted(event["id"] for event in events)

@@ -67,6 +67,17 @@ def test_prune_removes_what_is_past_its_time_and_keeps_the_rest(history, setting
     assert not Activity.objects.exists()
 
 
+def test_a_progress_bar_per_kind_counts_its_rows(history, settings):
+    settings.RETAIN_ACTIVITY_DAYS = 365
+    err = io.StringIO()
+
+    call_command("prune", stdout=io.StringIO(), stderr=err)
+
+    bars = err.getvalue()
+    for kind, rows in (("job events", 5), ("webhook deliveries", 2), ("activity records", 4)):
+        assert f"{kind}: 100%" in bars and f"{rows}/{rows}" in bars, bars
+
+
 def test_a_dry_run_counts_and_changes_nothing(history):
     out = io.StringIO()
 

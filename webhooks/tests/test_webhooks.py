@@ -14,6 +14,7 @@ from django.test import override_settings
 from standardwebhooks import Webhook
 
 from jobs.models import Job
+from jobs.tests.conftest import use_broker
 from kanban.tests.factories import TaskFactory
 from projects.tests.factories import ProjectFactory
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -138,11 +139,29 @@ class TestDelivery:
         )
 
         delivery.refresh_from_db()
-        assert response.status_code == 202
-        assert (response.json()["status"], response.json()["attempts"]) == ("succeeded", 4)  # inline: done
+        assert response.status_code == 200  # inline: it has ended
+        assert (response.json()["status"], response.json()["attempts"]) == ("succeeded", 4)
         assert (delivery.status, delivery.attempts) == ("succeeded", 4)
         assert receiver.received[-1]["headers"]["webhook-id"] == receiver.received[0]["headers"]["webhook-id"]
         assert receiver.received[-1]["verified"]
+
+    def test_redelivery_on_workers_is_accepted_while_it_waits(
+        self, owner_client, project, receiver, settings
+    ):
+        subscription = subscribe(owner_client, project, receiver, ["task.created"])
+        receiver.statuses.extend([500, 500, 500])
+        TaskFactory(project=project)
+        for _ in range(2):
+            time.sleep(0.05)
+            call_command("deliver_webhooks", stdout=io.StringIO())
+        delivery = WebhookDelivery.objects.get()
+        use_broker(settings, "memory://")
+
+        response = owner_client.post(
+            f"/api/v1/webhooks/{subscription['id']}/deliveries/{delivery.pk}/redeliver/"
+        )
+
+        assert (response.status_code, response.json()["status"]) == (202, "pending")
 
     def test_job_completions_are_events_too(self, owner_client, owner, project, receiver, openai_server):
         from conftest import ai_model_on

@@ -25,7 +25,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{kind.name}: {total} would be pruned.")
                 continue
             pruned = 0
-            with tqdm(total=total, desc=kind.name, unit="row", disable=no_progress or not total) as bar:
+            shown = not (no_progress or not total)
+            with tqdm(total=total, desc=kind.name, unit="row", disable=not shown, file=self.stderr) as bar:
                 for batch in prune(kind):
                     pruned += batch
                     bar.update(batch)
