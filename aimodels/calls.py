@@ -6,8 +6,6 @@ import functools
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Coalesce
 
 from aimodels import gateway, pricing
 from aimodels.gateway import AIProviderError, AIProviderTimeout
@@ -16,20 +14,28 @@ from aimodels.signals import model_call_recorded
 from core.exceptions import error_code, one_line
 from jobs.models import Job, JobEvent, ModelCall
 from jobs.services import JobRun, job_kind
+from jobs.totals import known_total
+
+# The token counts a job's usage sums: ModelCall's, and the total the provider gave.
+SUMMED_TOKENS = (*TOKEN_COUNTS, "total_tokens")
+# The counts of calls a job's usage keeps (see jobs.totals).
+CALL_COUNTS = ("calls", "failed_calls", "unknown_token_calls", "unknown_cost_calls")
 
 
 class AIJobRun(JobRun):
     def __init__(self, job: Job):
         super().__init__(job)
         self.answered_by = job.ai_model  # the model that answered the last call
+        self.known_cost = job.cost or Decimal(0)  # the costs known of its calls so far
 
     def complete(self, ai_model, **options) -> gateway.Completion:
         """One model call (see `gateway.complete`), its text streamed into `token` events.
 
         When `ai_model` times out, cannot be reached, or answers 429 or 5xx after its
-        retries, its fallbacks answer in turn (a `status` event says so). Every attempt is
-        recorded as a ModelCall; the job's `usage` and `cost` add them up, and
-        `answered_by` is the model that answered.
+        retries, its fallbacks answer in turn. A `status` event says so (`fallback`), as it
+        says each retry (`retry`): the text streamed before it is not the answer. Every
+        attempt is recorded as a ModelCall; the job's `usage` and `cost` add them up (see
+        `jobs.totals`), and `answered_by` is the model that answered.
         """
         chain = ai_model.fallback_chain()
         for position, model in enumerate(chain):
@@ -60,6 +66,9 @@ class AIJobRun(JobRun):
         def record(error, latency_ms: int) -> None:
             self.flush_tokens()
             self._record_failure(ai_model, error, latency_ms=latency_ms)
+            # What it streamed is not the answer: the next attempt starts it again.
+            retry = {"ai_model": ai_model.name, "error": error_code(error)}
+            self.event(JobEvent.Type.STATUS, status=Job.Status.RUNNING, retry=retry)
 
         return record
 
@@ -103,9 +112,7 @@ class AIJobRun(JobRun):
             # a count the provider did not report is unknown (null), not a measured zero
             **{name: completion.usage.get(name) for name in TOKEN_COUNTS},
         )
-        for name, count in completion.usage.items():
-            self.usage[name] = self.usage.get(name, 0) + count
-        self._count_call(call)
+        self._count_call(call, tokens=completion.usage)
 
     @transaction.atomic
     def _record_failure(self, ai_model, exc, *, latency_ms: int | None = None) -> None:
@@ -114,7 +121,6 @@ class AIJobRun(JobRun):
             error={"code": error_code(exc), "detail": one_line(exc.detail)},
             latency_ms=latency_ms if latency_ms is not None else getattr(exc, "latency_ms", 0),
         )
-        self.usage["failed_calls"] = self.usage.get("failed_calls", 0) + 1
         self._count_call(call)
 
     def _record(self, ai_model, **fields) -> ModelCall:
@@ -127,12 +133,24 @@ class AIJobRun(JobRun):
             **fields,
         )
 
-    def _count_call(self, call: ModelCall) -> None:
-        """Every call counts, a failed one too, in the job's usage as in every total kept of it."""
-        self.usage["calls"] = self.usage.get("calls", 0) + 1
-        Job.objects.filter(pk=self.job.pk).update(
-            usage=self.usage, cost=Coalesce(F("cost"), Decimal(0)) + (call.cost or Decimal(0))
-        )
+    def _count_call(self, call: ModelCall, *, tokens: dict | None = None) -> None:
+        """Every call counts, a failed one too, in the job's usage and cost as in every total
+        kept of it, by the rule of `jobs.totals`; `tokens`: the counts of a call that answered."""
+        usage = {**dict.fromkeys(CALL_COUNTS, 0), **self.usage}
+        usage["calls"] += 1
+        usage["failed_calls"] += int(call.failed)
+        usage["unknown_token_calls"] += int(not call.failed and not call.tokens_known)
+        usage["unknown_cost_calls"] += int(not call.failed and call.cost is None)
+        counted = (tokens or {}) if call.tokens_known else {}
+        for name in SUMMED_TOKENS:
+            usage[name] = (usage.get(name) or 0) + (counted.get(name) or 0)
+        self.known_cost += call.cost or Decimal(0)
+        answered = usage["calls"] - usage["failed_calls"]
+        for name in SUMMED_TOKENS:
+            usage[name] = known_total(usage[name], answered=answered, unknown=usage["unknown_token_calls"])
+        self.usage = usage
+        cost = known_total(self.known_cost, answered=answered, unknown=usage["unknown_cost_calls"])
+        Job.objects.filter(pk=self.job.pk).update(usage=usage, cost=cost)
         model_call_recorded.send(sender=ModelCall, job=self.job, call=call)
 
 

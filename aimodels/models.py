@@ -12,6 +12,7 @@ from core.fields import EncryptedTextField
 from core.history import Recorded
 from core.models import KeptColumns, TimeStampedModel, UUIDModel, choices_constraint
 from core.outbound import validate_outbound_url
+from jobs.totals import known_total
 
 
 class AIModelQuerySet(models.QuerySet):
@@ -194,17 +195,40 @@ class SystemSettings(Recorded, UUIDModel):
 
 class AIUsageTotals(KeptColumns):
     """What the AI work done for this row (its jobs' model calls, failed ones included) used
-    and cost, in total. The app owning the row adds each call (`add_ai_call`, on
-    `model_call_recorded`) in the transaction that records it, so a list reads four columns
-    instead of summing every call of its page."""
+    and cost, in total, by the rule of `jobs.totals`. The app owning the row adds each call
+    (`add_ai_call`, on `model_call_recorded`) in the transaction that records it, so a list
+    reads these columns instead of summing every call of its page."""
 
     # Zero by default in the database too, for rows written by raw SQL.
     ai_calls = models.PositiveIntegerField("AI calls", default=0, db_default=0, editable=False)
+    ai_failed_calls = models.PositiveIntegerField("failed AI calls", default=0, db_default=0, editable=False)
+    ai_unknown_token_calls = models.PositiveIntegerField(
+        "AI calls without token counts",
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Calls that answered but whose provider reported no token counts.",
+    )
+    ai_unknown_cost_calls = models.PositiveIntegerField(
+        "AI calls without a cost",
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Calls that answered but whose cost is unknown (no price, or no token counts).",
+    )
     ai_input_tokens = models.PositiveBigIntegerField(
-        "AI input tokens", default=0, db_default=0, editable=False
+        "AI input tokens",
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Of the calls that reported them.",
     )
     ai_output_tokens = models.PositiveBigIntegerField(
-        "AI output tokens", default=0, db_default=0, editable=False
+        "AI output tokens",
+        default=0,
+        db_default=0,
+        editable=False,
+        help_text="Of the calls that reported them.",
     )
     ai_cost = models.DecimalField(
         "AI cost",
@@ -213,10 +237,18 @@ class AIUsageTotals(KeptColumns):
         default=0,
         db_default=0,
         editable=False,
-        help_text="US dollars.",
+        help_text="US dollars: the costs known.",
     )
 
-    AI_USAGE = ("ai_calls", "ai_input_tokens", "ai_output_tokens", "ai_cost")
+    AI_USAGE = (
+        "ai_calls",
+        "ai_failed_calls",
+        "ai_unknown_token_calls",
+        "ai_unknown_cost_calls",
+        "ai_input_tokens",
+        "ai_output_tokens",
+        "ai_cost",
+    )
     kept_columns = AI_USAGE
 
     class Meta:
@@ -230,20 +262,31 @@ class AIUsageTotals(KeptColumns):
     def add_ai_call(cls, pk, call) -> None:
         """One more model call (a ModelCall, a failed one too) for row `pk`, added in place:
         concurrent jobs of one row never lose each other's."""
+        answered, counted = not call.failed, call.tokens_known
         cls.objects.filter(pk=pk).update(
             ai_calls=models.F("ai_calls") + 1,
-            ai_input_tokens=models.F("ai_input_tokens") + (call.input_tokens or 0),
-            ai_output_tokens=models.F("ai_output_tokens") + (call.output_tokens or 0),
+            ai_failed_calls=models.F("ai_failed_calls") + int(call.failed),
+            ai_unknown_token_calls=models.F("ai_unknown_token_calls") + int(answered and not counted),
+            ai_unknown_cost_calls=models.F("ai_unknown_cost_calls") + int(answered and call.cost is None),
+            ai_input_tokens=models.F("ai_input_tokens") + (call.input_tokens if counted else 0),
+            ai_output_tokens=models.F("ai_output_tokens") + (call.output_tokens if counted else 0),
             ai_cost=models.F("ai_cost") + (call.cost or 0),
         )
 
 
 def ai_usage_of(row) -> dict:
-    """`{"calls", "input_tokens", "output_tokens", "cost"}` of a row's AIUsageTotals columns
-    (a model's, or a dict from `values()`), as the API writes it."""
+    """`{"calls", "failed_calls", "input_tokens", "output_tokens", "unknown_token_calls",
+    "cost", "unknown_cost_calls"}` of a row's AIUsageTotals columns (a model's, or a dict
+    from `values()`), as the API writes it: a sum none of whose values is known is null."""
+    answered = row["ai_calls"] - row["ai_failed_calls"]
+    tokens, cost = row["ai_unknown_token_calls"], row["ai_unknown_cost_calls"]
+    total_cost = known_total(row["ai_cost"], answered=answered, unknown=cost)
     return {
         "calls": row["ai_calls"],
-        "input_tokens": row["ai_input_tokens"],
-        "output_tokens": row["ai_output_tokens"],
-        "cost": f"{row['ai_cost']:.8f}",
+        "failed_calls": row["ai_failed_calls"],
+        "input_tokens": known_total(row["ai_input_tokens"], answered=answered, unknown=tokens),
+        "output_tokens": known_total(row["ai_output_tokens"], answered=answered, unknown=tokens),
+        "unknown_token_calls": tokens,
+        "cost": None if total_cost is None else f"{total_cost:.8f}",
+        "unknown_cost_calls": cost,
     }

@@ -190,7 +190,28 @@ class AIActionSerializer(serializers.Serializer):
 
 
 class AIUsageSerializer(serializers.Serializer):
+    """A row's AI usage totals (see `jobs.totals`): the sums of what is known, with the count
+    of calls whose values are not, so that a partial sum never reads as a whole one."""
+
     calls = serializers.IntegerField(help_text="Model calls, failed ones included.")
-    input_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField()
-    cost = serializers.DecimalField(max_digits=16, decimal_places=8, help_text="US dollars.")
+    failed_calls = serializers.IntegerField(
+        help_text="Calls that failed (a retry or a fallback may have answered)."
+    )
+    input_tokens = serializers.IntegerField(
+        allow_null=True, help_text="Of the calls that reported them; null when none did."
+    )
+    output_tokens = serializers.IntegerField(
+        allow_null=True, help_text="Of the calls that reported them; null when none did."
+    )
+    unknown_token_calls = serializers.IntegerField(
+        help_text="Calls that answered without token counts: not in input_tokens and output_tokens."
+    )
+    cost = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=8,
+        allow_null=True,
+        help_text="US dollars: the costs known; null when no call that answered has one.",
+    )
+    unknown_cost_calls = serializers.IntegerField(
+        help_text="Calls that answered with no known cost (no price, or no token counts): not in cost."
+    )

@@ -50,7 +50,7 @@ from django.urls import include, path  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 from knox.settings import CONSTANTS  # noqa: E402
 
-from aimodels.models import SystemSettings  # noqa: E402
+from aimodels.models import SystemSettings, ai_usage_of  # noqa: E402
 from kanban.models import BOARD_ORDER, ORDER_GAP, Task, TaskDependency  # noqa: E402
 from kanban.serializers import STORED_TASK_FIELDS  # noqa: E402
 from projects.models import Project  # noqa: E402
@@ -95,8 +95,7 @@ def with_edges(rows: list[dict], edges) -> list[dict]:
             blocked.add(task)
     for row in rows:
         row["dependencies"], row["blocked"] = waits_for.get(row["id"], []), row["id"] in blocked
-        calls, i, o, cost = (row.pop(name) for name in Task.AI_USAGE)
-        row["ai_usage"] = {"calls": calls, "input_tokens": i, "output_tokens": o, "cost": f"{cost:.8f}"}
+        row["ai_usage"] = ai_usage_of({name: row.pop(name) for name in Task.AI_USAGE})
     return rows
 
 

@@ -70,6 +70,7 @@ from knox.models import AuthToken  # noqa: E402
 from knox.settings import CONSTANTS  # noqa: E402
 
 from activity.models import Activity  # noqa: E402
+from aimodels.models import ai_usage_of  # noqa: E402
 from kanban.models import BOARD_ORDER, ORDER_GAP, Task, TaskDependency  # noqa: E402
 from kanban.serializers import STORED_TASK_FIELDS  # noqa: E402
 from projects.models import Project, Prompt  # noqa: E402
@@ -134,8 +135,7 @@ def recorded(user, instance_type, *, pk, project_id, title: str, verb: str, chan
 
 
 def with_usage(row: dict) -> dict:
-    calls, i, o, cost = (row.pop(name) for name in Task.AI_USAGE)
-    row["ai_usage"] = {"calls": calls, "input_tokens": i, "output_tokens": o, "cost": f"{cost:.8f}"}
+    row["ai_usage"] = ai_usage_of({name: row.pop(name) for name in Task.AI_USAGE})
     return row
 
 

@@ -15,21 +15,14 @@ from aimodels.gateway import ToolCallRequest, ToolSpec
 from chat.models import ChatSession, Message, ToolCall
 from core.exceptions import refusal_of
 from core.history import acting
-from core.tools import ToolArgumentError, Toolbox, tool
+from core.tools import ToolArgumentError, tool
 from kanban import services
 from kanban.arguments import (
-    BRANCH,
-    BRIEF,
-    COMMIT_ID,
     COMPLEXITY,
-    DEPENDS_ON_ID,
     DESCRIPTION,
     DETAILS,
     PARENT,
-    POSITION,
     PRIORITY,
-    REPOSITORY,
-    SHA,
     STATUS,
     TASK_ID,
     TEST_STRATEGY,
@@ -38,26 +31,15 @@ from kanban.arguments import (
 from kanban.models import Commit, Task
 from kanban.serializers import (
     CLAIM_COLUMNS,
-    CommitRecordSerializer,
-    CommitSerializer,
-    TaskMoveSerializer,
     TaskSerializer,
     with_computed_fields,
 )
+from kanban.tools import TaskTools, ToolRefused
 
 logger = logging.getLogger(__name__)
 
 
-class ToolRefused(Exception):
-    """The call was not executed; the message tells the model why."""
-
-
-def _given(**values) -> dict:
-    """The optional arguments the model sent (those left out are None)."""
-    return {name: value for name, value in values.items() if value is not None}
-
-
-class AgentTools(Toolbox):
+class AgentTools(TaskTools):
     def __init__(self, session: ChatSession):
         self.session = session
         self.project = session.task.project
@@ -144,7 +126,16 @@ class AgentTools(Toolbox):
             raise ToolRefused(f"Task {task_id} is not on this project's board.")
         return task
 
-    def _serialized(self, task: Task) -> dict:
+    def _commit(self, commit_id) -> Commit:
+        try:
+            commit = Commit.objects.filter(project=self.project, pk=uuid.UUID(str(commit_id))).first()
+        except ValueError:
+            commit = None
+        if commit is None:
+            raise ToolRefused(f"Commit {commit_id} is not one of this project's.")
+        return commit
+
+    def _written(self, task: Task) -> dict:
         return {"task": TaskSerializer(task, context=self.context).data}
 
     @tool(
@@ -195,81 +186,21 @@ class AgentTools(Toolbox):
         test_strategy=None,
         parent=None,
     ):
-        data = {
-            "project": str(self.project.pk),
-            "title": title,
-            **_given(
-                description=description,
-                status=status,
-                priority=priority,
-                complexity=complexity,
-                details=details,
-                test_strategy=test_strategy,
-                parent=parent,
-            ),
-        }
-        serializer = TaskSerializer(data=data, context=self.context)
-        serializer.is_valid(raise_exception=True)
-        return self._serialized(services.task_create(**serializer.validated_data))
-
-    @tool(
-        "Change a task's title, description, priority, complexity, details, test strategy or brief parts.",
-        task_id=TASK_ID,
-        title=TITLE,
-        description=DESCRIPTION,
-        priority=PRIORITY,
-        complexity=COMPLEXITY,
-        details=DETAILS,
-        test_strategy=TEST_STRATEGY,
-        brief=BRIEF,
-    )
-    def update_task(
-        self,
-        task_id,
-        title=None,
-        description=None,
-        priority=None,
-        complexity=None,
-        details=None,
-        test_strategy=None,
-        brief=None,
-    ):
-        changes = _given(
+        return self._created(
+            self.project,
             title=title,
             description=description,
+            status=status,
             priority=priority,
             complexity=complexity,
             details=details,
             test_strategy=test_strategy,
-            brief=brief,
+            parent=parent,
         )
-        serializer = TaskSerializer(self._task(task_id), data=changes, partial=True, context=self.context)
-        serializer.is_valid(raise_exception=True)
-        return self._serialized(services.task_update(task=serializer.instance, **serializer.validated_data))
-
-    @tool(
-        "Approve a task's checkpoint. Only a person can: the call is refused and recorded; the task "
-        "waits for its owner's approval on its page.",
-        task_id=TASK_ID,
-    )
-    def approve_task(self, task_id):
-        services.task_approve(task=self._task(task_id), user=self.project.owner)
-
-    @tool(
-        "Move a task to a 0-based position of a column (omitted: the end).",
-        task_id=TASK_ID,
-        status=STATUS,
-        position=POSITION,
-    )
-    def move_task(self, task_id, status, position=None):
-        data = {"status": status} if position is None else {"status": status, "position": position}
-        move = TaskMoveSerializer(data=data)
-        move.is_valid(raise_exception=True)
-        return self._serialized(services.task_move(task=self._task(task_id), **move.validated_data))
 
     @tool("Move a task to the end of the done column.", task_id=TASK_ID)
     def complete_task(self, task_id):
-        return self._serialized(services.task_move(task=self._task(task_id), status=Task.Status.DONE))
+        return self._written(services.task_move(task=self._task(task_id), status=Task.Status.DONE))
 
     @tool(
         "Read one task whole: its fields, dependencies, whether it is blocked, its subtasks.",
@@ -280,7 +211,7 @@ class AgentTools(Toolbox):
         task = self._task(task_id)
         subtasks = task.subtasks.in_board_order().values_list("pk", "title", "status")
         return {
-            **self._serialized(task),
+            **self._written(task),
             "subtasks": [{"id": str(pk), "title": title, "status": status} for pk, title, status in subtasks],
         }
 
@@ -293,23 +224,6 @@ class AgentTools(Toolbox):
         return services.task_delete(task=self._task(task_id))
 
     @tool(
-        "Make a task wait for another task of the project.",
-        idempotent=True,
-        task_id=TASK_ID,
-        depends_on_id=DEPENDS_ON_ID,
-    )
-    def add_dependency(self, task_id, depends_on_id):
-        task = services.dependency_add(task=self._task(task_id), depends_on=self._task(depends_on_id))
-        return self._serialized(task)
-
-    @tool("Stop a task waiting for another.", task_id=TASK_ID, depends_on_id=DEPENDS_ON_ID)
-    def remove_dependency(self, task_id, depends_on_id):
-        task, awaited = self._task(task_id), self._task(depends_on_id)
-        if not services.dependency_remove(task=task, depends_on=awaited):
-            raise ToolRefused(f"Task {task_id} does not depend on {depends_on_id}.")
-        return self._serialized(task)
-
-    @tool(
         "The task to do next: unblocked, not started, highest priority, fewest dependencies.",
         read_only=True,
     )
@@ -318,25 +232,4 @@ class AgentTools(Toolbox):
         if chosen is None:
             return {"task": None, "reason": services.nothing_next(project=self.project)}
         task, reason = chosen
-        return {**self._serialized(task), "reason": reason}
-
-    @tool(
-        "Record the commit git made with a generated message: its SHA (git rev-parse HEAD), branch "
-        "and repository. The same SHA again changes nothing; another one is refused.",
-        idempotent=True,
-        commit_id=COMMIT_ID,
-        sha=SHA,
-        branch=BRANCH,
-        repository=REPOSITORY,
-    )
-    def record_commit(self, commit_id, sha, branch=None, repository=None):
-        try:
-            commit = Commit.objects.filter(project=self.project, pk=uuid.UUID(str(commit_id))).first()
-        except ValueError:
-            commit = None
-        if commit is None:
-            raise ToolRefused(f"Commit {commit_id} is not one of this project's.")
-        recorded = CommitRecordSerializer(data={"sha": sha, **_given(branch=branch, repository=repository)})
-        recorded.is_valid(raise_exception=True)
-        commit = services.commit_record(commit=commit, **recorded.validated_data)
-        return {"commit": CommitSerializer(commit, context=self.context).data}
+        return {**self._written(task), "reason": reason}

@@ -108,9 +108,10 @@ class Toolbox:
 
 def json_schema(field) -> dict:
     """The JSON schema of a DRF serializer or field, with its bounds, for a tool's argument
-    (what `is_valid` will check, said to the model up front): strings with their length,
-    choices as an enum, integers with their range, lists with their count, objects with their
-    fields (none other allowed)."""
+    (what `is_valid` will check, said to the model up front): strings with their length (at
+    least 1 where blank is refused), choices as an enum, integers with their range, lists with
+    their count (at least 1 where empty is refused), objects with their fields (none other
+    allowed)."""
     if isinstance(field, serializers.BaseSerializer):
         properties = {name: json_schema(child) for name, child in field.fields.items() if not child.read_only}
         schema = {"type": "object", "properties": properties, "additionalProperties": False}
@@ -127,10 +128,13 @@ def json_schema(field) -> dict:
         schema |= {"maximum": field.max_value} if field.max_value is not None else {}
     elif isinstance(field, serializers.ListField):
         schema = {"type": "array", "items": json_schema(field.child)}
-        schema |= {"minItems": field.min_length} if field.min_length is not None else {}
+        fewest = field.min_length if field.min_length is not None else int(not field.allow_empty)
+        schema |= {"minItems": fewest} if fewest else {}
         schema |= {"maxItems": field.max_length} if field.max_length is not None else {}
     elif isinstance(field, serializers.CharField):
         schema = {"type": "string"}
+        shortest = field.min_length if field.min_length is not None else int(not field.allow_blank)
+        schema |= {"minLength": shortest} if shortest else {}
         schema |= {"maxLength": field.max_length} if field.max_length is not None else {}
     else:
         raise TypeError(f"No JSON schema for {type(field).__name__}.")

@@ -87,9 +87,15 @@ class Job(UUIDModel):
         decimal_places=8,
         null=True,
         blank=True,
-        help_text="What its model calls cost, in US dollars (calls without a known price count 0).",
+        help_text="What its model calls cost, in US dollars: the costs known (usage.unknown_cost_calls "
+        "had none); null before any call, or when no answered call's cost is known (see jobs.totals).",
     )
-    usage = models.JSONField(default=dict, blank=True, help_text="Token counts summed over the job's calls.")
+    usage = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Its calls (failed_calls, unknown_token_calls, unknown_cost_calls) and the token counts "
+        "known, summed (null when none is known).",
+    )
     idempotency_key = models.CharField(max_length=255, blank=True)
     request_digest = models.CharField(
         max_length=64, blank=True, help_text="What the Idempotency-Key was first used for."
@@ -192,3 +198,12 @@ class ModelCall(models.Model):
 
     def __str__(self):
         return f"{self.model or self.ai_model_id} for job {self.job_id}"
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def tokens_known(self) -> bool:
+        """It answered, and its provider reported its input and output token counts."""
+        return not self.failed and self.input_tokens is not None and self.output_tokens is not None

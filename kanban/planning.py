@@ -28,41 +28,6 @@ PLANNER_INSTRUCTIONS = (
     "your plan it depends on. Answer by calling {tool} once with the whole plan."
 )
 
-_PLANNED_TASK_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer", "minimum": 1, "description": "This task's number in your plan."},
-        "title": {"type": "string", "minLength": 1, "maxLength": 255},
-        "description": {"type": "string"},
-        "details": {"type": "string"},
-        "test_strategy": {"type": "string"},
-        "priority": {"type": "string", "enum": Task.Priority.values},
-        "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
-        "dependencies": {
-            "type": "array",
-            "items": {"type": "integer"},
-            "description": "The ids of tasks of this plan that must be done first.",
-        },
-    },
-    "required": ["id", "title", "priority", "complexity"],
-}
-
-
-def _planned_tasks_tool(name: str, description: str) -> ToolSpec:
-    """A tool whose one argument, `tasks`, is a list of planned tasks (PlanSerializer's)."""
-    # The serializer's rules a schema can say, so that servers which constrain their output
-    # to the schema (grammars) keep to them.
-    tasks = {"type": "array", "items": _PLANNED_TASK_SCHEMA, "minItems": 1, "maxItems": MAX_PLANNED_TASKS}
-    return ToolSpec(
-        name, description, {"type": "object", "properties": {"tasks": tasks}, "required": ["tasks"]}
-    )
-
-
-PLAN_TOOL = _planned_tasks_tool("submit_plan", "Submit the plan: the tasks, in the order to do them.")
-SUBTASKS_TOOL = _planned_tasks_tool(
-    "submit_subtasks", "Submit the subtasks of the task, in the order to do them."
-)
-
 
 DRAFTER_INSTRUCTIONS = (
     "You draft the brief of a software task before anyone works on it: a summary of the task, "
@@ -134,15 +99,47 @@ def complexity_tool(open_tasks: list[Task]) -> ToolSpec:
     )
 
 
+def _plan_id(**kwargs) -> serializers.IntegerField:
+    """A task's number in a plan: a plan has at most MAX_PLANNED_TASKS."""
+    return serializers.IntegerField(min_value=1, max_value=MAX_PLANNED_TASKS, **kwargs)
+
+
 class PlannedTaskSerializer(serializers.Serializer):
-    id = serializers.IntegerField(min_value=1)
+    id = _plan_id(help_text="This task's number in your plan.")
     title = serializers.CharField(max_length=255)
     description = serializers.CharField(allow_blank=True, required=False, default="")
     details = serializers.CharField(allow_blank=True, required=False, default="")
     test_strategy = serializers.CharField(allow_blank=True, required=False, default="")
     priority = serializers.ChoiceField(choices=Task.Priority.choices)
     complexity = serializers.IntegerField(min_value=1, max_value=10)
-    dependencies = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    dependencies = serializers.ListField(
+        child=_plan_id(),
+        max_length=MAX_PLANNED_TASKS - 1,
+        required=False,
+        default=list,
+        help_text="The ids of tasks of this plan that must be done first, each once.",
+    )
+
+    def validate_dependencies(self, dependencies):
+        return list(dict.fromkeys(dependencies))  # named twice is still one dependency
+
+
+def _planned_tasks_tool(name: str, description: str) -> ToolSpec:
+    """A tool whose one argument, `tasks`, is a list of planned tasks (PlanSerializer's)."""
+    # The serializer's rules a schema can say, so that servers which constrain their output
+    # to the schema (grammars) keep to them.
+    task = json_schema(PlannedTaskSerializer())
+    task["properties"]["dependencies"]["uniqueItems"] = True
+    tasks = {"type": "array", "items": task, "minItems": 1, "maxItems": MAX_PLANNED_TASKS}
+    return ToolSpec(
+        name, description, {"type": "object", "properties": {"tasks": tasks}, "required": ["tasks"]}
+    )
+
+
+PLAN_TOOL = _planned_tasks_tool("submit_plan", "Submit the plan: the tasks, in the order to do them.")
+SUBTASKS_TOOL = _planned_tasks_tool(
+    "submit_subtasks", "Submit the subtasks of the task, in the order to do them."
+)
 
 
 class PlanSerializer(serializers.Serializer):

@@ -13,24 +13,16 @@ from types import SimpleNamespace
 from aimodels.actions import ai_job_start
 from aimodels.models import AIModel, SystemSettings
 from aimodels.serializers import AIActionSerializer
-from core.tools import Toolbox, tool
+from core.tools import tool
 from jobs.models import Job
 from jobs.serializers import JobSerializer
 from kanban import services
 from kanban.arguments import (
-    BRANCH,
-    BRIEF,
-    COMMIT_ID,
-    COMPLEXITY,
-    DEPENDS_ON_ID,
     DESCRIPTION,
     DETAILS,
     ID_CHARS,
     PARENT,
-    POSITION,
     PRIORITY,
-    REPOSITORY,
-    SHA,
     STATUS,
     TASK_ID,
     TEST_STRATEGY,
@@ -40,14 +32,12 @@ from kanban.markdown import task_markdown
 from kanban.models import Commit, Task, TaskClaim
 from kanban.serializers import (
     CLAIM_COLUMNS,
-    CommitRecordSerializer,
-    CommitSerializer,
     TaskExpandSerializer,
-    TaskMoveSerializer,
     TaskSerializer,
     whole,
     with_computed_fields,
 )
+from kanban.tools import TaskTools, ToolRefused, given
 from projects.composition import render
 from projects.models import Project, Prompt
 from projects.services import prompt_resolve
@@ -93,14 +83,6 @@ CORE_TOOLS = (
 )
 
 
-class ToolRefused(Exception):
-    """The call was not executed; the message tells the agent why and what to do instead."""
-
-
-def _given(**values) -> dict:
-    return {name: value for name, value in values.items() if value is not None}
-
-
 def _shown(value) -> str:
     """An id as a message repeats it: never longer than an id."""
     text = str(value)
@@ -118,7 +100,7 @@ def _summary(task) -> dict:
     return {"id": str(task.pk), "title": task.title, "status": task.status}
 
 
-class BoardTools(Toolbox):
+class BoardTools(TaskTools):
     def __init__(self, *, user, holder: str):
         self.user = user
         self.holder = holder
@@ -155,6 +137,12 @@ class BoardTools(Toolbox):
             )
         services.task_touch(task=task, holder=self.holder)
         return task
+
+    def _commit(self, commit_id) -> Commit:
+        commit = Commit.objects.for_user(self.user).filter(pk=_uuid(commit_id, "Commit")).first()
+        if commit is None:
+            raise ToolRefused(f"Commit {_shown(commit_id)} not found.")
+        return commit
 
     def _written(self, task) -> dict:
         return {"task": TaskSerializer(whole(Task.objects.get(pk=task.pk)), context=self.context).data}
@@ -237,57 +225,6 @@ class BoardTools(Toolbox):
             "task": _summary(task),
         }
 
-    @tool(
-        "Change a task's title, description, details, test strategy, priority, complexity or brief "
-        "parts (tick acceptance criteria and deliverables, set step statuses as you go).",
-        idempotent=True,
-        task_id=TASK_ID,
-        title=TITLE,
-        description=DESCRIPTION,
-        details=DETAILS,
-        test_strategy=TEST_STRATEGY,
-        priority=PRIORITY,
-        complexity=COMPLEXITY,
-        brief=BRIEF,
-    )
-    def update_task(
-        self,
-        task_id,
-        title=None,
-        description=None,
-        details=None,
-        test_strategy=None,
-        priority=None,
-        complexity=None,
-        brief=None,
-    ):
-        changes = _given(
-            title=title,
-            description=description,
-            details=details,
-            test_strategy=test_strategy,
-            priority=priority,
-            complexity=complexity,
-            brief=brief,
-        )
-        task = self._task_to_work_on(task_id)
-        serializer = TaskSerializer(task, data=changes, partial=True, context=self.context)
-        serializer.is_valid(raise_exception=True)
-        return self._written(services.task_update(task=task, **serializer.validated_data))
-
-    @tool(
-        "Move a task to a column (in_progress when you start, review when it is ready), at a "
-        "0-based position (default: the end).",
-        task_id=TASK_ID,
-        status=STATUS,
-        position=POSITION,
-    )
-    def move_task(self, task_id, status, position=None):
-        move = TaskMoveSerializer(data=_given(status=status, position=position))
-        move.is_valid(raise_exception=True)
-        task = self._task_to_work_on(task_id)
-        return self._written(services.task_move(task=task, **move.validated_data))
-
     @tool("Finish a task: move it to done and end your claim on it.", task_id=TASK_ID)
     def complete_task(self, task_id):
         task = services.task_move(task=self._task_to_work_on(task_id), status=Task.Status.DONE)
@@ -342,45 +279,15 @@ class BoardTools(Toolbox):
         priority=None,
         parent=None,
     ):
-        project = self._project(project_id)
-        data = {
-            "project": str(project.pk),
-            "title": title,
-            **_given(
-                description=description,
-                details=details,
-                test_strategy=test_strategy,
-                priority=priority,
-                parent=parent,
-            ),
-        }
-        serializer = TaskSerializer(data=data, context=self.context)
-        serializer.is_valid(raise_exception=True)
-        return self._written(services.task_create(**serializer.validated_data))
-
-    @tool(
-        "Make a task wait for another task of its project.",
-        idempotent=True,
-        task_id=TASK_ID,
-        depends_on_id=DEPENDS_ON_ID,
-    )
-    def add_dependency(self, task_id, depends_on_id):
-        task = self._task_to_work_on(task_id)
-        return self._written(services.dependency_add(task=task, depends_on=self._task(depends_on_id)))
-
-    @tool("Stop a task waiting for another.", idempotent=True, task_id=TASK_ID, depends_on_id=DEPENDS_ON_ID)
-    def remove_dependency(self, task_id, depends_on_id):
-        task = self._task_to_work_on(task_id)
-        services.dependency_remove(task=task, depends_on=self._task(depends_on_id))
-        return self._written(task)
-
-    @tool(
-        "Approve a task's checkpoint. Only a person can: the call is refused and recorded; the task "
-        "waits for its owner's approval on its page.",
-        task_id=TASK_ID,
-    )
-    def approve_task(self, task_id):
-        services.task_approve(task=self._task(task_id), user=self.user)
+        return self._created(
+            self._project(project_id),
+            title=title,
+            description=description,
+            details=details,
+            test_strategy=test_strategy,
+            priority=priority,
+            parent=parent,
+        )
 
     @tool(
         "Delete a task and its subtasks. Destructive: only where the setting mcp.allow_destructive is on.",
@@ -414,7 +321,7 @@ class BoardTools(Toolbox):
             AIModel.UsageType.TASK_PLANNING,
             task,
             TaskExpandSerializer,
-            **_given(count=count),
+            **given(count=count),
         )
 
     @tool(
@@ -441,24 +348,6 @@ class BoardTools(Toolbox):
             raise ToolRefused(f"Job {_shown(job_id)} not found.")
         data = JobSerializer(job).data
         return {name: data[name] for name in ("id", "kind", "status", "result", "error", "cost")}
-
-    @tool(
-        "Record the commit git made with a generated message: its SHA (git rev-parse HEAD), branch "
-        "and repository. The same SHA again changes nothing; another one is refused.",
-        idempotent=True,
-        commit_id=COMMIT_ID,
-        sha=SHA,
-        branch=BRANCH,
-        repository=REPOSITORY,
-    )
-    def record_commit(self, commit_id, sha, branch=None, repository=None):
-        commit = Commit.objects.for_user(self.user).filter(pk=_uuid(commit_id, "Commit")).first()
-        if commit is None:
-            raise ToolRefused(f"Commit {_shown(commit_id)} not found.")
-        recorded = CommitRecordSerializer(data={"sha": sha, **_given(branch=branch, repository=repository)})
-        recorded.is_valid(raise_exception=True)
-        commit = services.commit_record(commit=commit, **recorded.validated_data)
-        return {"commit": CommitSerializer(commit, context=self.context).data}
 
 
 EXTENDED_TOOLS = tuple(name for name in BoardTools.tools if name not in CORE_TOOLS)

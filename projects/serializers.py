@@ -189,15 +189,38 @@ class UsageQuerySerializer(serializers.Serializer):
         return attrs
 
 
+def _known_tokens(help_text: str = "") -> serializers.IntegerField:
+    return serializers.IntegerField(
+        allow_null=True,
+        help_text=f"{help_text} Of the calls that reported them; null when none did.".lstrip(),
+    )
+
+
 class UsageFiguresSerializer(serializers.Serializer):
+    """Sums of what is known, with the count of calls whose values are not (see `jobs.totals`):
+    a partial sum never reads as a whole one."""
+
     calls = serializers.IntegerField()
-    failed_calls = serializers.IntegerField(help_text="Calls that failed (a fallback may have answered).")
-    input_tokens = serializers.IntegerField(help_text="Every input token, cached ones included.")
-    cached_input_tokens = serializers.IntegerField()
-    cache_write_tokens = serializers.IntegerField()
-    output_tokens = serializers.IntegerField(help_text="Reasoning tokens included.")
-    reasoning_tokens = serializers.IntegerField()
-    cost = serializers.DecimalField(max_digits=16, decimal_places=8, help_text="US dollars.")
+    failed_calls = serializers.IntegerField(
+        help_text="Calls that failed (a retry or a fallback may have answered)."
+    )
+    unknown_token_calls = serializers.IntegerField(
+        help_text="Calls that answered without token counts: not in the token sums."
+    )
+    unknown_cost_calls = serializers.IntegerField(
+        help_text="Calls that answered with no known cost (no price, or no token counts): not in cost."
+    )
+    input_tokens = _known_tokens("Every input token, cached ones included.")
+    cached_input_tokens = _known_tokens()
+    cache_write_tokens = _known_tokens()
+    output_tokens = _known_tokens("Reasoning tokens included.")
+    reasoning_tokens = _known_tokens()
+    cost = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=8,
+        allow_null=True,
+        help_text="US dollars: the costs known; null when no call that answered has one.",
+    )
 
 
 class UsageGroupSerializer(UsageFiguresSerializer):

@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q
 from activity.models import Activity
 from chat.models import ToolCall
 from jobs.models import Job, ModelCall
+from jobs.totals import known_total
 from kanban.models import Commit, Task
 from projects.models import PromptLabel, PromptLabelMove
 
@@ -52,6 +53,8 @@ def task_provenance(task: Task, *, commit: Commit | None = None) -> dict:
         for approval in approvals:  # voided after the commit: live when it was made
             if approval.voided_at is not None and approval.voided_at > commit.timestamp:
                 approval.voided_at, approval.void_reason = None, ""
+    answered = [call for call in model_calls if call.error is None]  # a failed call costs nothing
+    unpriced = [call for call in answered if call.cost is None]
     return {
         "interview": interview,
         "prompt": _prompt(prompt, until={"moved_at__lte": commit.timestamp} if commit is not None else {}),
@@ -68,7 +71,12 @@ def task_provenance(task: Task, *, commit: Commit | None = None) -> dict:
         "chat_sessions": chat_sessions,
         "jobs": jobs,
         "model_calls": model_calls,
-        "cost": sum((call.cost for call in model_calls if call.cost is not None), Decimal(0)),
+        "cost": known_total(
+            sum((call.cost for call in answered if call.cost is not None), Decimal(0)),
+            answered=len(answered),
+            unknown=len(unpriced),
+        ),
+        "unknown_cost_calls": len(unpriced),
         "commits": commits,
     }
 

@@ -147,6 +147,11 @@ class ProvenanceSerializer(serializers.Serializer):
     jobs = JobStepSerializer(many=True, help_text="Every AI job of the chain, oldest first.")
     model_calls = ModelCallStepSerializer(many=True, help_text="The jobs' model calls, oldest first.")
     cost = serializers.DecimalField(
-        max_digits=14, decimal_places=8, help_text="The model calls' cost summed."
+        max_digits=14,
+        decimal_places=8,
+        allow_null=True,
+        help_text="The model calls' known costs summed (see jobs.totals): a partial sum when "
+        "`unknown_cost_calls` is above 0, null when no answered call's cost is known.",
     )
+    unknown_cost_calls = serializers.IntegerField(help_text="Answered calls whose cost is not known.")
     commits = CommitStepSerializer(many=True)

@@ -139,60 +139,85 @@ class Adapter:
         on_failed_attempt: Callable[[Exception, int], None],
     ) -> Completion:
         """One model call, within one deadline: the model's `timeout` bounds everything, the
-        connection, each retry and its wait, and the stream whatever it sends (keep-alives,
-        pings, tool-call pieces, nothing): at the deadline the stream is closed, the call is a
-        timeout, and nothing that arrived after it is answered.
+        connection, each retry and its wait, and the answer, streamed or not, whatever it
+        sends (keep-alives, pings, tool-call pieces, nothing): at the deadline the connection
+        is closed, the call is a timeout, and nothing that arrived after it is answered.
 
-        Connection errors, 429, 5xx and a stream that ends early are retried (honouring
-        Retry-After) up to `max_retries` times, never a timeout, never once text has been
-        streamed; each failed attempt that is retried goes to `on_failed_attempt(error,
-        latency_ms)`. Streamed unless tools are offered to a model whose config says
-        `stream_tools: false`; a tool stream that ends with no chunk is asked again, once,
-        without streaming."""
+        Connection errors, 429, 5xx, a stream that ends early and a connection dropped
+        mid-answer are retried (honouring Retry-After, else backing off) up to `max_retries`
+        times, never a timeout; each failed attempt that is retried goes to
+        `on_failed_attempt(error, latency_ms)`, and the last one is raised. A retry whose wait
+        would end past the deadline is not made: that attempt's own error is raised, saying
+        so. Streamed unless tools are offered to a model whose config says `stream_tools:
+        false`; a tool stream that ends with no chunk is asked again, once, without streaming."""
         retries = int(config.get("max_retries", DEFAULT_MAX_RETRIES))
-        deadline = time.monotonic() + float(config.get("timeout", DEFAULT_TIMEOUT))
-        self.pieces = 0
+        self._deadline = time.monotonic() + float(config.get("timeout", DEFAULT_TIMEOUT))
         stream = not (tools and config.get("stream_tools") is False)
-
-        def receive(text: str) -> None:
-            if time.monotonic() >= deadline:
-                raise StreamDeadline  # arrived too late: not shown, not kept
-            self.pieces += 1
-            on_token(text)
-
         request = {"messages": messages, "tools": tools, "config": config, "tool_choice": tool_choice}
         for attempt in itertools.count():
-            remaining = deadline - time.monotonic()
+            remaining = self._deadline - time.monotonic()
             if remaining <= 0:
                 raise self._timed_out()
-            started = time.monotonic()
-            watchdog = threading.Timer(remaining, self._close_stream)  # the deadline, whatever comes
+            started, self.received, self._response = time.monotonic(), 0, None
+            watchdog = threading.Timer(remaining, self._close_response)  # the deadline, whatever comes
             watchdog.daemon = True
             watchdog.start()
             try:
                 completion = self.call(
-                    **request, max_tokens=max_tokens, timeout=remaining, on_token=receive, stream=stream
+                    **request,
+                    max_tokens=max_tokens,
+                    timeout=remaining,
+                    on_token=self._receiver(on_token),
+                    on_piece=self._receiver(lambda piece: None),
+                    stream=stream,
                 )
             except Exception as exc:
-                past, failure = time.monotonic() >= deadline, exc
+                past, failure = time.monotonic() >= self._deadline, exc
                 error, retry, wait = self._sorted(exc, attempt=attempt, past_deadline=past)
                 error.latency_ms = round((time.monotonic() - started) * 1000)
             else:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= self._deadline:
                     raise self._timed_out()  # the answer came after the deadline: not acted on
                 completion.latency_ms = round((time.monotonic() - started) * 1000)
                 return completion
             finally:
                 watchdog.cancel()
-                self._stream = None
+                self._response = None
             if isinstance(failure, StreamEndedEarly) and failure.empty and tools and stream:
                 stream, retry, wait = False, True, 0  # once, without streaming (a server's quirk)
-            elif not retry or attempt >= retries or self.pieces:
+            elif not retry or attempt >= retries:
                 raise error from None
-            if time.monotonic() + wait >= deadline:
-                raise self._timed_out()
+            if time.monotonic() + wait >= self._deadline:
+                raise self._not_retried(error, wait) from None
             on_failed_attempt(error, error.latency_ms)
             time.sleep(wait)
+
+    def _receiver(self, then: Callable[[str], None]) -> Callable[[str], None]:
+        """What takes each piece of the answer as it arrives (text, or a tool call's): counted
+        when it is not empty (a stream's first chunk often only names the role), refused
+        after the deadline (not shown, not kept)."""
+
+        def receive(piece: str) -> None:
+            if time.monotonic() >= self._deadline:
+                raise StreamDeadline
+            if piece:
+                self.received += 1
+                then(piece)
+
+        return receive
+
+    def _not_retried(self, error, wait: float):
+        """A failed attempt's own error, saying that the wait it asked for was not made."""
+        detail = (
+            f"{str(error.detail).rstrip('.')}; not tried again, as waiting {wait:g} s first would end "
+            "past the model's timeout."
+        )
+        if isinstance(error, AIProviderError):
+            kept = AIProviderError(detail, provider_status=error.provider_status, temporary=error.temporary)
+        else:
+            kept = type(error)(detail)
+        kept.latency_ms = error.latency_ms
+        return kept
 
     def _sorted(self, exc: Exception, *, attempt: int, past_deadline: bool):
         """`(error to answer, whether it may be retried, seconds to wait first)` of a failed
@@ -204,13 +229,13 @@ class Adapter:
         if past_deadline or isinstance(exc, timeouts):
             return self._timed_out(), False, 0  # the server may still be generating: no second one
         if isinstance(exc, StreamEndedEarly):
-            how = "with no answer" if exc.empty else f"after {self.pieces} token(s), with no finish reason"
+            how = "with no answer" if exc.empty else f"after {self._tokens()}, with no finish reason"
             detail = f"AI model '{name}': the stream ended early, {how}."
-            return AIProviderError(detail, temporary=True), True, 0
+            return AIProviderError(detail, temporary=True), True, _backoff(attempt)
         if isinstance(exc, (sdk.APIConnectionError, transport.TransportError)):
-            if self.pieces:
-                detail = f"The connection to AI model '{name}' dropped after {self.pieces} token(s)."
-                return AIProviderError(detail, temporary=True), False, 0
+            if self._response is not None:  # it answered, then the connection went
+                detail = f"The connection to AI model '{name}' dropped after {self._tokens()}."
+                return AIProviderError(detail, temporary=True), True, _backoff(attempt)
             return AIProviderTimeout(f"AI model '{name}' could not be reached."), True, _backoff(attempt)
         if isinstance(exc, sdk.APIStatusError):
             retry = is_temporary(exc.status_code)
@@ -221,25 +246,31 @@ class Adapter:
             return AIProviderError(f"AI model '{name}' gave an answer that cannot be used."), False, 0
         raise exc
 
-    def _opened(self, stream) -> None:
-        self._stream = stream
+    def _tokens(self) -> str:
+        """What arrived of the answer, in tokens as streamed: each piece a provider sends (a
+        token, or a few) counts one."""
+        return f"{self.received} token{'' if self.received == 1 else 's'}"
 
-    def _close_stream(self) -> None:
-        """At the deadline: close the stream under way, from the watchdog's thread; its reader
-        then stops, whatever the server was sending."""
-        stream = getattr(self, "_stream", None)
-        if stream is None:
+    def _opened(self, response) -> None:
+        """The provider answered (`response`, httpx's): the watchdog may now close it."""
+        self._response = response
+        if time.monotonic() >= self._deadline:  # the watchdog went off before there was one
+            self._close_response()
+
+    def _close_response(self) -> None:
+        """At the deadline: close the answer under way, from the watchdog's thread; its reader
+        then stops, whatever the server was sending. Before an answer there is nothing to
+        close: the connect and read timeouts (the time that remained) end that wait."""
+        response = self._response
+        if response is None:
             return
         # A read blocked in another thread wakes only when its socket is shut down; closing the
         # response alone would leave it waiting on the next keep-alive.
-        response = getattr(stream, "response", None) or getattr(
-            getattr(stream, "_raw_stream", None), "response", None
-        )
         network = getattr(response, "extensions", {}).get("network_stream")
         with contextlib.suppress(Exception):  # a broken stream may refuse: it is ending anyway
             network.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(Exception):
-            stream.close()
+            response.close()
 
     def forced(self, tool_choice: str):
         """`tool_choice` for the provider: "auto", "none", or the name of the one tool to call."""
@@ -288,10 +319,8 @@ class OpenAIAdapter(Adapter):
     helpers = ("openai.lib.streaming.chat",)
 
     def call(
-        self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token, stream
+        self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token, on_piece, stream
     ) -> Completion:
-        from openai.lib.streaming.chat import ChatCompletionStreamState
-
         client = self.sdk.OpenAI(**self.client_options(timeout=timeout))
         options = {"model": self.ai_model.model, "messages": [self.to_openai(m) for m in messages]}
         if tools:
@@ -308,22 +337,11 @@ class OpenAIAdapter(Adapter):
             if key in config:
                 options[key] = config[key]
         if stream:
-            # The SDK's accumulator puts the chunks together; usage comes in the last one.
-            state, chunks = ChatCompletionStreamState(), 0
-            with client.chat.completions.create(
-                **options, stream=True, stream_options={"include_usage": True}
-            ) as answer:
-                self._opened(answer)
-                for chunk in answer:
-                    chunks += 1
-                    for event in state.handle_chunk(chunk):
-                        if event.type == "content.delta":
-                            on_token(event.delta)
-            if not chunks:
-                raise StreamEndedEarly(empty=True)
-            response = state.current_completion_snapshot
+            response = self._streamed(client, options, on_token=on_token, on_piece=on_piece)
         else:
-            response = client.chat.completions.create(**options)
+            with client.chat.completions.with_streaming_response.create(**options) as answer:
+                self._opened(answer.http_response)
+                response = answer.parse()
         choice = response.choices[0]
         if not choice.finish_reason:
             raise StreamEndedEarly(empty=False)
@@ -347,6 +365,29 @@ class OpenAIAdapter(Adapter):
             raw_usage=response.usage.model_dump(mode="json") if response.usage else {},
             model=response.model or "",
         )
+
+    def _streamed(self, client, options: dict, *, on_token, on_piece):
+        """The streamed answer put together by the SDK's accumulator; usage comes in the last
+        chunk. Text goes to `on_token`, a tool call's or a refusal's pieces to `on_piece`."""
+        from openai.lib.streaming.chat import ChatCompletionStreamState
+
+        state, chunks = ChatCompletionStreamState(), 0
+        with client.chat.completions.create(
+            **options, stream=True, stream_options={"include_usage": True}
+        ) as answer:
+            self._opened(answer.response)
+            for chunk in answer:
+                chunks += 1
+                for event in state.handle_chunk(chunk):
+                    if event.type == "content.delta":
+                        on_token(event.delta)
+                    elif event.type == "tool_calls.function.arguments.delta":
+                        on_piece(event.arguments_delta)
+                    elif event.type == "refusal.delta":
+                        on_piece(event.delta)
+        if not chunks:
+            raise StreamEndedEarly(empty=True)
+        return state.current_completion_snapshot
 
     @staticmethod
     def forced(tool_choice: str):
@@ -395,7 +436,7 @@ class AnthropicAdapter(Adapter):
     sdk_name = "anthropic"
 
     def call(
-        self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token, stream
+        self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token, on_piece, stream
     ) -> Completion:
         client = self.sdk.Anthropic(**self.client_options(timeout=timeout))
         system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
@@ -416,18 +457,11 @@ class AnthropicAdapter(Adapter):
         if sampling:
             options["extra_body"] = sampling
         if stream:
-            events = 0
-            with client.messages.stream(**options) as answer:
-                self._opened(answer)
-                for event in answer:
-                    events += event.type != "ping"  # a ping is not part of the answer
-                    if event.type == "text":
-                        on_token(event.text)
-                if not events:
-                    raise StreamEndedEarly(empty=True)
-                response = answer.get_final_message()
+            response = self._streamed(client, options, on_token=on_token, on_piece=on_piece)
         else:
-            response = client.messages.create(**options)
+            with client.messages.with_streaming_response.create(**options) as answer:
+                self._opened(answer.http_response)
+                response = answer.parse()
         if not response.stop_reason:
             raise StreamEndedEarly(empty=False)
         text = "".join(block.text for block in response.content if block.type == "text")
@@ -451,6 +485,24 @@ class AnthropicAdapter(Adapter):
             raw_usage=response.usage.model_dump(mode="json"),
             model=response.model or "",
         )
+
+    def _streamed(self, client, options: dict, *, on_token, on_piece):
+        """The streamed message put together by the SDK. Text goes to `on_token`, a tool
+        call's input and thinking to `on_piece`; a ping is not part of the answer."""
+        events = 0
+        with client.messages.stream(**options) as answer:
+            self._opened(answer.response)
+            for event in answer:
+                events += event.type != "ping"
+                if event.type == "text":
+                    on_token(event.text)
+                elif event.type == "input_json":
+                    on_piece(event.partial_json)
+                elif event.type == "thinking":
+                    on_piece(event.thinking)
+            if not events:
+                raise StreamEndedEarly(empty=True)
+            return answer.get_final_message()
 
     @staticmethod
     def forced(tool_choice: str) -> dict:

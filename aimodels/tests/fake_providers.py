@@ -39,11 +39,15 @@ class Reply:
     finish: str | None = None  # "length": the answer was cut off at max_tokens
     chunk_delay: float = 0.0  # seconds between streamed pieces
     # Servers' quirks, each as a real one was seen to behave:
-    stall: float = 0.0  # seconds of keep-alives (OpenAI comments, Anthropic pings) ...
+    # seconds of keep-alives (OpenAI comments, Anthropic pings; blanks before an answer that
+    # is not streamed) ...
+    stall: float = 0.0
     stall_at: str = "start"  # ... before the first piece ("start") or the first tool call ("tools")
     empty: bool = False  # 200, then the stream ends with no chunk (llama.cpp, tools with "auto")
-    cut: bool = False  # the stream ends cleanly halfway, with no finish reason
-    drop: bool = False  # the connection is dropped halfway (a reset)
+    cut: bool = False  # the stream ends cleanly halfway, with no finish reason ...
+    cut_at: str = "text"  # ... after the text ("text") or halfway through a tool call ("tools")
+    drop: bool = False  # the connection is dropped halfway (a reset) ...
+    drop_after: int = 2  # ... after this many events
     no_usage: bool = False  # no usage is reported (llama.cpp ignores include_usage)
     repeat_name: bool = False  # the function name is repeated in every tool-call chunk
 
@@ -165,7 +169,7 @@ class FakeProvider:
         yield chunk({"role": "assistant", "content": ""})
         for piece in pieces:
             yield chunk({"content": piece})
-        if reply.cut:
+        if reply.cut and reply.cut_at == "text":
             return
         if calls and reply.stall and reply.stall_at == "tools":
             yield "stall", reply.stall
@@ -187,6 +191,8 @@ class FakeProvider:
             for part in (raw[:half], raw[half:]):
                 function = {"arguments": part, **({"name": name} if reply.repeat_name else {})}
                 yield chunk({"tool_calls": [{"index": index, "function": function}]})
+                if reply.cut:
+                    return
         yield chunk({}, reply.finish or ("tool_calls" if calls else "stop"))
         if request.get("stream_options", {}).get("include_usage") and not reply.no_usage:
             _, last = chunk({})
@@ -230,7 +236,7 @@ class FakeProvider:
                 yield event("content_block_delta", index=index, delta={"type": "text_delta", "text": piece})
             yield event("content_block_stop", index=index)
             index += 1
-        if reply.cut:
+        if reply.cut and reply.cut_at == "text":
             return
         if calls and reply.stall and reply.stall_at == "tools":
             yield "stall", reply.stall
@@ -238,9 +244,12 @@ class FakeProvider:
             raw = args if isinstance(args, str) else json.dumps(args)
             block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
             yield event("content_block_start", index=index, content_block=block)
-            yield event(
-                "content_block_delta", index=index, delta={"type": "input_json_delta", "partial_json": raw}
-            )
+            half = len(raw) // 2
+            for part in (raw[:half], raw[half:]):
+                delta = {"type": "input_json_delta", "partial_json": part}
+                yield event("content_block_delta", index=index, delta=delta)
+                if reply.cut:
+                    return
             yield event("content_block_stop", index=index)
             index += 1
         stop = {"length": "max_tokens"}.get(reply.finish, "tool_use" if calls else "end_turn")
@@ -271,7 +280,7 @@ class FakeProvider:
                 reply = provider.replies.popleft()
                 time.sleep(reply.delay)
                 if not body.get("stream") and reply.status == 200:
-                    return self._send(200, provider._answer(body, reply))
+                    return self._send(200, provider._answer(body, reply), stall=reply.stall)
                 if reply.status != 200:
                     headers = {} if reply.retry_after is None else {"Retry-After": str(reply.retry_after)}
                     if 300 <= reply.status < 400:  # to this very endpoint: a client that follows comes back
@@ -308,7 +317,7 @@ class FakeProvider:
                         if name == "stall":
                             self._keep_alive(payload)
                             continue
-                        if reply.drop and sent >= 2:
+                        if reply.drop and sent >= reply.drop_after:
                             return self._reset()
                         head = f"event: {name}\n" if name else ""
                         self.wfile.write(f"{head}data: {json.dumps(payload)}\n\n".encode())
@@ -321,15 +330,22 @@ class FakeProvider:
                     pass  # the client gave up (a timeout test)
                 self.close_connection = True
 
-            def _send(self, status, payload, headers=None):
+            def _send(self, status, payload, headers=None, *, stall=0.0):
+                """`payload` as JSON; with `stall`, after that many seconds of blanks (which
+                JSON allows before a value), as servers keep a slow answer's connection open."""
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
                     for name, value in (headers or {}).items():
                         self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
+                    blanks = int(stall / 0.1)
+                    self.send_header("Content-Length", str(blanks + len(data)))
                     self.end_headers()
+                    for _ in range(blanks):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.1)
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)

@@ -183,6 +183,21 @@ class TestTestAIModel:
         }
         assert openai_server.requests[0]["messages"][-1]["content"] == "Reply with the single word: ok"
 
+    def test_a_model_that_answers_in_words_but_not_through_tools(self, openai_server):
+        ai_model_on(openai_server, name="small")
+        openai_server.reply("ok")
+        openai_server.reply("I am working.")  # words where the forced tool call was asked for
+
+        out = run("test_ai_model", "small")
+
+        assert out.splitlines()[0].startswith("AI model 'small' answered in ")
+        assert out.splitlines()[1] == (
+            "It does not answer through tools: The model did not answer through the tool (see "
+            "docs/local-models.md). Planning and the agent need tools; try config stream_tools: "
+            "false (docs/local-models.md)."
+        )
+        assert "answers through tools too" not in out
+
     @pytest.mark.parametrize(
         ("reply", "status", "error"),
         [

@@ -208,15 +208,20 @@ class TestRealModelBehaviour:
         assert time.monotonic() - started >= 0.4
 
     def test_a_wait_past_the_timeout_is_not_made(self, provider_server):
-        model = ai_model_on(provider_server, config={"timeout": 1, "max_retries": 2})
+        model = ai_model_on(provider_server, name="busy", config={"timeout": 1, "max_retries": 2})
         provider_server.reply(status=429, retry_after=30)
         started = time.monotonic()
 
-        with pytest.raises(AIProviderTimeout):
+        with pytest.raises(AIProviderError) as raised:  # the attempt's own error, not a timeout
             complete(model, messages=HI)
 
         assert len(provider_server.requests) == 1
         assert time.monotonic() - started < 1
+        assert (raised.value.provider_status, raised.value.temporary) == (429, True)
+        assert str(raised.value.detail).startswith("AI model 'busy' answered HTTP 429: ")
+        assert str(raised.value.detail).endswith(
+            "; not tried again, as waiting 30 s first would end past the model's timeout."
+        )
 
     def test_client_errors_are_not_retried(self, provider_server):
         model = ai_model_on(provider_server, config={"timeout": 5, "max_retries": 2})

@@ -2,15 +2,19 @@
 the way real servers were seen to (keep-alives, pings, empty streams, cut and dropped
 streams, no usage, a function name repeated in every chunk), through the real SDKs."""
 
+import time
+
 import pytest
 
 from chat.models import ToolCall
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, finished_job, job_error
-from jobs.models import ModelCall
+from jobs.models import JobEvent, ModelCall
 from kanban.models import Task
+from kanban.planning import BRIEF_TOOL
 from kanban.tests.factories import TaskFactory
 from kanban.tests.test_ai_planning import SHOP_PLAN, planned, submit
+from kanban.tests.test_brief_draft import DRAFT
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +24,10 @@ QUESTION = "Who will use the shop?"
 
 def turn(client, interview):
     return client.post(f"/api/v1/interviews/{interview.pk}/messages/", {"content": "A shop"})
+
+
+def submit_subtasks() -> dict:
+    return submit("submit_subtasks", planned(1, "Style the cart"), planned(2, "Test the cart"))["arguments"]
 
 
 def calls(job) -> list[tuple]:
@@ -58,6 +66,25 @@ class TestOneDeadline:
 
         assert error["code"] == "ai_provider_timeout" and not Task.objects.exists()
 
+    @pytest.mark.parametrize("first", ["unstreamed", "empty stream"])
+    def test_an_answer_not_streamed_is_bounded_too(self, owner_client, owner, provider_server, first):
+        """`stream_tools: false`, or the unstreamed retry after an empty tool stream: a server
+        that keeps the connection open with blanks before its JSON is cut at the deadline."""
+        config = {"timeout": 1.5, "max_retries": 0, "stream_tools": first == "empty stream"}
+        ai_model_on(provider_server, usage_type="task_planning", config=config)
+        prompt = PromptFactory(project__owner=owner, content="A shop")
+        if first == "empty stream":
+            provider_server.reply(empty=True)
+        provider_server.reply(tool_calls=[submit("submit_plan", *SHOP_PLAN)], stall=4)
+
+        started = time.monotonic()
+        job = finished_job(owner_client.post(f"/api/v1/prompts/{prompt.pk}/plan/", {}))
+
+        assert job["error"]["code"] == "ai_provider_timeout" and not Task.objects.exists()
+        assert not provider_server.requests[-1].get("stream")
+        assert time.monotonic() - started < 3  # the deadline (1.5 s), not the stall (4 s)
+        assert ModelCall.objects.last().latency_ms > 0
+
 
 class TestEveryAttemptRecorded:
     def test_a_retried_500_is_a_failed_call_of_its_own(self, owner_client, owner, provider_server):
@@ -73,6 +100,23 @@ class TestEveryAttemptRecorded:
         assert (job["usage"]["calls"], job["usage"]["failed_calls"]) == (2, 1)
         usage = owner_client.get(f"/api/v1/projects/{interview.project_id}/usage/").json()["total"]
         assert (usage["calls"], usage["failed_calls"]) == (2, 1)
+
+    def test_a_retry_whose_wait_runs_past_the_deadline_is_recorded_with_its_own_error(
+        self, owner_client, owner, provider_server
+    ):
+        ai_model_on(provider_server, name="busy", config={"timeout": 3, "max_retries": 2})
+        provider_server.reply(status=429, retry_after=10)
+
+        job = finished_job(turn(owner_client, InterviewFactory(project__owner=owner)))
+
+        (call,) = ModelCall.objects.all()
+        assert (job["error"]["code"], job["error"]["http_status"]) == ("ai_provider_error", 502)
+        assert call.error["detail"] == job["error"]["detail"]
+        assert call.error["detail"].startswith("AI model 'busy' answered HTTP 429: ")
+        assert call.error["detail"].endswith(
+            "not tried again, as waiting 10 s first would end past the model's timeout."
+        )
+        assert len(provider_server.requests) == 1 and call.latency_ms < 3000
 
 
 class TestHonestStreamOutcomes:
@@ -97,18 +141,89 @@ class TestHonestStreamOutcomes:
         error = job_error(turn(owner_client, InterviewFactory(project__owner=owner)))
 
         assert error["code"] == "ai_provider_error"
-        assert error["detail"].startswith("AI model 'cut': the stream ended early, after ")
-        assert error["detail"].endswith("token(s), with no finish reason.")
+        # six pieces of text streamed; OpenAI's first chunk, which only names the role, is none
+        assert (
+            error["detail"]
+            == "AI model 'cut': the stream ended early, after 6 tokens, with no finish reason."
+        )
 
-    def test_a_dropped_connection_says_so(self, owner_client, owner, openai_server):
-        ai_model_on(openai_server, name="flaky", config={"timeout": 5, "max_retries": 2})
-        openai_server.reply("Who will use the shop and what will they buy there first?", drop=True)
+    def test_a_cut_text_stream_is_retried_and_only_the_whole_answer_kept(
+        self, owner_client, owner, provider_server
+    ):
+        ai_model_on(provider_server, name="cut", config={"timeout": 5, "max_retries": 1})
+        interview = InterviewFactory(project__owner=owner)
+        provider_server.reply("Who will use the shop, and", cut=True)
+        provider_server.reply(QUESTION)
+
+        job = finished_job(turn(owner_client, interview))
+
+        assert job["status"] == "succeeded" and calls(job) == ["ai_provider_error", None]
+        assert len(provider_server.requests) == 2
+        interview.refresh_from_db()
+        assert interview.conversation_data[-1]["content"] == QUESTION
+        (retry,) = JobEvent.objects.filter(job_id=job["id"], data__has_key="retry")
+        assert retry.data["retry"] == {"ai_model": "cut", "error": "ai_provider_error"}
+
+    def test_a_cut_tool_stream_is_retried(self, owner_client, owner, provider_server):
+        ai_model_on(provider_server, usage_type="task_planning", config={"timeout": 5, "max_retries": 1})
+        prompt = PromptFactory(project__owner=owner, content="A shop")
+        provider_server.reply(tool_calls=[submit("submit_plan", *SHOP_PLAN)], cut=True, cut_at="tools")
+        provider_server.reply(tool_calls=[submit("submit_plan", *SHOP_PLAN)])
+
+        job = finished_job(owner_client.post(f"/api/v1/prompts/{prompt.pk}/plan/", {}))
+
+        assert job["status"] == "succeeded" and Task.objects.count() == 3
+        assert calls(job) == ["ai_provider_error", None]
+        assert job["model_calls"][0]["error"]["detail"].endswith("after 1 token, with no finish reason.")
+
+    def test_a_stream_that_only_named_the_role_ended_after_no_token(
+        self, owner_client, owner, provider_server
+    ):
+        ai_model_on(provider_server, name="cut", config={"timeout": 5, "max_retries": 0})
+        provider_server.reply("", cut=True)  # OpenAI: the role chunk; Anthropic: message_start
 
         error = job_error(turn(owner_client, InterviewFactory(project__owner=owner)))
 
-        assert error["code"] == "ai_provider_error"
-        assert error["detail"].startswith("The connection to AI model 'flaky' dropped after ")
-        assert len(openai_server.requests) == 1  # text had streamed: not asked again
+        assert (
+            error["detail"]
+            == "AI model 'cut': the stream ended early, after 0 tokens, with no finish reason."
+        )
+
+    def test_a_dropped_connection_says_so_and_is_retried(self, owner_client, owner, provider_server):
+        ai_model_on(provider_server, name="flaky", config={"timeout": 5, "max_retries": 1})
+        interview = InterviewFactory(project__owner=owner)
+        # two pieces of text, after the role chunk (OpenAI) or message_start and the block's start
+        drop_after = 3 if provider_server.protocol == "openai" else 4
+        provider_server.reply("Who will use the shop first?", drop=True, drop_after=drop_after)
+        provider_server.reply(QUESTION)
+
+        job = finished_job(turn(owner_client, interview))
+
+        assert job["status"] == "succeeded" and calls(job) == ["ai_provider_error", None]
+        assert (
+            job["model_calls"][0]["error"]["detail"]
+            == "The connection to AI model 'flaky' dropped after 2 tokens."
+        )
+        interview.refresh_from_db()
+        assert interview.conversation_data[-1]["content"] == QUESTION
+
+    @pytest.mark.parametrize(("drop_after", "tokens"), [(1, "0 tokens"), (3, "1 token")])
+    def test_a_connection_dropped_before_text_or_mid_tool_call_is_not_unreachable(
+        self, owner_client, owner, provider_server, drop_after, tokens
+    ):
+        """Once the server answered, a drop is a drop: after the first event, or halfway through
+        a tool call's arguments (its first half, one piece, on both protocols)."""
+        ai_model_on(provider_server, name="flaky", usage_type="task_planning")
+        prompt = PromptFactory(project__owner=owner, content="A shop")
+        plan = submit("submit_plan", *SHOP_PLAN)
+        provider_server.reply(tool_calls=[plan], drop=True, drop_after=drop_after)
+
+        error = job_error(owner_client.post(f"/api/v1/prompts/{prompt.pk}/plan/", {}))
+
+        assert (error["code"], error["detail"]) == (
+            "ai_provider_error",
+            f"The connection to AI model 'flaky' dropped after {tokens}.",
+        )
 
     def test_token_counts_not_reported_are_unknown_not_zero(self, owner_client, owner, openai_server):
         ai_model_on(openai_server, model="gpt-4o", config={"timeout": 5, "max_retries": 0})
@@ -119,6 +234,11 @@ class TestHonestStreamOutcomes:
         (call,) = job["model_calls"]
         assert (call["input_tokens"], call["output_tokens"], call["cost"]) == (None, None, None)
         assert call["price_source"] == "unknown (no token counts)"
+        assert (job["usage"]["input_tokens"], job["usage"]["unknown_token_calls"], job["cost"]) == (
+            None,
+            1,
+            None,
+        )
 
 
 class TestToolAnswersWeakModelsCanGive:
@@ -134,6 +254,30 @@ class TestToolAnswersWeakModelsCanGive:
             assert choice == {"type": "function", "function": {"name": "submit_plan"}}
         else:
             assert choice == {"type": "tool", "name": "submit_plan"}
+
+    @pytest.mark.parametrize("job", ["expand", "complexity", "brief"])
+    def test_every_job_that_needs_one_tool_answer_forces_it(self, owner_client, owner, provider_server, job):
+        ai_model_on(provider_server, usage_type="task_planning")
+        task = TaskFactory(project__owner=owner, title="Build the cart")
+        answers = {
+            "expand": ("submit_subtasks", f"/api/v1/tasks/{task.pk}/expand/", submit_subtasks()),
+            "complexity": (
+                "submit_complexity",
+                f"/api/v1/projects/{task.project_id}/analyze-complexity/",
+                {"tasks": [{"task_id": str(task.pk), "complexity": 5, "reason": "Medium.", "expand": False}]},
+            ),
+            "brief": ("submit_brief", f"/api/v1/tasks/{task.pk}/draft-brief/", DRAFT),
+        }
+        name, url, arguments = answers[job]
+        provider_server.reply(tool_calls=[{"name": name, "arguments": arguments}])
+
+        assert finished_job(owner_client.post(url, {}))["status"] == "succeeded"
+
+        choice = provider_server.requests[0]["tool_choice"]
+        if provider_server.protocol == "openai":
+            assert choice == {"type": "function", "function": {"name": name}}
+        else:
+            assert choice == {"type": "tool", "name": name}
 
     def test_a_name_repeated_in_every_chunk_is_recognised(self, owner_client, owner, openai_server):
         ai_model_on(openai_server, usage_type="task_planning")
@@ -188,7 +332,20 @@ class TestToolAnswersWeakModelsCanGive:
         assert (listed["minItems"], listed["maxItems"]) == (2, 2)
         assert set(listed["items"]["properties"]["task_id"]["enum"]) == {str(task.pk) for task in tasks}
         assert plan["properties"]["tasks"]["minItems"] == 1
-        assert plan["properties"]["tasks"]["items"]["properties"]["title"]["minLength"] == 1
+        planned = plan["properties"]["tasks"]["items"]["properties"]
+        assert planned["title"]["minLength"] == 1
+        assert (planned["id"]["minimum"], planned["id"]["maximum"]) == (1, 50)
+        dependencies = planned["dependencies"]
+        assert (dependencies["maxItems"], dependencies["uniqueItems"]) == (49, True)
+        assert (dependencies["items"]["minimum"], dependencies["items"]["maximum"]) == (1, 50)
+
+    def test_the_brief_schema_refuses_blank_text_where_the_serializer_does(self):
+        brief = BRIEF_TOOL.parameters["properties"]
+        recommendation = brief["recommendation"]["properties"]
+
+        assert brief["summary"]["minLength"] == brief["test_plan"]["minLength"] == 1
+        assert brief["acceptance_criteria"]["items"]["minLength"] == 1
+        assert (recommendation["solution"]["minLength"], "minLength" in recommendation["risks"]) == (1, False)
 
 
 class TestDegenerateOutput:

@@ -37,7 +37,12 @@ class TestInline:
             "attempts": 1,
             "error": None,
         }
-        assert job["usage"] == USAGE | {"calls": 1}
+        assert job["usage"] == USAGE | {
+            "calls": 1,
+            "failed_calls": 0,
+            "unknown_token_calls": 0,
+            "unknown_cost_calls": 0,
+        }
         # as times: a time on the second is written without its fraction ("...:05Z" < "...:05.03Z")
         created, started, finished = (
             datetime.fromisoformat(job[key]) for key in ("created_at", "started_at", "finished_at")

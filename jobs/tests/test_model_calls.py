@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps as django_apps
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
-from aimodels.calls import AIJobRun
-from aimodels.gateway import Completion
+from aimodels.calls import SUMMED_TOKENS, AIJobRun
+from aimodels.gateway import AIProviderError, Completion
 from aimodels.models import AIModelFallback
 from aimodels.tests.factories import AIModelFactory
 from chat.models import ChatSession
@@ -74,7 +74,7 @@ class TestUsage:
         assert job["usage"]["total_tokens"] == 470
         assert call.raw_usage["cache_read_input_tokens"] == 300
 
-    def test_a_price_override_wins_and_unknown_models_cost_nothing_known(
+    def test_a_price_override_wins_and_an_unknown_price_is_an_unknown_cost(
         self, owner_client, task, openai_server
     ):
         priced = ai_model_on(
@@ -97,7 +97,7 @@ class TestUsage:
         # 0.5M fresh input × 2 + 0.5M cached × 1 + 0.1M output × 10, per million
         assert (first.cost, first.price_source) == (Decimal("2.5"), "override")
         assert (second.cost, second.price_source) == (None, "unknown")
-        assert Decimal(unknown["cost"]) == 0
+        assert (unknown["cost"], unknown["usage"]["unknown_cost_calls"]) == (None, 1)
 
 
 class TestFallbacks:
@@ -279,16 +279,22 @@ def test_tasks_and_chat_sessions_carry_their_ai_usage(owner_client, task, openai
         == board["ai_usage"]
         == {
             "calls": 2,
+            "failed_calls": 0,
             "input_tokens": 600_010,
             "output_tokens": 400_005,
+            "unknown_token_calls": 0,
             "cost": "1.00001500",
+            "unknown_cost_calls": 0,
         }
     )
     assert sessions[0]["ai_usage"] == {
         "calls": 1,
+        "failed_calls": 0,
         "input_tokens": 10,
         "output_tokens": 5,
+        "unknown_token_calls": 0,
         "cost": "0.00001500",
+        "unknown_cost_calls": 0,
     }
     assert (
         owner_client.get(f"/api/v1/chat-sessions/{session.pk}/").json()["ai_usage"] == sessions[0]["ai_usage"]
@@ -312,15 +318,21 @@ def record_calls(task, session, ai_model, count: int) -> None:
 
 
 def summed(**job_filter) -> dict:
+    """The totals of the model calls of the jobs `job_filter` names, summed here from scratch:
+    only the calls that succeeded with token counts (and a cost) add to the sums."""
     calls = ModelCall.objects.filter(**{f"job__{name}": value for name, value in job_filter.items()})
-    totals = calls.aggregate(
-        calls=Count("*"), i=Sum("input_tokens"), o=Sum("output_tokens"), cost=Sum("cost")
-    )
+    answered = calls.filter(error__isnull=True)
+    counted = answered.exclude(input_tokens=None).exclude(output_tokens=None)
+    tokens = counted.aggregate(i=Sum("input_tokens"), o=Sum("output_tokens"))
+    cost = calls.aggregate(cost=Sum("cost"))["cost"]
     return {
-        "calls": totals["calls"],
-        "input_tokens": totals["i"],
-        "output_tokens": totals["o"],
-        "cost": f"{totals['cost']:.8f}",
+        "calls": calls.count(),
+        "failed_calls": calls.filter(error__isnull=False).count(),
+        "input_tokens": tokens["i"],
+        "output_tokens": tokens["o"],
+        "unknown_token_calls": answered.count() - counted.count(),
+        "cost": None if cost is None else f"{cost:.8f}",
+        "unknown_cost_calls": answered.filter(cost=None).count(),
     }
 
 
@@ -328,7 +340,15 @@ def assert_totals(task, session, *, calls: int, cost: str) -> None:
     """The stored totals of the task and the session: `calls` of record_calls, as summed."""
     task.refresh_from_db()
     session.refresh_from_db()
-    expected = {"calls": calls, "input_tokens": 10 * calls, "output_tokens": 5 * calls, "cost": cost}
+    expected = {
+        "calls": calls,
+        "failed_calls": 0,
+        "input_tokens": 10 * calls,
+        "output_tokens": 5 * calls,
+        "unknown_token_calls": 0,
+        "cost": cost,
+        "unknown_cost_calls": 0,
+    }
     assert task.ai_usage == session.ai_usage == summed(task=task) == expected
 
 
@@ -360,6 +380,39 @@ def test_the_migration_sets_the_totals_of_calls_recorded_before_it(task):
     assert_totals(task, session, calls=3, cost="0.00012000")
 
 
+def test_the_migration_adds_the_failed_and_unknown_counts_of_calls_recorded_before_it(task):
+    ai_model = AIModelFactory(price_input_per_mtok=Decimal("2"), price_output_per_mtok=Decimal("4"))
+    session = ChatSessionFactory(task=task)
+    record_calls(task, session, ai_model, 2)
+    job = Job.objects.filter(task=task).first()
+    AIJobRun(job)._record_failure(ai_model, AIProviderError("AI model 'x' answered HTTP 500."))
+    AIJobRun(job)._record_success(ai_model, Completion(text="", usage={}))  # no token counts
+    expected = {
+        "calls": 4,
+        "failed_calls": 1,
+        "input_tokens": 20,
+        "output_tokens": 10,
+        "unknown_token_calls": 1,
+        "cost": "0.00008000",
+        "unknown_cost_calls": 1,
+    }
+    Task.objects.update(**{name: 0 for name in Task.AI_USAGE})
+    ChatSession.objects.update(**{name: 0 for name in ChatSession.AI_USAGE})
+    Job.objects.filter(pk=job.pk).update(cost=Decimal(0), usage={"calls": 3, "input_tokens": 10})
+    migrations = ("kanban.migrations.0008_ai_usage_unknowns", "chat.migrations.0006_ai_usage_unknowns")
+
+    for migration in (*migrations, "jobs.migrations.0009_usage_rule"):
+        importlib.import_module(migration).backfill(django_apps, None)
+
+    task.refresh_from_db()
+    session.refresh_from_db()
+    job.refresh_from_db()
+    assert task.ai_usage == session.ai_usage == summed(task=task) == expected
+    counts = ("calls", "failed_calls", "unknown_token_calls", "unknown_cost_calls")
+    assert ([job.usage[name] for name in counts], job.usage["input_tokens"]) == ([3, 1, 1, 1], 10)
+    assert job.cost == Decimal("0.00004")
+
+
 @postgres_only()
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_jobs_of_one_task_add_every_call(owner):
@@ -373,33 +426,81 @@ def test_concurrent_jobs_of_one_task_add_every_call(owner):
     assert_totals(task, session, calls=30, cost="0.00045000")
 
 
-def test_every_count_of_calls_agrees_after_failures_and_fallbacks(
+def test_every_count_of_calls_agrees_after_retries_failures_and_fallbacks(
     owner_client, task, openai_server, anthropic_server
 ):
-    """A failed call and a fallback's answer are two calls everywhere: the job's usage and
-    model calls, the task's and the session's totals, the project's usage."""
-    first = ai_model_on(openai_server, name="first", usage_type="task_execution")
+    """A retried attempt, a failed call and a fallback's answer are calls everywhere: the
+    job's usage and model calls, the task's and the session's totals, the project's usage."""
+    first = ai_model_on(
+        openai_server, name="first", usage_type="task_execution", config={"timeout": 5, "max_retries": 1}
+    )
     second = ai_model_on(anthropic_server, name="second")
     AIModelFallback.objects.create(ai_model=first, fallback=second, position=0)
     session = ChatSessionFactory(task=task)
-    openai_server.reply(status=503)  # the agent turn: first fails, second answers
+    openai_server.reply(status=503)  # the agent turn: first fails twice (a retry), second answers
+    openai_server.reply(status=503)
     anthropic_server.reply("Done.", usage=(10, 5))
-    openai_server.reply(status=500)  # the commit: first fails, second fails too
+    openai_server.reply(status=500)  # the commit: first fails twice, second fails too
+    openai_server.reply(status=500)
     anthropic_server.reply(status=500)
 
     turn = finished_job(owner_client.post(f"/api/v1/chat-sessions/{session.pk}/messages/", {"content": "hi"}))
     commit = finished_job(generate_commit(owner_client, task, ai_model=str(first.pk)))
 
     assert (turn["status"], commit["status"]) == ("succeeded", "failed")
-    assert (turn["usage"]["calls"], turn["usage"]["failed_calls"], len(turn["model_calls"])) == (2, 1, 2)
-    assert (commit["usage"]["calls"], commit["usage"]["failed_calls"], len(commit["model_calls"])) == (
-        2,
-        2,
-        2,
-    )
+    counted = [
+        (job["usage"]["calls"], job["usage"]["failed_calls"], len(job["model_calls"]))
+        for job in (turn, commit)
+    ]
+    assert counted == [(3, 2, 3), (3, 3, 3)]
+    retries = JobEvent.objects.filter(job_id=turn["id"], data__has_key="retry")
+    assert [event.data["retry"] for event in retries] == [{"ai_model": "first", "error": "ai_provider_error"}]
     task.refresh_from_db()
     session.refresh_from_db()
-    assert (task.ai_calls, session.ai_calls) == (4, 2)
+    api_task = owner_client.get(f"/api/v1/tasks/{task.pk}/").json()["ai_usage"]
+    api_session = owner_client.get(f"/api/v1/chat-sessions/{session.pk}/").json()["ai_usage"]
     usage = owner_client.get(f"/api/v1/projects/{task.project_id}/usage/").json()["total"]
-    assert (usage["calls"], usage["failed_calls"]) == (4, 3)
-    assert ModelCall.objects.count() == 4
+    assert (api_task["calls"], api_task["failed_calls"]) == (usage["calls"], usage["failed_calls"]) == (6, 5)
+    assert (api_session["calls"], api_session["failed_calls"]) == (turn["usage"]["calls"], 2)
+    assert task.ai_usage == api_task == summed(task=task)
+    assert ModelCall.objects.count() == 6
+
+
+def test_unknown_token_counts_and_costs_are_unknown_everywhere(owner_client, task, openai_server):
+    """A call without token counts adds nothing to the sums and is counted apart; a sum of which
+    nothing is known is null: in the job, the task's and session's totals, the project's usage."""
+    ai_model_on(openai_server, price_input_per_mtok=Decimal("1"), price_output_per_mtok=Decimal("1"))
+    session = ChatSessionFactory(task=task)
+    openai_server.reply(COMMIT, usage=(600_000, 400_000))
+    openai_server.reply("Nothing to do.", no_usage=True)  # a server that reports no usage
+
+    commit = finished_job(generate_commit(owner_client, task))
+    turn = finished_job(owner_client.post(f"/api/v1/chat-sessions/{session.pk}/messages/", {"content": "hi"}))
+
+    assert (commit["usage"]["input_tokens"], commit["cost"]) == (600_000, "1.00000000")
+    assert turn["usage"] == {
+        "calls": 1,
+        "failed_calls": 0,
+        "unknown_token_calls": 1,
+        "unknown_cost_calls": 1,
+        **dict.fromkeys(SUMMED_TOKENS),
+    }
+    assert turn["cost"] is None
+    unknown = {"input_tokens": None, "output_tokens": None, "cost": None}
+    session_usage = owner_client.get(f"/api/v1/chat-sessions/{session.pk}/").json()["ai_usage"]
+    assert session_usage == {
+        "calls": 1,
+        "failed_calls": 0,
+        "unknown_token_calls": 1,
+        "unknown_cost_calls": 1,
+        **unknown,
+    }
+    partial = {"input_tokens": 600_000, "output_tokens": 400_000, "cost": "1.00000000"}
+    task_usage = owner_client.get(f"/api/v1/tasks/{task.pk}/").json()["ai_usage"]
+    assert task_usage == {**session_usage, "calls": 2, **partial}
+    usage = owner_client.get(f"/api/v1/projects/{task.project_id}/usage/", {"group_by": "kind"}).json()
+    by_kind = {group["key"]: group for group in usage["groups"]}
+    assert {name: by_kind["chat_message"][name] for name in unknown} == unknown
+    assert by_kind["chat_message"]["cached_input_tokens"] is None
+    assert {name: usage["total"][name] for name in partial} == {**partial, "cost": "1.00000000"}
+    assert (usage["total"]["unknown_token_calls"], usage["total"]["unknown_cost_calls"]) == (1, 1)

@@ -71,6 +71,7 @@ def test_the_chain_is_answered_in_order(owner, owner_client):
         "jobs",
         "model_calls",
         "cost",
+        "unknown_cost_calls",
         "commits",
     ]
     assert body["interview"]["turns"] == 2
@@ -120,6 +121,19 @@ def test_a_task_with_no_history_has_empty_steps(owner, owner_client):
     assert (body["interview"], body["prompt"], body["plan_job"]) == (None, None, None)
     assert (body["chat_sessions"], body["jobs"], body["model_calls"], body["commits"]) == ([], [], [], [])
     assert Decimal(body["cost"]) == 0
+
+
+def test_a_cost_not_known_is_not_zero(owner, owner_client):
+    task = TaskFactory(project=ProjectFactory(owner=owner))
+    job = Job.objects.create(owner=owner, project=task.project, task=task, kind=Job.Kind.TASK_EXPAND)
+    ModelCall.objects.create(job=job, project=task.project, model="local", cost=None)
+
+    unknown = owner_client.get(f"/api/v1/tasks/{task.pk}/provenance/").json()
+    ModelCall.objects.create(job=job, project=task.project, model="gpt-test", cost=Decimal("0.02"))
+    partial = owner_client.get(f"/api/v1/tasks/{task.pk}/provenance/").json()
+
+    assert (unknown["cost"], unknown["unknown_cost_calls"]) == (None, 1)
+    assert (Decimal(partial["cost"]), partial["unknown_cost_calls"]) == (Decimal("0.02"), 1)
 
 
 def test_a_subtasks_plan_is_its_parents_expansion(owner, owner_client):

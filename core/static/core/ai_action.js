@@ -88,8 +88,13 @@
       if (name === "token") {
         this.text.textContent += data.text;
       } else if (name === "status") {
+        // What streamed before a retry or a fallback is not the answer: the next attempt starts it again.
         if (data.fallback) {
+          this.text.textContent = "";
           this.calls.append(element("li", "job-fallback", `${data.fallback.from} failed (${data.fallback.error}); ${data.fallback.to} answers`));
+        } else if (data.retry) {
+          this.text.textContent = "";
+          this.calls.append(element("li", "job-fallback", `${data.retry.ai_model} failed (${data.retry.error}); trying again`));
         } else if (data.attempt > 1) {
           this.text.textContent = "";  // a redelivered job starts its answer again
         }
