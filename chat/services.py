@@ -4,7 +4,7 @@ from django.utils import timezone
 from chat.models import ChatSession, Message
 from core.exceptions import Conflict
 from jobs.models import Job
-from jobs.services import job_in_progress
+from jobs.services import refuse_while_answering
 
 
 @transaction.atomic
@@ -15,11 +15,14 @@ def chat_append_user_message(job: Job, session: ChatSession, *, content: str) ->
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is {session.status}; it takes no new messages.")
-    answering = job_in_progress(kind=Job.Kind.CHAT_MESSAGE, subject="session", key=str(session.pk), but=job)
-    if answering is not None:
-        raise Conflict(
-            f"The agent is still answering the previous message (job {answering.pk}); wait for it."
-        )
+    refuse_while_answering(
+        kind=Job.Kind.CHAT_MESSAGE,
+        subject="session",
+        key=str(session.pk),
+        but=job,
+        who="The agent",
+        then="send the next one",
+    )
     ChatSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
     message = Message.objects.create(session=session, role=Message.Role.USER, content=content, job=job)
     return {"message": str(message.pk)}
@@ -31,12 +34,13 @@ def chat_session_complete(*, session: ChatSession) -> ChatSession:
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is already {session.status}.")
-    answering = job_in_progress(kind=Job.Kind.CHAT_MESSAGE, subject="session", key=str(session.pk))
-    if answering is not None:
-        raise Conflict(
-            f"The agent is still answering a message (job {answering.pk}); "
-            "wait for it, or cancel the job, then complete the session."
-        )
+    refuse_while_answering(
+        kind=Job.Kind.CHAT_MESSAGE,
+        subject="session",
+        key=str(session.pk),
+        who="The agent",
+        then="complete the session (or cancel the job first)",
+    )
     session.status = ChatSession.Status.COMPLETED
     session.save(update_fields=["status", "updated_at"])
     return session

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from core.exceptions import Conflict
 from core.history import current, record
 from jobs.models import Job
-from jobs.services import job_in_progress
+from jobs.services import refuse_while_answering
 from projects import composition
 from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, PromptLabelMove
 
@@ -208,11 +208,14 @@ def interview_append_user_turn(job: Job, interview: Interview, *, content: str) 
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is {interview.status}; it takes no new messages.")
-    answering = job_in_progress(
-        kind=Job.Kind.INTERVIEW_MESSAGE, subject="interview", key=str(interview.pk), but=job
+    refuse_while_answering(
+        kind=Job.Kind.INTERVIEW_MESSAGE,
+        subject="interview",
+        key=str(interview.pk),
+        but=job,
+        who="The interviewer",
+        then="send the next one",
     )
-    if answering is not None:
-        raise Conflict(f"The interviewer is still answering the previous message (job {answering.pk}).")
     interview.conversation_data = [*interview.conversation_data, _entry("user", content, job=str(job.pk))]
     interview.save(update_fields=["conversation_data", "updated_at"])
 
@@ -243,12 +246,13 @@ def interview_finish(*, interview: Interview, status: str) -> Interview:
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is already {interview.status}.")
-    answering = job_in_progress(kind=Job.Kind.INTERVIEW_MESSAGE, subject="interview", key=str(interview.pk))
-    if answering is not None:
-        raise Conflict(
-            f"The interviewer is still answering a message (job {answering.pk}); "
-            "wait for it, or cancel the job, then close the interview."
-        )
+    refuse_while_answering(
+        kind=Job.Kind.INTERVIEW_MESSAGE,
+        subject="interview",
+        key=str(interview.pk),
+        who="The interviewer",
+        then="close the interview (or cancel the job first)",
+    )
     interview.status = status
     interview.save(update_fields=["status", "updated_at"])
     return interview

@@ -11,7 +11,7 @@ from jobs.services.idempotency import IdempotencyKeyReused
 from jobs.services.kinds import KINDS, job_kind
 from jobs.services.record import job_cancel
 from jobs.services.run import JobCancelled, JobRun, execute
-from jobs.services.submit import job_in_progress, job_start
+from jobs.services.submit import job_in_progress, job_start, refuse_while_answering
 
 __all__ = [
     "KINDS",
@@ -27,4 +27,5 @@ __all__ = [
     "job_kind",
     "job_start",
     "job_wait",
+    "refuse_while_answering",
 ]

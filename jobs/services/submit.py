@@ -5,6 +5,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from core.exceptions import Conflict
 from jobs.models import Job, JobEvent
 from jobs.services.dispatch import dispatch
 from jobs.services.idempotency import replayed, request_digest
@@ -84,3 +85,11 @@ def job_in_progress(*, kind: str, subject: str, key: str, but: Job | None = None
     while it answers."""
     unfinished = Job.objects.filter(kind=kind, status__in=Job.UNFINISHED, **{f"input__{subject}": key})
     return (unfinished if but is None else unfinished.exclude(pk=but.pk)).first()
+
+
+def refuse_while_answering(*, kind: str, subject: str, key: str, who: str, but: Job | None = None, then: str):
+    """A 409 while a job of `kind` on the object is queued or running (see job_in_progress):
+    `who` is still answering; wait for it, then `then`."""
+    answering = job_in_progress(kind=kind, subject=subject, key=key, but=but)
+    if answering is not None:
+        raise Conflict(f"{who} is still answering a message (job {answering.pk}); wait for it, then {then}.")
