@@ -152,6 +152,17 @@ def notified() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _sent(events: list[Event], *, ends: float) -> tuple[list[str], bool]:
+    """The SSE text of `events` up to the first final one, and whether the stream is over
+    (a final event, or its time is up)."""
+    chunks = []
+    for event in events:
+        chunks.append(event.sse())
+        if event.final:
+            return chunks, True
+    return chunks, time.monotonic() > ends
+
+
 class EventStream:
     """The events of one channel after `after`, as SSE text, until a final event or
     STREAM_MAX_SECONDS; `fetch(after)` reads the next events (a list of Event, oldest first)."""
@@ -194,17 +205,14 @@ class EventStream:
         stop = HUB.watch(self.channel, self.fetch, self.after, inbox.put) if notified() else None
         try:
             yield f"retry: {RETRY_MS}\n\n"
-            started = time.monotonic()
+            ends = time.monotonic() + settings.STREAM_MAX_SECONDS
             events = self._catch_up()
             if events is None:
                 return
             while True:
-                for event in events:
-                    yield event.sse()
-                    if event.final:
-                        return
-                ends = started + settings.STREAM_MAX_SECONDS
-                if time.monotonic() > ends:
+                chunks, over = _sent(events, ends=ends)
+                yield from chunks
+                if over:
                     return
                 events = self._next(inbox, until=min(time.monotonic() + KEEPALIVE_SECONDS, ends))
                 if events is None:
@@ -246,16 +254,15 @@ class EventStream:
         try:
             yield f"retry: {RETRY_MS}\n\n"
             started = time.monotonic()
+            ends = started + settings.STREAM_MAX_SECONDS
             events = await sync_to_async(self._catch_up, thread_sensitive=False)()
             if events is None:
                 return
             while True:
-                for event in events:
-                    yield event.sse()
-                    if event.final:
-                        return
-                ends = started + settings.STREAM_MAX_SECONDS
-                if time.monotonic() > ends:
+                chunks, over = _sent(events, ends=ends)
+                for chunk in chunks:
+                    yield chunk
+                if over:
                     return
                 if notified():
                     wait = min(KEEPALIVE_SECONDS, max(ends - time.monotonic(), 0))
