@@ -9,12 +9,11 @@ from django.db import transaction
 
 from aimodels import gateway, pricing
 from aimodels.gateway import AIProviderError, AIProviderTimeout
-from aimodels.gateway.base import TOKEN_COUNTS
 from aimodels.signals import model_call_recorded
 from core.exceptions import error_code, one_line
 from jobs.models import Job, JobEvent, ModelCall
 from jobs.services import JobRun, job_kind
-from jobs.totals import known_total
+from jobs.totals import TOKEN_COUNTS, known_total
 
 # The token counts a job's usage sums: ModelCall's, and the total the provider gave.
 SUMMED_TOKENS = (*TOKEN_COUNTS, "total_tokens")

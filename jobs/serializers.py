@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jobs.models import Job, ModelCall
+from jobs.totals import TOKEN_COUNTS
 
 
 def _ref(component: str, description: str) -> dict:
@@ -107,11 +108,7 @@ class ModelCallSerializer(serializers.ModelSerializer):
         fields = [
             "ai_model",
             "model",
-            "input_tokens",
-            "cached_input_tokens",
-            "cache_write_tokens",
-            "output_tokens",
-            "reasoning_tokens",
+            *TOKEN_COUNTS,
             "latency_ms",
             "finish_reason",
             "cost",

@@ -13,6 +13,15 @@
 
 from django.db.models import Q
 
+# The token counts of a call, in one vocabulary: ModelCall's columns, a completion's `usage`.
+TOKEN_COUNTS = (
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+)
+
 # Which calls are which, as lookups on ModelCall (for aggregates).
 FAILED = Q(error__isnull=False)
 TOKENS_KNOWN = Q(error__isnull=True, input_tokens__isnull=False, output_tokens__isnull=False)

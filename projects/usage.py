@@ -6,9 +6,8 @@ from datetime import date
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate
 
-from aimodels.gateway.base import TOKEN_COUNTS
 from jobs.models import ModelCall
-from jobs.totals import COST_UNKNOWN, FAILED, TOKENS_KNOWN, TOKENS_UNKNOWN, known_total
+from jobs.totals import COST_UNKNOWN, FAILED, TOKEN_COUNTS, TOKENS_KNOWN, TOKENS_UNKNOWN, known_total
 
 # Each grouping: the key a group is named by, and a label for people.
 GROUPS = {

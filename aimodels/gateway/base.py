@@ -10,15 +10,6 @@ from core.exceptions import Conflict
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
 
-# The token counts of a call in one vocabulary (`Completion.usage`, ModelCall's columns).
-TOKEN_COUNTS = (
-    "input_tokens",
-    "cached_input_tokens",
-    "cache_write_tokens",
-    "output_tokens",
-    "reasoning_tokens",
-)
-
 
 def is_temporary(status: int) -> bool:
     """A provider's HTTP answer that may go another way later, or elsewhere: 429 and 5xx.
