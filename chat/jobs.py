@@ -13,6 +13,7 @@ from chat.serializers import MessageSerializer
 from chat.services import chat_append_user_message
 from chat.tools import AgentTools
 from jobs.models import Job, JobEvent
+from jobs.services import schema_list
 
 REPEATED_CALL = "Not run again: this turn already made the same call with the same arguments."
 
@@ -190,6 +191,9 @@ def for_session(session: ChatSession) -> dict:
     links=for_session,
     prepare=chat_append_user_message,
     prepared=("content",),
+    result={
+        "messages": schema_list("Message", "chat_message: the messages the turn added, the user's first.")
+    },
 )
 def agent_turn(run: AIJobRun) -> None:
     """The task agent answers the user's message (`content`, stored with the job)."""

@@ -2,76 +2,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from jobs.models import Job, ModelCall
+from jobs.services.kinds import RESULT_PROPERTIES
 from jobs.totals import TOKEN_COUNTS
 
-
-def _ref(component: str, description: str) -> dict:
-    return {"allOf": [{"$ref": f"#/components/schemas/{component}"}], "description": description}
-
-
 # Written out rather than derived from serializers: a nullable object must carry `nullable`
-# itself (OpenAPI 3.0), not beside a reference.
+# itself (OpenAPI 3.0), not beside a reference. Its properties are those the kinds declare.
 RESULT_SCHEMA = {
     "type": "object",
     "nullable": True,
     "description": "What the action answered, under the name of what it made; null until it succeeded.",
-    "properties": {
-        "interview": _ref("Interview", "interview_message: the interview with both turns."),
-        "prompt": _ref("Prompt", "prompt_generate: the new prompt."),
-        "commit": _ref("Commit", "commit_generate: the new commit."),
-        "task": _ref("Task", "brief_draft: the task with its drafted brief."),
-        "messages": {
-            "type": "array",
-            "items": {"$ref": "#/components/schemas/Message"},
-            "description": "chat_message: the messages the turn added, the user's first.",
-        },
-        "created": {
-            "type": "array",
-            "items": {"$ref": "#/components/schemas/Task"},
-            "description": "task_plan, task_expand: the tasks written, in dependency order.",
-        },
-        "kept": {
-            "type": "array",
-            "items": {"$ref": "#/components/schemas/Task"},
-            "description": "task_plan, task_expand: the tasks already there under the same title.",
-        },
-        "tasks": {
-            "type": "array",
-            "description": "complexity_analyze: each open task's score.",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "task": {"type": "string", "format": "uuid"},
-                    "title": {"type": "string"},
-                    "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
-                    "reason": {"type": "string"},
-                    "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
-                },
-                "required": ["task", "title", "complexity", "reason", "expand"],
-            },
-        },
-        "recommended": {
-            "type": "array",
-            "items": {"type": "string", "format": "uuid"},
-            "description": "complexity_analyze: the tasks to expand.",
-        },
-        "test": {
-            "type": "object",
-            "description": "ai_model_test: the outcome.",
-            "properties": {
-                "ok": {"type": "boolean"},
-                "latency_ms": {"type": "integer"},
-                "error": {"type": "string", "nullable": True},
-                "tools": {
-                    "type": "object",
-                    "description": "Whether the model answered a forced tool call too.",
-                    "properties": {"ok": {"type": "boolean"}, "error": {"type": "string", "nullable": True}},
-                    "required": ["ok", "error"],
-                },
-            },
-            "required": ["ok", "latency_ms", "error"],
-        },
-    },
+    "properties": RESULT_PROPERTIES,
 }
 ERROR_SCHEMA = {
     "type": "object",

@@ -6,6 +6,7 @@ from aimodels.calls import AIJobRun, ai_job_kind
 from aimodels.models import SystemSettings
 from core.exceptions import Conflict
 from jobs.models import Job
+from jobs.services import schema_list, schema_ref
 from kanban import planning, services
 from kanban.conventional import CommitMessageError, commit_fields, parse, unwrap, with_trailers
 from kanban.models import Commit, Task
@@ -73,7 +74,12 @@ def _refuse_server_trailers(message: str) -> None:
         raise CommitMessageError(f"Leave out the {written} footer: it is added for you.")
 
 
-@ai_job_kind(Job.Kind.COMMIT_GENERATE, subject="task", links=for_task)
+@ai_job_kind(
+    Job.Kind.COMMIT_GENERATE,
+    subject="task",
+    links=for_task,
+    result={"commit": schema_ref("Commit", "commit_generate: the new commit.")},
+)
 def commit_write(run: AIJobRun) -> None:
     """A commit whose message the model writes from the task (its title, description and
     acceptance criteria), its `changes` or staged diff, and recent subjects for style.
@@ -128,7 +134,14 @@ def _planning_context(project) -> str:
     return f"Project: {project.name}\n{project.description}".strip()
 
 
-@ai_job_kind(Job.Kind.TASK_PLAN, subject="prompt", links=for_project_of)
+# What a plan and an expansion answer.
+PLANNED = {
+    "created": schema_list("Task", "task_plan, task_expand: the tasks written, in dependency order."),
+    "kept": schema_list("Task", "task_plan, task_expand: the tasks already there under the same title."),
+}
+
+
+@ai_job_kind(Job.Kind.TASK_PLAN, subject="prompt", links=for_project_of, result=PLANNED)
 def task_plan(run: AIJobRun) -> None:
     """Tasks in backlog for a prompt (rendered with its components), linked to it. Tasks
     already planned from the prompt's lineage (same title) are kept, not written again."""
@@ -155,7 +168,7 @@ def task_plan(run: AIJobRun) -> None:
     _plan_and_write(run, messages, planning.PLAN_TOOL, existing=existing, create=create)
 
 
-@ai_job_kind(Job.Kind.TASK_EXPAND, subject="task", links=for_task, check=refuse_subtask)
+@ai_job_kind(Job.Kind.TASK_EXPAND, subject="task", links=for_task, check=refuse_subtask, result=PLANNED)
 def task_expand(run: AIJobRun) -> None:
     """Subtasks in backlog for one task (about `count` of them, if given); subtasks it
     already has (same title) are kept. A subtask is refused: subtasks go one level deep."""
@@ -211,7 +224,13 @@ def refuse_done(task: Task, **arguments) -> None:
         raise Conflict("This task is done: move it back to work to draft its brief again.")
 
 
-@ai_job_kind(Job.Kind.BRIEF_DRAFT, subject="task", links=for_task, check=refuse_done)
+@ai_job_kind(
+    Job.Kind.BRIEF_DRAFT,
+    subject="task",
+    links=for_task,
+    check=refuse_done,
+    result={"task": schema_ref("Task", "brief_draft: the task with its drafted brief.")},
+)
 def brief_draft(run: AIJobRun) -> None:
     """The model proposes the task's summary, approaches, recommended solution, acceptance
     criteria and test plan, from the task, its prompt (rendered) and the interview the prompt
@@ -252,7 +271,33 @@ def _draft_request(task: Task) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-@ai_job_kind(Job.Kind.COMPLEXITY_ANALYZE, subject="project", links=for_project)
+@ai_job_kind(
+    Job.Kind.COMPLEXITY_ANALYZE,
+    subject="project",
+    links=for_project,
+    result={
+        "tasks": {
+            "type": "array",
+            "description": "complexity_analyze: each open task's score.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "task": {"type": "string", "format": "uuid"},
+                    "title": {"type": "string"},
+                    "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
+                    "reason": {"type": "string"},
+                    "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
+                },
+                "required": ["task", "title", "complexity", "reason", "expand"],
+            },
+        },
+        "recommended": {
+            "type": "array",
+            "items": {"type": "string", "format": "uuid"},
+            "description": "complexity_analyze: the tasks to expand.",
+        },
+    },
+)
 def complexity_analyze(run: AIJobRun) -> None:
     """Every open task of the project scored 1-10 with a one-line reason; the scores are
     stored on the tasks, and the answer recommends which to expand."""

@@ -4,6 +4,7 @@ from rest_framework.exceptions import ValidationError
 
 from aimodels.calls import AIJobRun, ai_job_kind
 from jobs.models import Job
+from jobs.services import schema_ref
 from projects import services
 from projects.models import Interview, Prompt
 from projects.serializers import InterviewSerializer, PromptSerializer
@@ -64,6 +65,7 @@ def refuse_empty_interview(interview: Interview, **arguments) -> None:
     links=for_project_of,
     prepare=services.interview_append_user_turn,
     prepared=("content",),
+    result={"interview": schema_ref("Interview", "interview_message: the interview with both turns.")},
 )
 def interview_reply(run: AIJobRun) -> None:
     """The interviewer's answer to the job's user turn (`content`, stored with the job; it
@@ -86,7 +88,11 @@ def interview_reply(run: AIJobRun) -> None:
 
 
 @ai_job_kind(
-    Job.Kind.PROMPT_GENERATE, subject="interview", links=for_project_of, check=refuse_empty_interview
+    Job.Kind.PROMPT_GENERATE,
+    subject="interview",
+    links=for_project_of,
+    check=refuse_empty_interview,
+    result={"prompt": schema_ref("Prompt", "prompt_generate: the new prompt.")},
 )
 def prompt_write(run: AIJobRun) -> None:
     """A new prompt (version 1) written from the interview's transcript (`type` optional),

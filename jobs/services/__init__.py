@@ -8,7 +8,7 @@ domain: apps declare their kinds (`job_kind`) and start them (`job_start`).
 from jobs.services.dispatch import dispatch_queued
 from jobs.services.events import MAX_WAIT_SECONDS, job_events, job_wait
 from jobs.services.idempotency import IdempotencyKeyReused
-from jobs.services.kinds import KINDS, job_kind
+from jobs.services.kinds import KINDS, job_kind, schema_list, schema_ref
 from jobs.services.record import job_cancel
 from jobs.services.run import JobCancelled, JobRun, execute
 from jobs.services.submit import job_in_progress, job_start, refuse_while_answering
@@ -28,4 +28,6 @@ __all__ = [
     "job_start",
     "job_wait",
     "refuse_while_answering",
+    "schema_list",
+    "schema_ref",
 ]

@@ -7,7 +7,7 @@ and started the one way, `job_start(Job.Kind.TASK_EXPAND, subject=task, owner=..
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def no_links(subject) -> dict:
@@ -32,9 +32,13 @@ class KindSpec:
     run_class: type | None = None
     # The Celery queue its messages go to (workers serve `jobs` and `webhooks` by default).
     queue: str = "jobs"
+    # What its `result` holds, as OpenAPI properties (the schema of Job.result is theirs, merged).
+    result: dict = field(default_factory=dict)
 
 
 KINDS: dict[str, KindSpec] = {}
+# The properties of every kind's result, as the kinds declare them (the schema reads it).
+RESULT_PROPERTIES: dict[str, dict] = {}
 
 
 def job_kind(kind: str, *, subject: str, **spec):
@@ -42,6 +46,21 @@ def job_kind(kind: str, *, subject: str, **spec):
 
     def register(handler):
         KINDS[kind] = KindSpec(handler=handler, subject=subject, **spec)
+        RESULT_PROPERTIES.update(KINDS[kind].result)
         return handler
 
     return register
+
+
+def schema_ref(component: str, description: str) -> dict:
+    """A result property that is one of the API's objects (a schema component)."""
+    return {"allOf": [{"$ref": f"#/components/schemas/{component}"}], "description": description}
+
+
+def schema_list(component: str, description: str) -> dict:
+    """A result property that is a list of the API's objects."""
+    return {
+        "type": "array",
+        "items": {"$ref": f"#/components/schemas/{component}"},
+        "description": description,
+    }
