@@ -1,8 +1,12 @@
-"""Admin that writes through the services, so admin keeps every rule the API keeps."""
+"""Admin that writes through the services, so admin keeps every rule the API keeps; its site,
+whose pickers tell objects apart and keep to a project (PickerSearchView)."""
+
+from urllib.parse import urlencode
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.dispatch import Signal
 from rest_framework.exceptions import APIException
@@ -11,10 +15,79 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from core.exceptions import one_line, refusal_message
 
 
+class PickerSearchView(AutocompleteJsonView):
+    """Admin's autocomplete searches, answered as the pickers need them.
+
+    Each result is labelled by its model admin's `picker_label(obj)` (`str(obj)` without one),
+    read with its `picker_select_related`: two projects named "Shop" are told apart by their
+    owner and day, a task by its project, while `__str__`, and so the API, stays as it is.
+
+    A picker narrows its searches by the query parameters its widget forwards (`forward`, put
+    in the widget's URL when the page is drawn, so no script has to keep them): `project`
+    keeps the objects of that project (a task's parent, dependencies and prompt come from the
+    task's own project), `exclude` leaves one object out (a task is not its own parent). It
+    narrows what is offered only; the service still refuses a pick from another project.
+    """
+
+    def get_queryset(self):
+        return narrowed(for_labels(self.model_admin, super().get_queryset()), self.request.GET)
+
+    def serialize_result(self, obj, to_field_name):
+        return {"id": str(getattr(obj, to_field_name)), "text": picker_label(self.model_admin, obj)}
+
+
+def picker_label(model_admin, obj) -> str:
+    label = getattr(model_admin, "picker_label", None)
+    return label(obj) if label else str(obj)
+
+
+def for_labels(model_admin, queryset):
+    """`queryset` reading what its model admin's `picker_label` reads."""
+    related = getattr(model_admin, "picker_select_related", ())
+    return queryset.select_related(*related) if related else queryset
+
+
+def narrowed(queryset, params):
+    """`queryset` narrowed by the `project` and `exclude` a picker forwards (a model without
+    a project is not narrowed by one); none for values that are not ids."""
+    opts = queryset.model._meta
+    try:
+        if "project" in params and _has_field(opts, "project"):
+            project = opts.get_field("project").target_field.to_python(params["project"])
+            queryset = queryset.filter(project=project)
+        if "exclude" in params:
+            queryset = queryset.exclude(pk=opts.pk.to_python(params["exclude"]))
+    except DjangoValidationError:
+        return queryset.none()
+    return queryset
+
+
+def _has_field(opts, name: str) -> bool:
+    try:
+        opts.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
+
+
+class AdminSite(admin.AdminSite):
+    """Django's admin site with the pickers of `PickerSearchView`."""
+
+    def autocomplete_view(self, request):
+        return PickerSearchView.as_view(admin_site=self)(request)
+
+
 class _IdsOnly:
     """An autocomplete widget that looks up only the submitted values that are ids: Django's
     queries whatever was posted, so a form shown again with its errors after junk (`"☃"` for
-    a UUID) would be a 500."""
+    a UUID) would be a 500. Its options are labelled as its searches label them, and its
+    searches carry `forward` (see PickerSearchView)."""
+
+    forward: dict = {}
+
+    def get_url(self):
+        url = super().get_url()
+        return f"{url}?{urlencode(self.forward)}" if self.forward else url
 
     def optgroups(self, name, value, attr=None):
         pk = self.field.remote_field.model._meta.pk
@@ -25,7 +98,16 @@ class _IdsOnly:
             except DjangoValidationError:
                 continue
             ids.append(item)
+        model = self.field.remote_field.model
+        model_admin = self.admin_site.get_model_admin(model) if self.admin_site.is_registered(model) else None
+        self.choices.field.label_from_instance = lambda obj: picker_label(model_admin, obj)
+        self.choices.queryset = for_labels(model_admin, self.choices.queryset)
         return super().optgroups(name, ids, attr)
+
+
+def picker(field):
+    """The autocomplete widget of a form field, inside admin's related-object wrapper or not."""
+    return getattr(field.widget, "widget", field.widget)
 
 
 class IdsOnlyAutocompleteSelect(_IdsOnly, AutocompleteSelect):

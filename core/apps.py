@@ -2,10 +2,8 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
-    """What every app uses; it imports no app. Its models are abstract building blocks."""
-
     name = "core"
-    verbose_name = "Core"
+    verbose_name = "Accounts"  # what admin lists under it: the API tokens
 
     def ready(self):
         from core import history, schema, tokens  # noqa: F401  (schema registers the token scheme)

@@ -1,9 +1,11 @@
-"""Building blocks shared by every app's models."""
+"""Building blocks shared by every app's models, and the project's name for knox's token where
+admin shows it to people (`APIToken`)."""
 
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from knox.models import AuthToken
 
 
 class UUIDModel(models.Model):
@@ -69,3 +71,17 @@ class SameProjectMixin:
         if errors := self.cross_project_errors():
             raise ValidationError(errors)
         super().save(*args, **kwargs)
+
+
+class APIToken(AuthToken):
+    """A knox token as a person reads it: by the first characters of its key (what
+    `Authorization: Token` starts with) and its user. Every admin page that names it (title,
+    breadcrumbs, delete and history pages, the change log) uses this, not knox's digest, 128
+    characters of hash; the API and token authentication keep knox's model."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"Token {self.token_key}… of {self.user}"

@@ -8,6 +8,7 @@ from core.admin import (
     LinkedInlineMixin,
     ServiceAdmin,
     WorkspaceAdminMixin,
+    picker,
 )
 from core.exceptions import Conflict, refusal_message
 from core.history import acting
@@ -82,7 +83,9 @@ class CommitInline(LinkedInlineMixin, admin.TabularInline):
 
 class TaskAdminForm(forms.ModelForm):
     """`dependencies` picked by title as you type (a board may hold a million tasks), written
-    by the service with its rules (same project, no cycle)."""
+    by the service with its rules (same project, no cycle). The prompt, parent and dependency
+    pickers offer the task's own project only (on the add page, the project it was opened
+    for, `?project=`), and never the task itself (core.admin.PickerSearchView)."""
 
     dependencies = forms.ModelMultipleChoiceField(
         queryset=Task.objects.all(),
@@ -111,6 +114,12 @@ class TaskAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial["dependencies"] = [task.pk for task in self.instance.dependencies.all()]
+        saved = not self.instance._state.adding  # (a new task has its UUID already)
+        project = self.instance.project_id if saved else self.initial.get("project")
+        for name in ("prompt", "parent", "dependencies"):
+            if project and name in self.fields:
+                oneself = {"exclude": self.instance.pk} if saved and name != "prompt" else {}
+                picker(self.fields[name]).forward = {"project": project, **oneself}
 
     def clean_brief(self):
         return self.cleaned_data["brief"] or {}  # an emptied box is no brief
@@ -135,6 +144,7 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
     search_fields = ["title", "description", "project__name"]
     list_select_related = ["project", "claim"]
     autocomplete_fields = ["project", "prompt", "parent"]
+    picker_select_related = ["project"]
     readonly_fields = ["id", "claimed_by", "order", *Task.AI_USAGE, "created_at", "updated_at"]
     inlines = [SubtaskInline, CommitInline]
     actions = [
@@ -143,6 +153,9 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
         approve_action("result", "the result"),
         break_claims,
     ]
+
+    def picker_label(self, task):
+        return f"{task.title} ({task.project.name})"
 
     @admin.display(description="claimed by")
     def claimed_by(self, task) -> str:

@@ -1,5 +1,6 @@
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from rest_framework.filters import search_smart_split
 
 from core.filters import FilterSet
 from kanban.models import Commit, Task, TaskDependency
@@ -27,6 +28,18 @@ class TaskFilter(FilterSet):
             depends_on__status=Task.Status.DONE
         )
         return queryset.filter(Exists(waiting) if value else ~Exists(waiting))
+
+
+class BoardFilter(TaskFilter):
+    """The board's filters: the task list's, and its `search` (each term, or "quoted phrase",
+    in the title or the description, as the list's search matches them)."""
+
+    search = django_filters.CharFilter(method="filter_search")
+
+    def filter_search(self, queryset, name, value):
+        for term in search_smart_split(value):
+            queryset = queryset.filter(Q(title__icontains=term) | Q(description__icontains=term))
+        return queryset
 
 
 class CommitFilter(FilterSet):

@@ -197,11 +197,11 @@ def task_rows(tasks: QuerySet, *extra: str) -> QuerySet:
     return tasks.values(*STORED_TASK_FIELDS, *Task.AI_USAGE, *CLAIM_COLUMNS, POLICY_COLUMN, *extra)
 
 
-def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
+def with_computed_fields(rows: list[dict], project=None, blockers: bool = False) -> list[dict]:
     """Give each row its `dependencies` (in board order) and `blocked`, in one query over the
     rows' ids or over the whole `project` (a board: every task), its `checkpoint` from one
     more (the live approvals, the same way), and its `ai_usage` and `claim` from its own
-    columns."""
+    columns; with `blockers`, its `blocked_by` (BoardTaskSerializer) from the first query."""
     if not rows:
         return rows
     ids = [row["id"] for row in rows]
@@ -213,15 +213,18 @@ def with_computed_fields(rows: list[dict], project=None) -> list[dict]:
             approved[task].add(checkpoint)
     edges = TaskDependency.objects.filter(**scope)
     waits_for = defaultdict(list)
-    blocked = set()
+    blocked_by = defaultdict(list)
     edges = edges.order_by(*(f"depends_on__{name}" for name in BOARD_ORDER))
-    for task, awaited, status in edges.values_list("task_id", "depends_on_id", "depends_on__status"):
+    columns = ("task_id", "depends_on_id", "depends_on__status", "depends_on__title")
+    for task, awaited, status, title in edges.values_list(*columns):
         waits_for[task].append(awaited)
         if status != Task.Status.DONE:
-            blocked.add(task)
+            blocked_by[task].append({"id": awaited, "title": title})
     for row in rows:
         row["dependencies"] = waits_for.get(row["id"], [])
-        row["blocked"] = row["id"] in blocked
+        row["blocked"] = row["id"] in blocked_by
+        if blockers:
+            row["blocked_by"] = blocked_by.get(row["id"], [])
         row["ai_usage"] = ai_usage_of(row)
         for name in Task.AI_USAGE:
             del row[name]
@@ -323,11 +326,43 @@ class CommitSerializer(ProjectScopedSerializer):
         return {**attrs, **derived}
 
 
+class BlockerSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+
+
+class SubtaskProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class BoardTaskSerializer(TaskSerializer):
+    """A card: the task, and what it shows of other tasks, which the board may not list."""
+
+    blocked_by = BlockerSerializer(
+        many=True, read_only=True, help_text="The tasks it waits for that are not done, in board order."
+    )
+    subtask_progress = SubtaskProgressSerializer(
+        read_only=True, help_text="Its subtasks: how many, and how many are done."
+    )
+    place = serializers.IntegerField(
+        read_only=True,
+        help_text="Its 0-based index in its whole column, whatever the filters leave out: the "
+        "`position` of a move to its place.",
+    )
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "blocked_by", "subtask_progress", "place"]
+
+
 class BoardColumnSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices)
-    count = serializers.IntegerField(help_text="Tasks in the column, whatever `limit_per_column` lists.")
+    count = serializers.IntegerField(
+        help_text="Tasks in the column, whatever `limit_per_column` lists and the filters match."
+    )
+    matching = serializers.IntegerField(help_text="Tasks in the column the filters match (all: `count`).")
     wip_limit = serializers.IntegerField(allow_null=True)
-    tasks = TaskSerializer(many=True)
+    tasks = BoardTaskSerializer(many=True, help_text="The first tasks the filters match, in order.")
 
 
 class BoardSerializer(serializers.Serializer):
@@ -342,6 +377,24 @@ class BoardQuerySerializer(serializers.Serializer):
         required=False,
         help_text="List at most this many tasks per column.",
     )
+    # The filters (kanban.filters.BoardFilter): columns list and count (`matching`) only the
+    # tasks they match; `count` stays the column's whole, what its WIP limit is about.
+    priority = serializers.ChoiceField(choices=Task.Priority.choices, required=False)
+    blocked = serializers.BooleanField(
+        required=False, allow_null=True, help_text="Only blocked tasks (true), or only unblocked ones."
+    )
+    search = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Terms (or a quoted phrase) each in the title or the description.",
+    )
+
+    def board_arguments(self) -> dict:
+        """project_board's keyword arguments: the limit, and the filters given."""
+        data = dict(self.validated_data)
+        limit = {"limit_per_column": data.pop("limit_per_column")} if "limit_per_column" in data else {}
+        return {**limit, "filters": {name: value for name, value in data.items() if value not in (None, "")}}
 
 
 class TaskApproveSerializer(serializers.Serializer):

@@ -256,7 +256,9 @@ class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
 
 
 class BoardView(generics.GenericAPIView):
-    """A project's board: the five columns in workflow order, each with its tasks in order."""
+    """A project's board: the five columns in workflow order, each with its tasks in order;
+    `priority`, `blocked` and `search` narrow the cards listed (the counts stay whole, and
+    `matching` counts what they match)."""
 
     serializer_class = BoardSerializer
     pagination_class = None
@@ -269,7 +271,7 @@ class BoardView(generics.GenericAPIView):
         project_id = get_object_or_404(
             Project.objects.for_user(request.user).values_list("pk", flat=True), pk=pk
         )
-        return Response(project_board(project_id=project_id, **query.validated_data))
+        return Response(project_board(project_id=project_id, **query.board_arguments()))
 
 
 class NextTaskView(generics.GenericAPIView):

@@ -5,6 +5,8 @@ from django.contrib import admin
 from knox.admin import AuthTokenAdmin
 from knox.models import AuthToken
 
+from core.models import APIToken
+
 admin.site.index_template = "orchestrator/admin_index.html"
 # The app list is the index (with the boards); beside a list page it would leave the table
 # 630 px of a 1280 px screen, and most lists would scroll sideways.
@@ -12,12 +14,13 @@ admin.site.enable_nav_sidebar = False
 admin.site.unregister(AuthToken)
 
 
-@admin.register(AuthToken)
+@admin.register(APIToken)
 class TokenAdmin(AuthTokenAdmin):
-    """A token is named by its key's first characters (what `Authorization: Token` starts
-    with) and its user; its digest, 128 characters of hash, is nothing a person reads."""
+    """knox's token admin on the proxy that names a token by its key and user (its title,
+    breadcrumbs, delete and history pages); the digest is never shown."""
 
     list_display = ["token_key", "user", "created", "expiry"]
+    list_select_related = ["user"]
     search_fields = ["token_key", "user__username"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -25,8 +28,3 @@ class TokenAdmin(AuthTokenAdmin):
 
     def get_fields(self, request, obj=None):
         return ["user", "expiry"] if obj is None else ["token_key", "user", "created", "expiry"]
-
-    def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        if obj is not None:
-            context["subtitle"] = f"Token {obj.token_key}… of {obj.user}"
-        return super().render_change_form(request, context, *args, obj=obj, **kwargs)

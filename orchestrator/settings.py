@@ -58,7 +58,7 @@ MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=[])
 CSRF_FAILURE_VIEW = "orchestrator.views.csrf_failure"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin_apps.AdminConfig",  # django.contrib.admin, with its site in core.admin
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -14,43 +15,29 @@ from projects.budget import month_spend
 from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
 from projects.serializers import UsageQuerySerializer
 from projects.usage import project_usage
+from projects.usage_chart import chart_width, every_day, usage_bars
+
+
+def project_label(project: Project) -> str:
+    """A project by name, told apart by its owner and the day it was made (two teams' "Shop")."""
+    return f"{project.name} ({project.owner}, {project.created_at:%Y-%m-%d})"
 
 
 class ProjectListFilter(admin.RelatedOnlyFieldListFilter):
-    """Projects by name, told apart by their owner and the day they were made (two teams'
-    "Shop"); for a project field at any path (`("task__project", ProjectListFilter)`)."""
+    """Projects by `project_label`, for a project field at any path
+    (`("task__project", ProjectListFilter)`)."""
 
     def field_choices(self, field, request, model_admin):
         listed = model_admin.get_queryset(request).values(self.field_path)
         projects = Project.objects.filter(pk__in=listed)
         return [
-            (project.pk, f"{project.name} ({project.owner}, {project.created_at:%Y-%m-%d})")
+            (project.pk, project_label(project))
             for project in projects.select_related("owner").order_by("name", "created_at")
         ]
 
 
 by_project = ("project", ProjectListFilter)
 by_owner = ("project__owner", admin.RelatedOnlyFieldListFilter)
-
-
-def usage_bars(days: list[dict]) -> list[dict]:
-    """The chart's bars: one per day, its height the day's cost against the dearest day's."""
-    dearest = max((day["cost"] for day in days), default=0) or 1
-    bars = []
-    for index, day in enumerate(days):
-        height = round(float(day["cost"] / dearest) * 110)
-        bars.append(
-            {
-                "x": index * 24 + 3,
-                "y": 120 - height,
-                "height": height,
-                "label": day["label"],
-                "short": f"{day['label']:%d}" if day["label"] else "",
-                "cost": day["cost"],
-                "tokens": day["input_tokens"] + day["output_tokens"],
-            }
-        )
-    return bars
 
 
 class InterviewInline(LinkedInlineMixin, admin.TabularInline):
@@ -75,6 +62,10 @@ class ProjectAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner"]
     readonly_fields = ["id", "work", "created_at", "updated_at"]
     inlines = [InterviewInline]
+    picker_select_related = ["owner"]  # what `picker_label` reads (core.admin.PickerSearchView)
+
+    def picker_label(self, project):
+        return project_label(project)
 
     def get_list_display(self, request):
         return [*self.list_display, "views"]
@@ -109,12 +100,13 @@ class ProjectAdmin(admin.ModelAdmin):
             for group in ("day", "ai_model", "kind")
         }
         spent = month_spend(project)
+        bars = usage_bars(every_day(usage["day"]["groups"], dates["from"], dates["to"]))
         context = {
             **self.admin_site.each_context(request),
             "project": project,
             "usage": usage["day"],
-            "bars": usage_bars(usage["day"]["groups"]),
-            "chart_width": max(len(usage["day"]["groups"]) * 24, 240),
+            "bars": bars,
+            "chart_width": chart_width(bars),
             "tables": [("model", usage["ai_model"]["groups"]), ("kind of action", usage["kind"]["groups"])],
             "month_spend": spent,
             "budget_share": round(spent / project.monthly_budget * 100) if project.monthly_budget else None,
@@ -209,18 +201,50 @@ def _variables_of(prompt: Prompt) -> list[str]:
 
 
 def _components_of(prompt: Prompt) -> list[dict]:
-    """Each component by name: `{"prompt"}` (a version) or `{"text"}` (a block, or a label)."""
-    ids = [ref for ref in composition.references(prompt.components) if not isinstance(ref, tuple)]
-    by_id = Prompt.objects.in_bulk(ids)
+    """Each component by name: `{"text"}` (a block), or `{"prompt", "label"}`: the version it
+    points at (None when there is none now) and, for a label's, the label."""
+    found = composition.pointed_at(prompt.components)
     described = []
     for component in prompt.components:
         if "text" in component:
             described.append({"text": component["text"]})
-        elif "label" in component:
-            described.append({"text": f"the version of {component['prompt']} labelled {component['label']}"})
-        else:
-            described.append({"prompt": by_id.get(composition.reference(component))})
+            continue
+        ref = composition.reference(component)
+        described.append({"prompt": found.get(ref), "label": ref[1] if isinstance(ref, tuple) else None})
     return described
+
+
+class ComponentsWidget(forms.Textarea):
+    """The components as JSON, with a picker adding a reusable prompt by name, on the add page
+    and the change page alike (projects/static/projects/components.js); `reusable` lists
+    them by project: `[({"id", "label"}, [prompt, ...]), ...]`."""
+
+    template_name = "projects/widgets/components.html"
+
+    class Media:
+        js = ["projects/components.js"]
+
+    def __init__(self, *, reusable: list, attrs=None):
+        super().__init__(attrs)
+        self.reusable = reusable
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["reusable"] = self.reusable
+        return context
+
+
+def reusable_by_project(prompts) -> list:
+    """Reusable `prompts` grouped by project, as ComponentsWidget lists them."""
+    groups = {}
+    for prompt in prompts.select_related("project__owner").order_by(
+        "project__name", "project", "type", "version"
+    ):
+        project = prompt.project
+        groups.setdefault(project.pk, ({"id": project.pk, "label": project_label(project)}, []))[1].append(
+            prompt
+        )
+    return list(groups.values())
 
 
 @admin.register(Prompt)
@@ -236,10 +260,13 @@ class PromptAdmin(WorkspaceAdminMixin, ServiceAdmin):
     list_select_related = ["project"]
     raw_id_fields = ["project", "parent", "created_from_interview"]
     readonly_fields = ["id", "lineage", "version", "created_at", "updated_at"]
+    picker_select_related = ["project"]
+
+    def picker_label(self, prompt):
+        return f"{prompt} ({prompt.project.name})"
 
     def workspace(self, request, prompt):
         versions = Prompt.objects.filter(lineage=prompt.lineage).select_related("created_by")
-        reusable = Prompt.objects.filter(project=prompt.project_id, is_reusable=True)
         return [
             {
                 "template": "admin/projects/prompt_workspace.html",
@@ -247,9 +274,19 @@ class PromptAdmin(WorkspaceAdminMixin, ServiceAdmin):
                 "versions": list(versions.prefetch_related("labels").order_by("version")),
                 "variables": _variables_of(prompt),
                 "components": _components_of(prompt),
-                "reusable": reusable.exclude(lineage=prompt.lineage),
             }
         ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        """The components field with its picker: the reusable prompts of the prompt's project
+        (but its own lineage's), or on the add page those of every project the user has."""
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "components" in form.base_fields:
+            reusable = Prompt.objects.for_user(request.user).filter(is_reusable=True)
+            if obj is not None:
+                reusable = reusable.filter(project=obj.project_id).exclude(lineage=obj.lineage)
+            form.base_fields["components"].widget = ComponentsWidget(reusable=reusable_by_project(reusable))
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

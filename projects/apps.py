@@ -8,8 +8,8 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from jobs.signals import job_submitting
-        from projects import jobs  # noqa: F401  (registers its kinds of job)
         from projects import counts
+        from projects import jobs as _kinds  # noqa: F401  (registers its kinds of job)
         from projects.budget import refuse_over_budget
 
         post_migrate.connect(counts.reinstall_after_migrate, sender=self)

@@ -40,6 +40,11 @@ def references(components: list) -> set:
     return {reference(component) for component in components if "prompt" in component}
 
 
+def pointed_at(components: list) -> dict:
+    """The prompts `components` point at, by their `reference` (those that exist)."""
+    return _resolve(references(components))
+
+
 def _described(ref) -> str:
     return f"{ref[0]} labelled {ref[1]!r}" if isinstance(ref, tuple) else str(ref)
 

@@ -41,7 +41,15 @@ class TestTasksApi:
             "order": 2 * ORDER_GAP,
             "dependencies": [],
             "blocked": False,
-            "ai_usage": {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cost": "0.00000000"},
+            "ai_usage": {
+                "calls": 0,
+                "failed_calls": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "unknown_token_calls": 0,
+                "cost": "0.00000000",
+                "unknown_cost_calls": 0,
+            },
             "claim": None,
             "brief": {},
             "checkpoint": {"required": "off", "plan_approved": False, "result_approved": False},
@@ -126,10 +134,18 @@ def test_the_list_and_the_board_write_a_task_as_its_serializer_does(owner_client
 
     listed = owner_client.get("/api/v1/tasks/", {"project": project.pk}).json()["results"]
     board = owner_client.get(f"/api/v1/projects/{project.pk}/board/").json()
-    on_board = [task for column in board["columns"] for task in column["tasks"]]
+    cards = [task for column in board["columns"] for task in column["tasks"]]
+    board_only = ("blocked_by", "subtask_progress", "place")  # BoardTaskSerializer's, a card's
+    on_board = [{name: value for name, value in card.items() if name not in board_only} for card in cards]
 
     assert listed == on_board == [written[task["id"]] for task in listed]
     assert len(listed) == 3
     assert listed[0]["dependencies"] == [str(first.pk), str(second.pk)]
     assert listed[0]["blocked"] is True
+    assert cards[0]["blocked_by"] == [{"id": str(first.pk), "title": first.title}]  # not the done one
+    assert [card["subtask_progress"] for card in cards] == [
+        {"done": 0, "total": 0},
+        {"done": 1, "total": 1},
+        {"done": 0, "total": 0},
+    ]
     assert [owner_client.get(f"/api/v1/tasks/{task['id']}/").json() for task in listed] == listed

@@ -62,7 +62,8 @@ def test_a_prompt_lists_its_versions_and_offers_diff_render_and_plan(signed_in, 
     assert 'id="prompt-diff"' in html and f'value="{second.pk}"' in html
     assert 'name="thing" data-variable' in html
     assert f'data-url="/api/v1/prompts/{first.pk}/plan/"' in html
-    assert f'<option value="{tone.pk}">' in html  # components are picked by name
+    # components are picked by name, on the latest version (an older one's are history)
+    assert f'<option value="{tone.pk}">' in page(signed_in, "projects_prompt_change", second.pk)
 
 
 def test_a_chat_session_is_a_conversation_with_its_tool_calls_and_a_composer(signed_in, staff):

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from knox.models import AuthToken
 
@@ -56,17 +57,34 @@ def browser():
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+def watched(page):
+    """`page`, recording every request it makes (`page.requested`) and every error it logs
+    (`page.errors`); `page.allowed_errors` are those its test expects (a refusal's status)."""
+    page.requested, page.errors, page.allowed_errors = [], [], []
+    page.on("request", lambda request: page.requested.append(request.url))
+    page.on("console", lambda message: is_error(message) and page.errors.append(message.text))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    return page
+
+
+def is_error(message) -> bool:
+    # A browser's own request for /favicon.ico is none of the pages'.
+    return message.type == "error" and not message.location["url"].endswith("/favicon.ico")
+
+
+def assert_no_errors(page):
+    """No error logged on any page the test opened in it, but those it allows."""
+    assert [error for error in page.errors if error not in page.allowed_errors] == []
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh page that records every request it makes and every error it logs."""
+    """A fresh page (see `watched`); whatever the test, it ends with no error logged."""
     context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.requested, page.errors = [], []
-    page.on("request", lambda request: page.requested.append(request.url))
-    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page = watched(context.new_page())
     yield page
     context.close()
+    assert_no_errors(page)
 
 
 @pytest.fixture
@@ -100,17 +118,21 @@ def test_add_an_ai_model_and_see_its_key_masked(signed_in):
     page.click("text=gpt")
     assert page.locator("#id_api_key").input_value() == ""
     assert AIModel.objects.get(name="gpt").api_key == SECRET
+    assert page.errors == []
 
 
 def test_change_a_tasks_column(signed_in):
     page = signed_in
-    call = ToolCallFactory()
+    # the owner's task: its page reads its activity from the API, which answers only the owner
+    owner = get_user_model().objects.get(username="admin")
+    call = ToolCallFactory(message__session__task__project__owner=owner)
     task = call.message.session.task
     page.goto(f"/admin/kanban/task/{task.pk}/change/")
     page.select_option("#id_status", "review")
     save(page)
 
     assert "was changed successfully" in page.content()
+    assert page.errors == []
     task.refresh_from_db()
     assert task.status == "review"
     assert Task.objects.filter(status="review").count() == 1
@@ -129,6 +151,7 @@ def test_add_a_prompt_version(signed_in):
     second = Prompt.objects.get(content="Build the shop, with a cart.")
     assert (second.lineage, second.version) == (first.lineage, 2)
     assert "was added successfully" in page.content()
+    assert page.errors == []
 
 
 def test_open_a_chat_sessions_audit_trail(signed_in):
@@ -139,6 +162,7 @@ def test_open_a_chat_sessions_audit_trail(signed_in):
     trail = page.locator("#chat-workspace .conversation").inner_text()  # the conversation, the trail
     assert "Moving it to review." in trail
     assert "move_task(" in trail and "→ success" in trail
+    assert page.errors == []
 
 
 def test_every_list_page_fits_1280_px(signed_in):
@@ -174,6 +198,20 @@ def test_every_list_page_fits_1280_px(signed_in):
         if max(widths) > 0:
             wide[model._meta.label] = widths
     assert wide == {}
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("view", ["change", "delete", "history"])
+def test_a_tokens_pages_fit_1280_px_and_name_it_by_its_key(signed_in, view):
+    page = signed_in
+    page.set_viewport_size({"width": 1280, "height": 800})
+    token = AuthToken.objects.create(user=UserFactory(username="dev"))[0]
+
+    page.goto(reverse(f"admin:core_apitoken_{view}", args=[token.pk]))
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert f"API tokens Token {token.token_key}… of dev" in page.locator(".breadcrumbs").inner_text()
+    assert token.digest not in page.locator("body").inner_text()
     assert page.errors == []
 
 

@@ -1,17 +1,21 @@
 """The AI steps and the workspace pages in a real Chromium (Playwright) against a live server
-and the local fake providers: streamed text and tool calls in the job panel, a prompt's diff,
-a project's usage chart. No console errors, no request leaving 127.0.0.1."""
+and the local fake providers: streamed text and tool calls in the job panel, a prompt's diff
+and components, a project's usage charts. No console errors (the `page` fixture checks every
+test), no request leaving 127.0.0.1."""
 
+import json
 from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on
-from jobs.models import Job, ModelCall
+from jobs.models import Job, JobEvent, ModelCall
 from kanban.models import Task
+from projects.models import Prompt
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -57,6 +61,7 @@ def test_a_chat_turn_shows_its_tool_calls_and_their_results(signed_in, openai_se
 
     page.wait_for_selector(".job-panel .job-tool-call:has-text('create_task')")
     page.wait_for_selector(".job-panel .job-tool-result.success")
+    page.wait_for_selector(".job-panel .job-text:has-text('Checkout is on the board.')")  # streamed
     page.wait_for_selector(".conversation .tool:has-text('create_task')")
     assert Task.objects.filter(title="Checkout").exists()
     only_local(page)
@@ -74,6 +79,7 @@ def test_a_failed_step_says_what_to_do(signed_in, openai_server):
 
     status = page.wait_for_selector(".job-panel .job-status.errornote")
     assert "HTTP 500" in status.inner_text() and "check its base URL" in status.inner_text()
+    only_local(page)
 
 
 def test_a_prompts_diff_and_render_preview(signed_in):
@@ -103,7 +109,74 @@ def test_the_usage_chart_renders(signed_in):
 
     page.goto(f"/admin/projects/project/{project.pk}/usage/")
 
-    bar = page.locator("#usage-chart rect").first
-    assert bar.is_visible() and float(bar.get_attribute("height")) > 0
+    today = page.locator("#usage-chart rect.cost").last  # this month's days so far, today last
+    assert today.is_visible() and float(today.get_attribute("height")) == 110
+    days = page.locator("#usage-chart rect.cost").count()
+    assert days == page.locator("#usage-tokens-chart rect.input").count() == timezone.now().day
+    tokens_in = page.locator("#usage-tokens-chart rect.input").last
+    tokens_out = page.locator("#usage-tokens-chart rect.output").last
+    assert (tokens_in.get_attribute("height"), tokens_out.get_attribute("height")) == ("92", "18")
+    assert tokens_in.is_visible() and tokens_out.is_visible()
     assert "of a $5.00 budget (25%)" in page.inner_text("#budget")
+    only_local(page)
+
+
+def test_components_are_added_by_name_and_bad_json_is_kept_and_reported(signed_in):
+    page = signed_in
+    tone = PromptFactory(project__owner=admin_user(), type="tone", is_reusable=True, content="Be brief.")
+
+    page.goto("/admin/projects/prompt/add/")
+    page.fill("#id_project", str(tone.project_id))
+    page.fill("#id_content", "Build the shop.")
+    assert page.locator(".component-error").is_hidden()
+    page.fill("#id_components", '[{"text": "Hello"')
+    page.click(".component-picker .component-add")
+
+    error = page.get_by_role("alert").filter(has_text="not a JSON list")
+    assert error.is_visible()
+    assert page.input_value("#id_components") == '[{"text": "Hello"'  # kept as typed
+    page.fill("#id_components", '[{"text": "Hello"}]')
+    page.select_option(".component-picker .component-choice", str(tone.pk))
+    page.click(".component-picker .component-add")
+    assert error.is_hidden()
+    assert json.loads(page.input_value("#id_components")) == [{"text": "Hello"}, {"prompt": str(tone.pk)}]
+    page.click("input[name=_save]")
+    page.wait_for_load_state()
+
+    prompt = Prompt.objects.get(content="Build the shop.")
+    assert prompt.components == [{"text": "Hello"}, {"prompt": str(tone.pk)}]
+    only_local(page)
+
+
+def test_a_job_page_follows_the_job_while_it_runs(signed_in):
+    """Opened while the job runs: its status, streamed text, tool calls and model calls appear
+    as the worker records them, and once it ends the page shows its result."""
+    page = signed_in
+    project = ProjectFactory(owner=admin_user())
+    job = Job.objects.create(
+        owner=admin_user(), project=project, kind=Job.Kind.TASK_PLAN, status=Job.Status.QUEUED, input={}
+    )
+
+    page.goto(f"/admin/jobs/job/{job.pk}/change/")
+    page.wait_for_selector("#job-live")
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    JobEvent.objects.create(job=job, type="status", data={"status": "running"})
+    page.wait_for_selector("#job-status:text-is('running')")
+    JobEvent.objects.create(job=job, type="token", data={"text": "Planning the shop"})
+    JobEvent.objects.create(
+        job=job, type="tool_call", data={"id": "c1", "name": "submit_plan", "arguments": {}}
+    )
+    page.wait_for_selector("#job-text:has-text('Planning the shop')")
+    page.wait_for_selector("#job-events code:has-text('submit_plan')")
+    ModelCall.objects.create(job=job, project=project, model="gpt-live", input_tokens=12, output_tokens=34)
+    JobEvent.objects.create(job=job, type="status", data={"status": "running", "attempt": 1})
+    page.wait_for_selector("#job-model-calls td:has-text('gpt-live')")
+    assert "12 / 34" in page.inner_text("#job-model-calls")
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.SUCCEEDED, finished_at=timezone.now(), result={"created": [], "kept": []}
+    )
+    JobEvent.objects.create(job=job, type="done", data={"job": str(job.pk), "status": "succeeded"})
+
+    page.wait_for_selector("h2:has-text('Result')")  # read again whole
+    assert page.inner_text("#job-status") == "succeeded"
     only_local(page)

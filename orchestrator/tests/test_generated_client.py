@@ -40,13 +40,18 @@ def generated(tmp_path_factory):
     sys.path.remove(str(where))
 
 
-def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai_server, request):
+def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai_server, request, settings):
     from orchestrator_client import AuthenticatedClient, Client
     from orchestrator_client.api.auth import auth_token
     from orchestrator_client.api.chat_sessions import chat_sessions_create, chat_sessions_messages_create
     from orchestrator_client.api.commits import commits_create
     from orchestrator_client.api.jobs import jobs_events, jobs_list, jobs_retrieve
-    from orchestrator_client.api.projects import projects_board, projects_create
+    from orchestrator_client.api.projects import (
+        projects_analyze_complexity,
+        projects_board,
+        projects_create,
+        projects_events,
+    )
     from orchestrator_client.api.prompts import (
         prompts_create,
         prompts_diff,
@@ -56,7 +61,7 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
         prompts_versions_create,
     )
     from orchestrator_client.api.settings import settings_bulk
-    from orchestrator_client.api.tasks import tasks_create, tasks_move
+    from orchestrator_client.api.tasks import tasks_create, tasks_expand, tasks_move
     from orchestrator_client.models import (
         AIActionRequest,
         AuthTokenRequest,
@@ -72,6 +77,7 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
         PromptVersionRequest,
         SettingItemRequest,
         SettingsBulkRequest,
+        TaskExpandRequest,
         TaskMoveRequest,
         TaskRequest,
         TaskStatusEnum,
@@ -160,3 +166,34 @@ def test_the_generated_client_runs_the_whole_flow(generated, live_server, openai
     openai_server.reply(tool_calls=[{"name": "submit_plan", "arguments": {"tasks": [task]}}])
     planned = prompts_plan.sync(second.id, client=api, body=AIActionRequest())
     assert [t.title for t in planned.result.created] == ["Pay"] and planned.result.kept == []
+    (pay,) = planned.result.created
+
+    # So are an expansion's (the subtasks written) and a complexity analysis's (the scores).
+    subtask = {"id": 1, "title": "Card form", "priority": "medium", "complexity": 2}
+    openai_server.reply(tool_calls=[{"name": "submit_subtasks", "arguments": {"tasks": [subtask]}}])
+    expanded = tasks_expand.sync(pay.id, client=api, body=TaskExpandRequest(count=1))
+    assert [(t.title, t.parent) for t in expanded.result.created] == [("Card form", pay.id)]
+    open_tasks = Task.objects.exclude(status="done").order_by("title")
+    scores = [
+        {
+            "task_id": str(task.pk),
+            "complexity": 7 if task.title == "Pay" else 2,
+            "reason": "Sized.",
+            "expand": task.title == "Pay",
+        }
+        for task in open_tasks
+    ]
+    openai_server.reply(tool_calls=[{"name": "submit_complexity", "arguments": {"tasks": scores}}])
+    analyzed = projects_analyze_complexity.sync(project.id, client=api, body=AIActionRequest())
+    by_title = {row.title: row for row in analyzed.result.tasks}
+    assert set(by_title) == {task.title for task in open_tasks}
+    assert (by_title["Pay"].complexity, by_title["Pay"].expand) == (7, True)
+    assert analyzed.result.recommended == [pay.id]
+
+    # The project's events: its activity as a stream of text, resumed from the first record.
+    settings.STREAM_MAX_SECONDS = 1  # the stream ends after a second of waiting for more
+    stream = projects_events.sync_detailed(project.id, client=api, last_event_id_query=0)
+    assert stream.status_code == 200 and isinstance(stream.parsed, str)
+    assert stream.headers["Content-Type"].startswith("text/event-stream")
+    assert "event: task.created" in stream.parsed and "event: task.moved" in stream.parsed
+    assert "Card form" in stream.parsed  # the expansion's subtask, recorded

@@ -1,8 +1,10 @@
 // The live board of one project in admin. It draws the board API's answer, moves cards
 // through the move API (drag and drop, arrow keys, or each card's Move control) and draws
 // the board again from the server after every move and every event of the project's stream,
-// so the page never shows an order the server did not store. Plain JavaScript: admin loads
-// no framework, and the page must work offline.
+// so the page never shows an order the server did not store. The filters are the board
+// API's too: the server narrows the whole board, not just the cards on the page, and a
+// card's blockers, subtask progress and place in its column come from the server as well.
+// Plain JavaScript: admin loads no framework, and the page must work offline.
 "use strict";
 
 (function () {
@@ -10,7 +12,9 @@
   if (!root) return;
   const urls = root.dataset;
   const PAGE = 50; // cards a column shows until "Show more" asks for the next ones
+  const MAX_CARDS = 1000; // the board API's largest limit_per_column: filters find the rest
   const DEBOUNCE_MS = 150; // a burst of events (a planning job writes many tasks) is one fetch
+  const TYPING_MS = 300; // a search is sent once the typing pauses
   // The stream names each event `<model>.<verb>`; EventSource only hands named events to
   // listeners of that name, so the ones that change a board are listed.
   const EVENTS = [
@@ -77,27 +81,28 @@
     announcement.textContent = text;
   }
 
-  // The column's first `wanted` tasks, from the task list (paged by cursor).
-  async function columnTasks(status, wanted) {
-    const tasks = [];
-    let url = `${urls.tasksUrl}?project=${urls.project}&status=${status}&page_size=100`;
-    while (url && tasks.length < wanted) {
-      const { ok, body } = await request(url);
-      if (!ok) throw new Error(messageOf(body));
-      tasks.push(...body.results);
-      url = body.next;
-    }
-    return tasks.slice(0, wanted);
+  // The filters as the board API takes them; empty when none is set.
+  function filterQuery() {
+    const query = new URLSearchParams();
+    if (filters.elements.priority.value) query.set("priority", filters.elements.priority.value);
+    if (filters.elements.blocked.checked) query.set("blocked", "true");
+    const search = filters.elements.search.value.trim();
+    if (search) query.set("search", search);
+    return query;
   }
 
-  // The board as the API has it, each column holding its first `wanted` tasks.
+  // The board as the API has it under the filters, each column holding its first `wanted`
+  // tasks: one request, for as many per column as the column that wants the most.
   async function fetchBoard() {
-    const { ok, body } = await request(`${urls.boardUrl}?limit_per_column=${PAGE}`);
+    const query = filterQuery();
+    const limit = Math.min(MAX_CARDS, Math.max(PAGE, ...Object.values(state.wanted)));
+    query.set("limit_per_column", limit);
+    const { ok, body } = await request(`${urls.boardUrl}?${query}`);
     if (!ok) throw new Error(messageOf(body));
     for (const column of body.columns) {
-      const wanted = state.wanted[column.status] || PAGE;
-      if (wanted > PAGE && column.count > PAGE) column.tasks = await columnTasks(column.status, wanted);
+      column.tasks = column.tasks.slice(0, state.wanted[column.status] || PAGE);
     }
+    body.filtered = [...filterQuery()].length > 0;
     return body;
   }
 
@@ -149,14 +154,24 @@
     return node;
   }
 
-  // "Blocked: waits for 'A', 'B' and 2 more": the titles of the unfinished tasks it waits for
-  // that the page holds; the others are only counted (the page does not know them).
+  // "Blocked: waits for 'A', 'B'": the unfinished tasks it waits for, as the server names
+  // them (listed on the page or not).
   function blockers(task) {
-    const known = task.dependencies.map((id) => state.tasks.get(id)).filter(Boolean);
-    const names = known.filter((other) => other.status !== "done").map((other) => `'${other.title}'`);
-    const unknown = task.dependencies.length - known.length;
-    if (unknown) names.push(`${unknown} more`);
-    return `Blocked: waits for ${names.join(", ")}`;
+    return `Blocked: waits for ${task.blocked_by.map((other) => `'${other.title}'`).join(", ")}`;
+  }
+
+  // The blocked badge: a button, so the keyboard reaches it; its words show on hover and on
+  // focus (Escape hides them), and are its accessible name.
+  function blockedBadge(task) {
+    const why = blockers(task);
+    const tooltip = element("span", { class: "board-tooltip", "aria-hidden": "true" }, why);
+    const badge = element("button", { type: "button", class: "badge blocked", "aria-label": why }, "blocked", tooltip);
+    badge.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") badge.classList.add("quiet");
+    });
+    badge.addEventListener("blur", () => badge.classList.remove("quiet"));
+    badge.addEventListener("mouseleave", () => badge.classList.remove("quiet"));
+    return badge;
   }
 
   function moveControl(task) {
@@ -169,7 +184,7 @@
     return element("div", { class: "board-card-move" }, select, button);
   }
 
-  function card(task, subtasks) {
+  function card(task) {
     const link = element(
       "a",
       { href: `${urls.taskAdminUrl}${task.id}/change/`, draggable: "false", class: "board-card-title" },
@@ -179,10 +194,7 @@
     if (task.complexity !== null) {
       facts.push(element("span", { class: "complexity" }, `complexity ${task.complexity}`));
     }
-    if (task.blocked) {
-      const why = blockers(task);
-      facts.push(element("span", { class: "badge blocked", title: why, "aria-label": why }, "blocked"));
-    }
+    if (task.blocked) facts.push(blockedBadge(task));
     const checkpoint = task.checkpoint;
     if (checkpoint && checkpoint.required !== "off") {
       const state = checkpoint.result_approved ? "result approved"
@@ -195,10 +207,8 @@
       const who = `Claimed by ${task.claim.holder} until ${until}`;
       facts.push(element("span", { class: "badge claimed", title: who, "aria-label": who }, task.claim.holder));
     }
-    if (subtasks.length) {
-      const done = subtasks.filter((subtask) => subtask.status === "done").length;
-      facts.push(element("span", { class: "subtasks" }, `${done}/${subtasks.length} subtasks`));
-    }
+    const subtasks = task.subtask_progress;
+    if (subtasks.total) facts.push(element("span", { class: "subtasks" }, `${subtasks.done}/${subtasks.total} subtasks`));
     const cost = Number(task.ai_usage.cost);
     if (cost > 0) facts.push(element("span", { class: "cost", title: "AI cost" }, `$${cost.toFixed(4)}`));
     const attributes = { class: "board-card", draggable: "true", tabindex: "0", "data-task-id": task.id };
@@ -215,38 +225,21 @@
     const focused = document.activeElement?.closest?.(".board-card")?.dataset.taskId;
     const tasks = state.board.columns.flatMap((column) => column.tasks);
     state.tasks = new Map(tasks.map((task) => [task.id, task]));
-    const subtasks = new Map();
-    for (const task of tasks) {
-      if (task.parent) subtasks.set(task.parent, [...(subtasks.get(task.parent) || []), task]);
-    }
     for (const column of state.board.columns) {
       const section = columnOf(column.status);
       const count = section.querySelector(".board-count");
       const limited = column.wip_limit !== null;
-      count.textContent = limited ? `${column.count}/${column.wip_limit}` : `${column.count}`;
-      count.title = `${column.count} task(s)` + (limited ? `, WIP limit ${column.wip_limit}` : "");
+      const whole = limited ? `${column.count}/${column.wip_limit}` : `${column.count}`;
+      // Filtered: how many match, of the column's whole count (what the WIP limit is about).
+      count.textContent = state.board.filtered ? `${column.matching} of ${whole}` : whole;
+      count.title = `${column.count} task(s)` + (limited ? `, WIP limit ${column.wip_limit}` : "")
+        + (state.board.filtered ? `, ${column.matching} matching the filters` : "");
       section.classList.toggle("full", limited && column.count >= column.wip_limit);
-      section.querySelector(".board-cards").replaceChildren(
-        ...column.tasks.map((task) => card(task, subtasks.get(task.id) || [])),
-      );
-      section.querySelector(".board-more").hidden = column.tasks.length >= column.count;
+      section.querySelector(".board-cards").replaceChildren(...column.tasks.map(card));
+      section.querySelector(".board-more").hidden =
+        column.tasks.length >= Math.min(column.matching, MAX_CARDS);
     }
-    filter();
     if (focused) root.querySelector(`[data-task-id="${focused}"]`)?.focus();
-  }
-
-  function filter() {
-    const priority = filters.elements.priority.value;
-    const blockedOnly = filters.elements.blocked.checked;
-    const search = filters.elements.search.value.trim().toLowerCase();
-    for (const node of root.querySelectorAll(".board-card")) {
-      const task = state.tasks.get(node.dataset.taskId);
-      node.hidden = !(
-        (!priority || task.priority === priority) &&
-        (!blockedOnly || task.blocked) &&
-        task.title.toLowerCase().includes(search)
-      );
-    }
   }
 
   // `position` is the 0-based index among the column's cards without the moved one; none: last.
@@ -261,8 +254,8 @@
     await load({ redraw: true }); // success or refusal: the server's board says where every card is
     if (!ok) return announce(`'${title}' was not moved.`); // the alert above says why
     const column = state.board.columns.find((each) => each.status === body.status);
-    const index = column.tasks.findIndex((task) => task.id === id);
-    const place = index < 0 ? "" : `, place ${index + 1} of ${column.count}`;
+    const moved = column.tasks.find((task) => task.id === id); // not listed: past the page, or filtered out
+    const place = moved ? `, place ${moved.place + 1} of ${column.count}` : "";
     announce(`Moved '${title}' to ${labels[body.status]}${place}.`);
   }
 
@@ -270,12 +263,33 @@
     return [...section.querySelectorAll(".board-card")].filter((node) => node.dataset.taskId !== except);
   }
 
-  // The card the drop point is above (by the middle of each visible card), else the end.
+  // A card's index in its whole column, as the server has it (filters may leave cards out).
+  function placeOf(node) {
+    return state.tasks.get(node.dataset.taskId).place;
+  }
+
+  // The card the drop point is above (by the middle of each card), else none: the end.
   function dropBefore(section, y, id) {
     return cardsOf(section, id).find((node) => {
       const box = node.getBoundingClientRect();
-      return !node.hidden && y < box.top + box.height / 2;
+      return y < box.top + box.height / 2;
     });
+  }
+
+  // The move's `position` for a card dropped before `before` (else after the column's last
+  // card on the page): the place of that card in the whole column, less one when the dragged
+  // card comes before it in the same column (it leaves a gap). None: the end of the column.
+  function dropPosition(section, id, before) {
+    const dragged = state.tasks.get(id);
+    const sameColumn = dragged.status === section.dataset.status;
+    if (before) {
+      const place = placeOf(before);
+      return sameColumn && dragged.place < place ? place - 1 : place;
+    }
+    const cards = cardsOf(section, id);
+    if (!cards.length) return undefined;
+    const last = placeOf(cards[cards.length - 1]);
+    return sameColumn && dragged.place < last ? last : last + 1;
   }
 
   root.addEventListener("dragstart", (event) => {
@@ -299,7 +313,7 @@
     event.preventDefault();
     const id = state.dragging;
     const before = dropBefore(section, event.clientY, id);
-    const position = before ? cardsOf(section, id).indexOf(before) : cardsOf(section, id).length;
+    const position = dropPosition(section, id, before);
     // Shown where it was dropped at once; the server's board, drawn after the move, has the last word.
     const dragged = root.querySelector(`[data-task-id="${id}"]`);
     section.querySelector(".board-cards").insertBefore(dragged, before || null);
@@ -327,10 +341,11 @@
       if (!next) return;
       move(id, next);
     } else if (placeStep) {
+      // Past the neighbour on the page: to its place in the whole column.
       const cards = cardsOf(columnOf(status));
-      const place = cards.indexOf(node) + placeStep;
-      if (place < 0 || place >= cards.length) return;
-      move(id, status, place);
+      const neighbour = cards[cards.indexOf(node) + placeStep];
+      if (!neighbour) return;
+      move(id, status, placeOf(neighbour));
     } else {
       return;
     }
@@ -345,7 +360,12 @@
     });
   }
 
-  filters.addEventListener("input", filter);
+  // A changed filter asks the server for the board under it (a search once typing pauses).
+  let typing = null;
+  filters.addEventListener("input", (event) => {
+    clearTimeout(typing);
+    typing = setTimeout(load, event.target.name === "search" ? TYPING_MS : 0);
+  });
   filters.addEventListener("submit", (event) => event.preventDefault());
 
   // The session cookie authenticates the stream; EventSource reconnects by itself, sending

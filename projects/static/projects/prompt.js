@@ -1,4 +1,5 @@
-/* A prompt's page: the diff between two versions, a render preview, components by name. */
+/* A prompt's page: the diff between two versions and a render preview (its components
+ * field's picker is components.js). */
 (function () {
   "use strict";
 
@@ -48,18 +49,6 @@
       const output = document.getElementById("prompt-render-output");
       output.hidden = false;
       output.textContent = response.ok ? answer.content : Object.values(answer).flat().join(" ");
-    });
-  }
-
-  const add = document.getElementById("component-add");
-  if (add) {
-    add.addEventListener("click", () => {
-      const field = document.querySelector("textarea[name=components]");
-      if (!field) return;
-      let components = [];
-      try { components = JSON.parse(field.value || "[]"); } catch (error) { components = []; }
-      components.push({ prompt: document.getElementById("component-picker").value });
-      field.value = JSON.stringify(components, null, 2);
     });
   }
 })();
