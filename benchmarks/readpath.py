@@ -8,10 +8,12 @@ project of 10,000 tasks (2,000 per column, every tenth waiting for the one befor
 Django's WSGI handler in this process, as a server's worker runs it (middleware, URL
 routing, the token check, the view, the rendered body). The floor is the least a request
 for the same rows can do: a plain Django view, behind the same handler and middleware, that
-checks the token with one query and dumps the same rows (with their AI usage, and their
-dependencies read in one more query) from `values()` with orjson. Where the API's answer carries more
-than rows, the floor works it out as well: the board's columns have their counts (a window,
-as the API's) and WIP limits (one query), and the projects list pages by number, so its floor
+checks the token with one query and dumps the same rows (with their AI usage and claim from
+their columns, their dependencies read in one more query and their approval checkpoint in
+another) from `values()` with orjson. Where the API's answer carries more than rows, the
+floor works it out as well: the board's columns have their counts (a window, as the API's)
+and WIP limits (one query), its cards the titles of what blocks them, their subtasks'
+progress (one query) and their place; the projects list pages by number, so its floor
 counts the projects.
 
 CPU time (this process: Python, the driver; not PostgreSQL's) per request is the median of
@@ -21,45 +23,42 @@ a machine that drifts slower or faster moves both). It asserts nothing; the numb
 the README.
 """
 
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
-os.environ.setdefault("DEBUG", "false")  # as in production: no query log
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")
+import production
 
-import django
-
-django.setup()
+production.setup()
 
 import orjson  # noqa: E402
-from database import throwaway_postgres_database  # noqa: E402
+from database import fill_board, throwaway_postgres_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import Count, F, Window  # noqa: E402
+from django.db.models import Count, F, Q, Window  # noqa: E402
 from django.db.models.functions import RowNumber  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import RequestFactory, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
+from floors import token_user  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
-from knox.settings import CONSTANTS  # noqa: E402
 
 from aimodels.models import SystemSettings, ai_usage_of  # noqa: E402
-from kanban.models import BOARD_ORDER, ORDER_GAP, Task, TaskDependency  # noqa: E402
-from kanban.serializers import STORED_TASK_FIELDS  # noqa: E402
+from kanban.models import BOARD_ORDER, ORDER_GAP, Task, TaskApproval, TaskDependency  # noqa: E402
+from kanban.serializers import (  # noqa: E402
+    CLAIM_COLUMNS,
+    POLICY_COLUMN,
+    STORED_TASK_FIELDS,
+    checkpoint_of,
+    claim_of,
+)
 from projects.models import Project  # noqa: E402
 
 TASKS = 10_000
 OTHER_PROJECTS = 49
 ROUNDS = 21
 # The task's columns (its AI usage included); its dependencies come from one more query.
-TASK_FIELDS = [*STORED_TASK_FIELDS, *Task.AI_USAGE]
+TASK_FIELDS = [*STORED_TASK_FIELDS, *Task.AI_USAGE, *CLAIM_COLUMNS, POLICY_COLUMN]
 PROJECT_FIELDS = [
     "id",
     "name",
@@ -71,31 +70,36 @@ PROJECT_FIELDS = [
 ]
 
 
-def token_user(request):
-    """The floor's token check: one query, the token's user or None."""
-    key = request.headers.get("Authorization", "").removeprefix("Token ")[: CONSTANTS.TOKEN_KEY_LENGTH]
-    token = AuthToken.objects.select_related("user").filter(token_key=key).first()
-    return token.user if token else None
-
-
 def dumped(payload) -> HttpResponse:
     return HttpResponse(orjson.dumps(payload), content_type="application/json")
 
 
-def with_edges(rows: list[dict], edges) -> list[dict]:
-    """The floor's dependencies (what each row waits for, whether one is not done), in one
-    more query, and AI usage (from the row's columns), as the API writes them."""
-    waits_for, blocked = {}, set()
-    edges = edges.order_by(
+def with_edges(rows: list[dict], scope: dict, *, cards: bool = False) -> list[dict]:
+    """What the floor adds to its rows, as the API writes it: dependencies (what each row waits
+    for, whether one is not done) and, on a board's cards, the titles of those not done, in one
+    query over `scope`; the checkpoint from the live approvals, in one more; AI usage and the
+    claim from the row's columns."""
+    approved = {}
+    for task, checkpoint in TaskApproval.objects.filter(voided_at=None, **scope).values_list(
+        "task_id", "checkpoint"
+    ):
+        approved.setdefault(task, set()).add(checkpoint)
+    waits_for, blocked_by = {}, {}
+    edges = TaskDependency.objects.filter(**scope).order_by(
         "depends_on__column", "depends_on__order", "depends_on_id"
     )  # as the API lists them
-    for task, awaited, status in edges.values_list("task_id", "depends_on_id", "depends_on__status"):
+    columns = ("task_id", "depends_on_id", "depends_on__status", "depends_on__title")
+    for task, awaited, status, title in edges.values_list(*columns):
         waits_for.setdefault(task, []).append(awaited)
         if status != "done":
-            blocked.add(task)
+            blocked_by.setdefault(task, []).append({"id": awaited, "title": title})
     for row in rows:
-        row["dependencies"], row["blocked"] = waits_for.get(row["id"], []), row["id"] in blocked
+        row["dependencies"], row["blocked"] = waits_for.get(row["id"], []), row["id"] in blocked_by
+        if cards:
+            row["blocked_by"] = blocked_by.get(row["id"], [])
         row["ai_usage"] = ai_usage_of({name: row.pop(name) for name in Task.AI_USAGE})
+        row["claim"] = claim_of(*(row.pop(name) for name in CLAIM_COLUMNS))
+        row["checkpoint"] = checkpoint_of(row.pop(POLICY_COLUMN), approved.get(row["id"], set()))
     return rows
 
 
@@ -104,7 +108,7 @@ def floor_tasks(request):
     tasks = Task.objects.filter(project__owner=user, project=request.GET["project"]).order_by(*BOARD_ORDER)
     rows = list(tasks.values(*TASK_FIELDS)[:20])
     ids = [row["id"] for row in rows]
-    return dumped({"next": None, "results": with_edges(rows, TaskDependency.objects.filter(task__in=ids))})
+    return dumped({"next": None, "results": with_edges(rows, {"task__in": ids})})
 
 
 def floor_board(request, pk):
@@ -119,14 +123,31 @@ def floor_board(request, pk):
         tasks = tasks.annotate(rank=rank, in_column=in_column).filter(
             rank__lte=int(request.GET["limit_per_column"])
         )
-        fields = [*TASK_FIELDS, "in_column"]
+        fields = [*TASK_FIELDS, "in_column", "rank"]
     columns = {
-        status: {"status": status, "count": 0, "wip_limit": wip_limits.get(status), "tasks": []}
+        status: {
+            "status": status,
+            "count": 0,
+            "matching": 0,
+            "wip_limit": wip_limits.get(status),
+            "tasks": [],
+        }
         for status in Task.Status.values
     }
-    for row in with_edges(list(tasks.values(*fields)), TaskDependency.objects.filter(task__project=pk)):
+    subtasks = (
+        Task.objects.filter(project=pk, parent__isnull=False)
+        .values("parent")
+        .annotate(total=Count("*"), done=Count("pk", filter=Q(status="done")))
+        .order_by()
+    )
+    progress = {row["parent"]: {"done": row["done"], "total": row["total"]} for row in subtasks}
+    for column in columns.values():
+        column["tasks"] = []
+    for row in with_edges(list(tasks.values(*fields)), {"task__project": pk}, cards=True):
         column = columns[row["status"]]
-        column["count"] = row.pop("in_column", column["count"] + 1)
+        row["subtask_progress"] = progress.get(row["id"], {"done": 0, "total": 0})
+        row["place"] = row.pop("rank", len(column["tasks"]) + 1) - 1
+        column["count"] = column["matching"] = row.pop("in_column", column["count"] + 1)
         column["tasks"].append(row)
     return dumped({"project": pk, "columns": list(columns.values())})
 
@@ -152,29 +173,8 @@ def build():
     _, token = AuthToken.objects.create(owner)
     project = Project.objects.create(owner=owner, name="Big board")
     Project.objects.bulk_create(Project(owner=owner, name=f"Project {n}") for n in range(OTHER_PROJECTS))
+    fill_board(project, tasks=TASKS, order_gap=ORDER_GAP)
     with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO kanban_task
-                (id, created_at, updated_at, project_id, title, description, status, "order",
-                 priority, details, test_strategy)
-            SELECT gen_random_uuid(), now(), now(), %s, 'Task ' || g, 'What to do for task ' || g,
-                   (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
-                   (g / 5 + 1) * %s,
-                   (ARRAY['low', 'medium', 'high', 'urgent'])[g %% 4 + 1], '', ''
-            FROM generate_series(0, %s - 1) AS g
-            """,
-            [project.pk, ORDER_GAP, TASKS],
-        )
-        cursor.execute(  # every tenth task of a column waits for the one before it
-            """
-            INSERT INTO kanban_taskdependency (task_id, depends_on_id, created_at)
-            SELECT t.id, d.id, now() FROM kanban_task t JOIN kanban_task d
-                ON d.project_id = t.project_id AND d.status = t.status AND d."order" = t."order" - %s
-            WHERE t.project_id = %s AND (t."order" / %s) %% 10 = 0
-            """,
-            [ORDER_GAP, project.pk, ORDER_GAP],
-        )
         cursor.execute("VACUUM ANALYZE")
     return project, token
 

@@ -17,22 +17,12 @@ numbers go in the README.
 
 import base64
 import json
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
-os.environ.setdefault("DEBUG", "false")  # as in production: no query log
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")  # no TLS in this process
-os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")
+import production
 
-import django
-
-django.setup()
+production.setup()
 
 from database import throwaway_postgres_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
@@ -63,11 +53,11 @@ def build():
             """
             INSERT INTO kanban_task
                 (id, created_at, updated_at, project_id, title, description, status, "order",
-                 priority, details, test_strategy)
+                 priority, details, test_strategy, brief)
             SELECT gen_random_uuid(), now(), now(), p.id, 'Task ' || g, '',
                    (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
                    (g / 5 + 1) * %s,
-                   (ARRAY['low', 'medium', 'high', 'urgent'])[g %% 4 + 1], '', ''
+                   (ARRAY['low', 'medium', 'high', 'urgent'])[g %% 4 + 1], '', '', '{}'::jsonb
             FROM projects_project p CROSS JOIN generate_series(0, %s - 1) AS g
             """,
             [ORDER_GAP, TASKS_PER_PROJECT],

@@ -19,6 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from production import PRODUCTION
+
 ROOT = Path(__file__).resolve().parents[1]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
@@ -94,10 +96,7 @@ def main():
         env = {
             "PATH": os.environ["PATH"],
             "DATABASE_URL": f"sqlite:///{where}/bench.sqlite3",
-            "DEBUG": "false",
-            "SECRET_KEY": "benchmark-only",
-            "FIELD_ENCRYPTION_KEYS": "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
-            "SECURE_SSL_REDIRECT": "false",
+            **PRODUCTION,
         }
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True

@@ -37,26 +37,16 @@ nothing; the numbers go in the README.
 
 import io
 import itertools
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orchestrator.settings")
-os.environ.setdefault("DEBUG", "false")  # as in production: no query log
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=")
+import production
+
 # Queued, not inline (JOBS_INLINE is then off): dispatches and deliveries wait for workers, in memory.
-os.environ["CELERY_BROKER_URL"] = "memory://"
-
-import django
-
-django.setup()
+production.setup(CELERY_BROKER_URL="memory://")
 
 import orjson  # noqa: E402
-from database import throwaway_postgres_database  # noqa: E402
+from database import fill_board, throwaway_postgres_database  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -66,8 +56,8 @@ from django.test import RequestFactory, override_settings  # noqa: E402
 from django.urls import include, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
+from floors import token_user  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
-from knox.settings import CONSTANTS  # noqa: E402
 
 from activity.models import Activity  # noqa: E402
 from aimodels.models import ai_usage_of  # noqa: E402
@@ -98,13 +88,6 @@ CARRIED = (
 )
 
 
-def token_user(request):
-    """The floor's token check: one query, the token's user or None."""
-    key = request.headers.get("Authorization", "").removeprefix("Token ")[: CONSTANTS.TOKEN_KEY_LENGTH]
-    token = AuthToken.objects.select_related("user").filter(token_key=key).first()
-    return token.user if token else None
-
-
 def dumped(payload, status: int = 200) -> HttpResponse:
     return HttpResponse(orjson.dumps(payload), content_type="application/json", status=status)
 
@@ -132,6 +115,20 @@ def recorded(user, instance_type, *, pk, project_id, title: str, verb: str, chan
     }
     event = {"type": f"{instance_type._meta.model_name}.{verb}", "data": data}
     WebhookOutbox.objects.create(project_id=project_id, events=[event])
+
+
+def recorded_creation(user, instance, *, fields, title: str) -> None:
+    """`recorded` for a new row: its recorded `fields`, each from None."""
+    changes = {name: {"from": None, "to": getattr(instance, name)} for name in fields}
+    recorded(
+        user,
+        type(instance),
+        pk=instance.pk,
+        project_id=instance.project_id,
+        title=title,
+        verb="created",
+        changes=changes,
+    )
 
 
 def with_usage(row: dict) -> dict:
@@ -168,16 +165,7 @@ def floor_create(request):
             order=ORDER_GAP if last is None else last + ORDER_GAP,
         )
         Task.objects.bulk_create([task])
-        changes = {name: {"from": None, "to": getattr(task, name)} for name in TASK_RECORDED}
-        recorded(
-            user,
-            Task,
-            pk=task.pk,
-            project_id=task.project_id,
-            title=task.title,
-            verb="created",
-            changes=changes,
-        )
+        recorded_creation(user, task, fields=TASK_RECORDED, title=task.title)
         # Read back among the user's tasks: a task in someone else's project is rolled back.
         row = Task.objects.filter(pk=task.pk, project__owner=user).values(*TASK_FIELDS).get()
     return dumped({**with_usage(row), "dependencies": [], "blocked": False}, status=201)
@@ -253,16 +241,7 @@ def floor_version(request, pk):
         last = Prompt.objects.filter(lineage=carried["lineage"]).aggregate(last=Max("version"))["last"]
         prompt = Prompt(**{**carried, "content": body["content"]}, parent_id=pk, version=last + 1)
         Prompt.objects.bulk_create([prompt])
-        changes = {name: {"from": None, "to": getattr(prompt, name)} for name in PROMPT_RECORDED}
-        recorded(
-            user,
-            Prompt,
-            pk=prompt.pk,
-            project_id=prompt.project_id,
-            title=str(prompt),
-            verb="created",
-            changes=changes,
-        )
+        recorded_creation(user, prompt, fields=PROMPT_RECORDED, title=str(prompt))
         row = Prompt.objects.filter(pk=prompt.pk).values(*PROMPT_FIELDS).get()
     return dumped({**row, "labels": []}, status=201)
 
@@ -281,29 +260,7 @@ def board(owner, subscriptions: int) -> dict:
     """A project of TASKS tasks, with its own tasks for each side (to rename, move, make wait)
     and a prompt each; the two tasks waited for are shared."""
     project = Project.objects.create(owner=owner, name=f"Board, {subscriptions} subscriptions")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO kanban_task
-                (id, created_at, updated_at, project_id, title, description, status, "order",
-                 priority, details, test_strategy)
-            SELECT gen_random_uuid(), now(), now(), %s, 'Task ' || g, 'What to do for task ' || g,
-                   (ARRAY['backlog', 'todo', 'in_progress', 'review', 'done'])[g %% 5 + 1],
-                   (g / 5 + 1) * %s,
-                   (ARRAY['low', 'medium', 'high', 'urgent'])[g %% 4 + 1], '', ''
-            FROM generate_series(0, %s - 1) AS g
-            """,
-            [project.pk, ORDER_GAP, TASKS],
-        )
-        cursor.execute(  # every tenth task of a column waits for the one before it
-            """
-            INSERT INTO kanban_taskdependency (task_id, depends_on_id, created_at)
-            SELECT t.id, d.id, now() FROM kanban_task t JOIN kanban_task d
-                ON d.project_id = t.project_id AND d.status = t.status AND d."order" = t."order" - %s
-            WHERE t.project_id = %s AND (t."order" / %s) %% 10 = 0
-            """,
-            [ORDER_GAP, project.pk, ORDER_GAP],
-        )
+    fill_board(project, tasks=TASKS, order_gap=ORDER_GAP)
     names = [
         "api renamed",
         "api moved",

@@ -16,12 +16,7 @@ def chat_append_user_message(job: Job, session: ChatSession, *, content: str) ->
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is {session.status}; it takes no new messages.")
     refuse_while_answering(
-        kind=Job.Kind.CHAT_MESSAGE,
-        subject="session",
-        key=str(session.pk),
-        but=job,
-        who="The agent",
-        then="send the next one",
+        Job.Kind.CHAT_MESSAGE, session=session.pk, but=job, who="The agent", then="send the next one"
     )
     ChatSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
     message = Message.objects.create(session=session, role=Message.Role.USER, content=content, job=job)
@@ -34,13 +29,8 @@ def chat_session_complete(*, session: ChatSession) -> ChatSession:
     session = ChatSession.objects.select_for_update().get(pk=session.pk)
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is already {session.status}.")
-    refuse_while_answering(
-        kind=Job.Kind.CHAT_MESSAGE,
-        subject="session",
-        key=str(session.pk),
-        who="The agent",
-        then="complete the session (or cancel the job first)",
-    )
+    then = "complete the session (or cancel the job first)"
+    refuse_while_answering(Job.Kind.CHAT_MESSAGE, session=session.pk, who="The agent", then=then)
     session.status = ChatSession.Status.COMPLETED
     session.save(update_fields=["status", "updated_at"])
     return session

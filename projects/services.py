@@ -209,9 +209,8 @@ def interview_append_user_turn(job: Job, interview: Interview, *, content: str) 
     if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is {interview.status}; it takes no new messages.")
     refuse_while_answering(
-        kind=Job.Kind.INTERVIEW_MESSAGE,
-        subject="interview",
-        key=str(interview.pk),
+        Job.Kind.INTERVIEW_MESSAGE,
+        interview=interview.pk,
         but=job,
         who="The interviewer",
         then="send the next one",
@@ -246,12 +245,9 @@ def interview_finish(*, interview: Interview, status: str) -> Interview:
     interview = Interview.objects.select_for_update().get(pk=interview.pk)
     if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is already {interview.status}.")
+    then = "close the interview (or cancel the job first)"
     refuse_while_answering(
-        kind=Job.Kind.INTERVIEW_MESSAGE,
-        subject="interview",
-        key=str(interview.pk),
-        who="The interviewer",
-        then="close the interview (or cancel the job first)",
+        Job.Kind.INTERVIEW_MESSAGE, interview=interview.pk, who="The interviewer", then=then
     )
     interview.status = status
     interview.save(update_fields=["status", "updated_at"])

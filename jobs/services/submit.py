@@ -87,9 +87,11 @@ def job_in_progress(*, kind: str, subject: str, key: str, but: Job | None = None
     return (unfinished if but is None else unfinished.exclude(pk=but.pk)).first()
 
 
-def refuse_while_answering(*, kind: str, subject: str, key: str, who: str, but: Job | None = None, then: str):
-    """A 409 while a job of `kind` on the object is queued or running (see job_in_progress):
-    `who` is still answering; wait for it, then `then`."""
-    answering = job_in_progress(kind=kind, subject=subject, key=key, but=but)
+def refuse_while_answering(kind: str, *, who: str, then: str, but: Job | None = None, **subject) -> None:
+    """A 409 while a job of `kind` on the object (`subject`: its input name and id, e.g.
+    `session=pk`) is queued or running, other than `but`: `who` is still answering; wait for
+    it, then `then`."""
+    ((name, key),) = subject.items()
+    answering = job_in_progress(kind=kind, subject=name, key=str(key), but=but)
     if answering is not None:
         raise Conflict(f"{who} is still answering a message (job {answering.pk}); wait for it, then {then}.")
