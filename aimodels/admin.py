@@ -12,6 +12,32 @@ from jobs.models import Job
 from jobs.services import job_start
 
 
+def usage_sentence(usage: dict) -> str:
+    """An `ai_usage` (or a usage total) as a person reads it, unknown counts said as such."""
+    calls = f"{usage['calls']} call{'' if usage['calls'] == 1 else 's'} ({usage['failed_calls']} failed)"
+    if usage["input_tokens"] is None:
+        tokens = "tokens unknown"
+    else:
+        tokens = f"{usage['input_tokens']} input and {usage['output_tokens']} output tokens"
+        if usage.get("unknown_token_calls"):
+            tokens += f" (and {usage['unknown_token_calls']} call(s) whose tokens are unknown)"
+    if usage["cost"] is None:
+        cost = "cost unknown"
+    else:
+        cost = f"${float(usage['cost']):.4f}"
+        if usage.get("unknown_cost_calls"):
+            cost += f" (and {usage['unknown_cost_calls']} call(s) whose cost is unknown)"
+    return f"{calls}, {tokens}, {cost}"
+
+
+class AIUsageAdminMixin:
+    """An object that keeps AI usage totals (AIUsageTotals) shows them as one sentence."""
+
+    @admin.display(description="AI usage")
+    def ai_usage_shown(self, obj) -> str:
+        return usage_sentence(obj.ai_usage)
+
+
 class AIModelAdminForm(forms.ModelForm):
     """Takes a new API key in a password input; left empty, the stored key stays."""
 

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 
+from aimodels.admin import AIUsageAdminMixin
 from chat import services
 from chat.models import ChatSession, Message, ToolCall
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkspaceAdminMixin
+from core.admin import AutocompleteAdminMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, WorkspaceAdminMixin
 from core.exceptions import Conflict
 from jobs.models import Job
 from projects.admin import ProjectListFilter
@@ -15,7 +16,7 @@ class ToolCallInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
+class ChatSessionAdmin(AIUsageAdminMixin, AutocompleteAdminMixin, WorkspaceAdminMixin, admin.ModelAdmin):
     """Status changes by the agent or the complete action; the trail is read-only. Its page is
     the conversation, tool calls and their results included, with a composer."""
 
@@ -29,18 +30,18 @@ class ChatSessionAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     ]
     search_fields = ["task__title", "task__project__name", "ai_model_used"]
     list_select_related = ["task"]
-    raw_id_fields = ["task"]
+    autocomplete_fields = ["task"]
     fields = [
         "id",
         "task",
         "status",
         "allow_destructive",
         "ai_model_used",
-        *ChatSession.AI_USAGE,
+        "ai_usage_shown",
         "created_at",
         "updated_at",
     ]
-    readonly_fields = ["id", "status", "ai_model_used", *ChatSession.AI_USAGE, "created_at", "updated_at"]
+    readonly_fields = ["id", "status", "ai_model_used", "ai_usage_shown", "created_at", "updated_at"]
     actions = ["complete"]
 
     def workspace(self, request, session):

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import path
 
+from aimodels.admin import AIUsageAdminMixin
 from core.admin import (
     AutocompleteAdminMixin,
     IdsOnlyAutocompleteSelectMultiple,
@@ -133,7 +134,7 @@ class SubtaskInline(LinkedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Task)
-class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
+class TaskAdmin(AIUsageAdminMixin, AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
     """A status change is a move to the end of that column, through `task_move` and its WIP
     limit and dependency rules. Its page is the task's workspace: what blocks it, its
     subtasks, who holds it, its AI steps, chats, commits, jobs and history."""
@@ -145,7 +146,7 @@ class TaskAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, ServiceAdmin):
     list_select_related = ["project", "claim"]
     autocomplete_fields = ["project", "prompt", "parent"]
     picker_select_related = ["project"]
-    readonly_fields = ["id", "claimed_by", "order", *Task.AI_USAGE, "created_at", "updated_at"]
+    readonly_fields = ["id", "claimed_by", "order", "ai_usage_shown", "created_at", "updated_at"]
     inlines = [SubtaskInline, CommitInline]
     actions = [
         *(move_action(status, label) for status, label in Task.Status.choices),
@@ -250,7 +251,7 @@ class CommitAdminForm(forms.ModelForm):
 
 
 @admin.register(Commit)
-class CommitAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
+class CommitAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, admin.ModelAdmin):
     form = CommitAdminForm
     list_display = [
         "__str__",
@@ -266,7 +267,7 @@ class CommitAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     list_filter = ["type", "breaking", RecordedInGit, by_project, by_owner, "created_by_ai_model"]
     search_fields = ["message", "scope", "sha", "task__title", "project__name"]
     list_select_related = ["project", "task"]
-    raw_id_fields = ["task"]
+    autocomplete_fields = ["task"]
     readonly_fields = [
         "id",
         "project",

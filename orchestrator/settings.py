@@ -387,10 +387,18 @@ SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W008"]
 
 # How long records that grow with use are kept, in days (empty: forever); see
 # orchestrator/retention.py and `manage.py prune`.
-RETAIN_JOB_EVENTS_DAYS = env.int("RETAIN_JOB_EVENTS_DAYS", default=30)
-RETAIN_MODEL_CALL_PAYLOADS_DAYS = env.int("RETAIN_MODEL_CALL_PAYLOADS_DAYS", default=90)
-RETAIN_WEBHOOK_DELIVERIES_DAYS = env.int("RETAIN_WEBHOOK_DELIVERIES_DAYS", default=30)
-RETAIN_ACTIVITY_DAYS = env.int("RETAIN_ACTIVITY_DAYS", default=None)
+
+
+def retention_days(name: str, default: int | None) -> int | None:
+    """`name` from the environment: a number of days, empty for forever, unset for `default`."""
+    value = env.str(name, default=None if default is None else str(default))
+    return int(value) if value not in (None, "") else None
+
+
+RETAIN_JOB_EVENTS_DAYS = retention_days("RETAIN_JOB_EVENTS_DAYS", 30)
+RETAIN_MODEL_CALL_PAYLOADS_DAYS = retention_days("RETAIN_MODEL_CALL_PAYLOADS_DAYS", 90)
+RETAIN_WEBHOOK_DELIVERIES_DAYS = retention_days("RETAIN_WEBHOOK_DELIVERIES_DAYS", 30)
+RETAIN_ACTIVITY_DAYS = retention_days("RETAIN_ACTIVITY_DAYS", None)
 
 # How long one event stream connection lasts before the client reconnects (Last-Event-ID).
 STREAM_MAX_SECONDS = env.int("STREAM_MAX_SECONDS", default=300)

@@ -7,7 +7,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from core.admin import LinkedInlineMixin, ReadOnlyAdminMixin, ServiceAdmin, WorkspaceAdminMixin
+from aimodels.admin import usage_sentence
+from core.admin import (
+    AutocompleteAdminMixin,
+    LinkedInlineMixin,
+    ReadOnlyAdminMixin,
+    ServiceAdmin,
+    WorkspaceAdminMixin,
+)
 from core.exceptions import Conflict
 from jobs.models import Job
 from projects import composition, services
@@ -105,6 +112,7 @@ class ProjectAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "project": project,
             "usage": usage["day"],
+            "in_all": usage_sentence(usage["day"]["total"]),
             "bars": bars,
             "chart_width": chart_width(bars),
             "tables": [("model", usage["ai_model"]["groups"]), ("kind of action", usage["kind"]["groups"])],
@@ -134,7 +142,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Interview)
-class InterviewAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
+class InterviewAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, admin.ModelAdmin):
     """An interview starts active and empty; turns and status change through its actions only:
     on its page, a conversation with a composer, and the prompt it may be turned into."""
 
@@ -142,7 +150,7 @@ class InterviewAdmin(WorkspaceAdminMixin, admin.ModelAdmin):
     list_filter = ["status", by_project, by_owner, "ai_model_used"]
     search_fields = ["project__name", "ai_model_used"]
     list_select_related = ["project"]
-    raw_id_fields = ["project"]
+    autocomplete_fields = ["project"]
     fields = ["id", "project", "status", "ai_model_used", "created_at", "updated_at"]
     readonly_fields = ["id", "status", "ai_model_used", "created_at", "updated_at"]
     actions = ["complete", "cancel"]

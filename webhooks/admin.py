@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from core.admin import LinkedInlineMixin
+from core.admin import AutocompleteAdminMixin, LinkedInlineMixin
 from projects.admin import by_project
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -18,7 +18,7 @@ class DeliveryInline(LinkedInlineMixin, admin.TabularInline):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(AutocompleteAdminMixin, admin.ModelAdmin):
     """A new subscription's signing secret is shown once, in the message after it is added
     (as the API shows it once); never afterwards. A test event checks a receiver."""
 
@@ -27,7 +27,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     search_fields = ["url"]
     fields = ["project", "url", "event_types", "is_active", "created_at"]
     readonly_fields = ["created_at"]
-    raw_id_fields = ["project"]
+    autocomplete_fields = ["project"]
     inlines = [DeliveryInline]
     actions = ["send_test"]
 

@@ -271,3 +271,36 @@ def test_project_filters_tell_same_name_projects_apart(signed_in, staff, outside
     html = page(signed_in, changelist)
 
     assert "Shop (staff, " in html and "Shop (outsider, " in html
+
+
+def test_usage_not_reported_reads_as_unknown_not_zero(signed_in, staff):
+    """A provider that reports no usage: the task, the session, the project's usage and the
+    job's page say the tokens and the cost are unknown."""
+    task = TaskFactory(project__owner=staff)
+    session = ChatSessionFactory(task=task)
+    unknown = {"ai_calls": 1, "ai_unknown_token_calls": 1, "ai_unknown_cost_calls": 1}
+    type(task).objects.filter(pk=task.pk).update(**unknown)
+    type(session).objects.filter(pk=session.pk).update(**unknown)
+    job = Job.objects.create(
+        owner=staff,
+        project=task.project,
+        task=task,
+        kind=Job.Kind.TASK_EXPAND,
+        status=Job.Status.SUCCEEDED,
+        usage={"calls": 1, "input_tokens": None, "output_tokens": None},
+    )
+    ModelCall.objects.create(job=job, project=task.project, model="local")
+
+    pages = {
+        "task": signed_in.get(reverse("admin:kanban_task_change", args=[task.pk])),
+        "session": signed_in.get(reverse("admin:chat_chatsession_change", args=[session.pk])),
+        "usage": signed_in.get(reverse("admin:projects_project_usage", args=[task.project_id])),
+        "job": signed_in.get(reverse("admin:jobs_job_change", args=[job.pk])),
+    }
+
+    for name in ("task", "session"):
+        assert "1 call (0 failed), tokens unknown, cost unknown" in pages[name].content.decode(), name
+    usage = pages["usage"].content.decode()
+    assert "In all: 1 call (0 failed), tokens unknown, cost unknown." in usage
+    assert "None" not in usage.split('id="in-all"')[1]
+    assert "input_tokens: unknown" in pages["job"].content.decode()

@@ -128,3 +128,20 @@ def test_a_malformed_encryption_key_is_a_one_line_error():
         "bytes); make one with: python -c 'from cryptography.fernet import Fernet; "
         "print(Fernet.generate_key().decode())'"
     ]
+
+
+def test_retention_is_days_forever_when_empty_and_a_default_when_unset():
+    names = "s.RETAIN_JOB_EVENTS_DAYS, s.RETAIN_MODEL_CALL_PAYLOADS_DAYS, s.RETAIN_WEBHOOK_DELIVERIES_DAYS"
+    expression = f"{names}, s.RETAIN_ACTIVITY_DAYS"
+
+    unset = settings_in_subprocess(expression)
+    empty = settings_in_subprocess(
+        expression,
+        RETAIN_JOB_EVENTS_DAYS="",
+        RETAIN_MODEL_CALL_PAYLOADS_DAYS="",
+        RETAIN_WEBHOOK_DELIVERIES_DAYS="",
+        RETAIN_ACTIVITY_DAYS="365",
+    )
+
+    assert unset.stdout.strip() == "(30, 90, 30, None)", unset.stderr
+    assert empty.stdout.strip() == "(None, None, None, 365)", empty.stderr
