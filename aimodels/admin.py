@@ -15,19 +15,17 @@ from jobs.services import job_start
 def usage_sentence(usage: dict) -> str:
     """An `ai_usage` (or a usage total) as a person reads it, unknown counts said as such."""
     calls = f"{usage['calls']} call{'' if usage['calls'] == 1 else 's'} ({usage['failed_calls']} failed)"
-    if usage["input_tokens"] is None:
-        tokens = "tokens unknown"
-    else:
-        tokens = f"{usage['input_tokens']} input and {usage['output_tokens']} output tokens"
-        if usage.get("unknown_token_calls"):
-            tokens += f" (and {usage['unknown_token_calls']} call(s) whose tokens are unknown)"
-    if usage["cost"] is None:
-        cost = "cost unknown"
-    else:
-        cost = f"${float(usage['cost']):.4f}"
-        if usage.get("unknown_cost_calls"):
-            cost += f" (and {usage['unknown_cost_calls']} call(s) whose cost is unknown)"
-    return f"{calls}, {tokens}, {cost}"
+    tokens = f"{usage['input_tokens']} input and {usage['output_tokens']} output tokens"
+    tokens = _known(usage["input_tokens"], tokens, usage.get("unknown_token_calls"), "tokens")
+    cost = None if usage["cost"] is None else f"${float(usage['cost']):.4f}"
+    return f"{calls}, {tokens}, {_known(cost, cost, usage.get('unknown_cost_calls'), 'cost')}"
+
+
+def _known(total, shown: str, unknown: int | None, what: str) -> str:
+    """`shown`, or that `what` is unknown when `total` is; a partial sum says so."""
+    if total is None:
+        return f"{what} unknown"
+    return f"{shown} (and {unknown} call(s) of unknown {what})" if unknown else shown
 
 
 class AIUsageAdminMixin:

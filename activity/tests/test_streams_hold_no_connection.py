@@ -4,7 +4,6 @@ after a second), other requests are still answered, and each stream still gets t
 written meanwhile. Live servers on a PostgreSQL database of the test's own."""
 
 import json
-import subprocess
 import sys
 import threading
 import urllib.request
@@ -16,8 +15,9 @@ import pytest
 from django.db import connection
 
 from core.testing import postgres_only
+from mcp_server.tests.test_live import serve
 from orchestrator.tests.test_production import free_port, manage
-from orchestrator.tests.test_settings import BASE_DIR, CLEAN_ENV
+from orchestrator.tests.test_settings import CLEAN_ENV
 
 pytestmark = postgres_only()
 
@@ -69,19 +69,7 @@ def server(request, database):
             str(STREAMS + 4),
         ],
     }[request.param]
-    process = subprocess.Popen(
-        command, cwd=BASE_DIR, env=database, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base}/", timeout=1)
-            break
-        except OSError:
-            threading.Event().wait(0.1)
-    else:
-        process.kill()
-        raise AssertionError(process.stderr.read().decode()[-2000:])
+    process, base = serve(command, database, port)
     yield base
     process.kill()  # not terminate: gunicorn would wait for its streams' threads
     process.wait(timeout=10)

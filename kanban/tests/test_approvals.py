@@ -37,6 +37,13 @@ def approve(client, task, **body):
     return client.post(f"/api/v1/tasks/{task.pk}/approve/", body, format="json")
 
 
+def by_the_agent(task, name: str, **arguments) -> ToolCall:
+    """The chat agent calls tool `name` on `task` in a session of its own: the call's record."""
+    session = ChatSessionFactory(task=task)
+    request = ToolCallRequest("c1", name, {"task_id": str(task.pk), **arguments}, "")
+    return AgentTools(session).run(request, message=MessageFactory(session=session))[0]
+
+
 def status_of(task) -> str:
     return Task.objects.get(pk=task.pk).status
 
@@ -333,17 +340,8 @@ class TestEveryInterface:
         assert f"approved by {staff.username} on" in page
 
     def test_the_chat_agents_tools_hold_it_and_cannot_approve(self, task):
-        session = ChatSessionFactory(task=task)
-        tools = AgentTools(session)
-        message = MessageFactory(session=session)
-
-        moved, _ = tools.run(
-            ToolCallRequest("c1", "move_task", {"task_id": str(task.pk), "status": "in_progress"}, ""),
-            message=message,
-        )
-        approved, _ = tools.run(
-            ToolCallRequest("c2", "approve_task", {"task_id": str(task.pk)}, ""), message=message
-        )
+        moved = by_the_agent(task, "move_task", status="in_progress")
+        approved = by_the_agent(task, "approve_task")
 
         assert moved.status == ToolCall.Status.ERROR and CHECKPOINT_PLAN in moved.result["error"]
         assert approved.status == ToolCall.Status.ERROR
@@ -406,14 +404,7 @@ class TestEveryInterface:
         return Task.objects.get(pk=task.pk)
 
     def test_the_chat_agent_cannot_finish_past_the_result_checkpoint(self, started):
-        session = ChatSessionFactory(task=started)
-        tools = AgentTools(session)
-        message = MessageFactory(session=session)
-
-        done, _ = tools.run(
-            ToolCallRequest("c1", "move_task", {"task_id": str(started.pk), "status": "done"}, ""),
-            message=message,
-        )
+        done = by_the_agent(started, "move_task", status="done")
 
         assert done.status == ToolCall.Status.ERROR and "acceptance criteri" in done.result["error"].lower()
         assert status_of(started) == "in_progress"

@@ -86,6 +86,19 @@ def subscribe(client, project, receiver, event_types=("*",)):
     return response.json()
 
 
+def failed_delivery(client, project, receiver):
+    """A subscription to task.created and its delivery, failed after its 3 attempts (500s)."""
+    subscription = subscribe(client, project, receiver, ["task.created"])
+    receiver.statuses.extend([500, 500, 500])
+    TaskFactory(project=project)
+    for _ in range(2):
+        time.sleep(0.05)
+        call_command("deliver_webhooks", stdout=io.StringIO())
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    return subscription, delivery
+
+
 class TestDelivery:
     def test_events_arrive_signed_with_the_secret_shown_once(self, owner_client, project, receiver):
         created = subscribe(owner_client, project, receiver, ["task.created", "task.moved"])
@@ -125,14 +138,7 @@ class TestDelivery:
         assert len({r["headers"]["webhook-id"] for r in receiver.received}) == 2  # same id on retries
 
     def test_redelivery_from_the_log_sends_the_same_message_again(self, owner_client, project, receiver):
-        subscription = subscribe(owner_client, project, receiver, ["task.created"])
-        receiver.statuses.extend([500, 500, 500])
-        TaskFactory(project=project)
-        for _ in range(2):
-            time.sleep(0.05)
-            call_command("deliver_webhooks", stdout=io.StringIO())
-        delivery = WebhookDelivery.objects.get()
-        assert (delivery.status, delivery.attempts) == ("failed", 3)
+        subscription, delivery = failed_delivery(owner_client, project, receiver)
 
         response = owner_client.post(
             f"/api/v1/webhooks/{subscription['id']}/deliveries/{delivery.pk}/redeliver/"
@@ -148,13 +154,7 @@ class TestDelivery:
     def test_redelivery_on_workers_is_accepted_while_it_waits(
         self, owner_client, project, receiver, settings
     ):
-        subscription = subscribe(owner_client, project, receiver, ["task.created"])
-        receiver.statuses.extend([500, 500, 500])
-        TaskFactory(project=project)
-        for _ in range(2):
-            time.sleep(0.05)
-            call_command("deliver_webhooks", stdout=io.StringIO())
-        delivery = WebhookDelivery.objects.get()
+        subscription, delivery = failed_delivery(owner_client, project, receiver)
         use_broker(settings, "memory://")
 
         response = owner_client.post(
