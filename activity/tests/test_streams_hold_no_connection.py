@@ -4,24 +4,20 @@ after a second), other requests are still answered, and each stream still gets t
 written meanwhile. Live servers on a PostgreSQL database of the test's own."""
 
 import json
-import sys
 import threading
 import urllib.request
 import uuid
-from pathlib import Path
 
 import psycopg
 import pytest
 from django.db import connection
 
-from core.testing import postgres_only
-from mcp_server.tests.test_live import serve
-from orchestrator.tests.test_production import free_port, manage
+from core.testing import free_port, live_server, postgres_only, server_command
+from orchestrator.tests.test_production import manage
 from orchestrator.tests.test_settings import CLEAN_ENV
 
 pytestmark = postgres_only()
 
-BIN = Path(sys.executable).parent
 PASSWORD = "correct horse battery staple"
 POOL = 3  # connections per server process
 STREAMS = 8  # more than the pool holds
@@ -57,19 +53,9 @@ def database():
 @pytest.fixture(params=["uvicorn", "gunicorn"])
 def server(request, database):
     port = free_port()
-    command = {
-        "uvicorn": [str(BIN / "uvicorn"), "orchestrator.asgi:application", "--port", str(port)],
-        # WSGI: a thread per open stream, and some to spare for the other requests
-        "gunicorn": [
-            str(BIN / "gunicorn"),
-            "orchestrator.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--threads",
-            str(STREAMS + 4),
-        ],
-    }[request.param]
-    process, base = serve(command, database, port)
+    # WSGI: a thread per open stream, and some to spare for the other requests
+    command = server_command(request.param, port, threads=STREAMS + 4)
+    process, base = live_server(command, database, port)
     yield base
     process.kill()  # not terminate: gunicorn would wait for its streams' threads
     process.wait(timeout=10)

@@ -6,11 +6,7 @@ runs an agent's whole loop; the board and the history then read, through the RES
 they would had the agent used it."""
 
 import json
-import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import anyio
 import httpx2
@@ -18,12 +14,12 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
+from core.testing import free_port, live_server, rest, server_command, sign_in
 from mcp_server.tools import CORE_TOOLS
-from orchestrator.tests.test_production import free_port, manage
+from orchestrator.tests.test_production import manage
 from orchestrator.tests.test_settings import BASE_DIR, CLEAN_ENV
 
 PASSWORD = "correct horse battery staple"
-BIN = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
@@ -40,68 +36,14 @@ def environment(tmp_path_factory):
     return env
 
 
-def serve(command: list[str], env: dict, port: int):
-    server = subprocess.Popen(
-        command, cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"{base}/.well-known/oauth-protected-resource/mcp", timeout=1)
-            return server, base
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise AssertionError(server.stderr.read().decode()[-2000:])
-
-
 @pytest.fixture(scope="module", params=["gunicorn", "uvicorn"])
 def server(request, environment):
     port = free_port()
-    if request.param == "gunicorn":
-        command = [
-            str(BIN / "gunicorn"),
-            "orchestrator.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--threads",
-            "4",
-        ]
-    else:
-        command = [
-            str(BIN / "uvicorn"),
-            "orchestrator.asgi:application",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ]
-    process, base = serve(command, environment, port)
+    command = server_command(request.param, port, threads=4)
+    process, base = live_server(command, environment, port)
     yield base
     process.terminate()
     process.wait(timeout=10)
-
-
-def rest(base: str, token: str, method: str, path: str, body=None):
-    """The REST API, as a person (or a script) would call it."""
-    request = urllib.request.Request(
-        f"{base}/api/v1/{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
-def api_token(base: str) -> str:
-    request = urllib.request.Request(
-        f"{base}/api/v1/auth/token/",
-        data=json.dumps({"username": "ada", "password": PASSWORD}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())["token"]
 
 
 def a_board(base: str, token: str, name: str) -> dict:
@@ -205,7 +147,7 @@ def check(seen: dict, ids: dict, base: str, token: str, name: str):
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 def test_an_agent_over_streamable_http(server, mode):
-    token = api_token(server)
+    token = sign_in(server, "ada", PASSWORD)
     name = f"Shop {mode} {server.rsplit(':', 1)[1]}"
     ids = a_board(server, token, name)
 
@@ -223,7 +165,7 @@ def test_an_agent_over_streamable_http(server, mode):
 
 @pytest.mark.parametrize("server", ["gunicorn"], indirect=True)  # serves the REST API the test reads
 def test_an_agent_over_stdio(environment, server):
-    token = api_token(server)
+    token = sign_in(server, "ada", PASSWORD)
     ids = a_board(server, token, "Shop stdio")
     parameters = StdioServerParameters(
         command=sys.executable,

@@ -3,32 +3,18 @@ model added with `manage.py add_ai_model` pointing at the fake provider) and git
 the tests make with the git CLI: the staged diff goes to the server, the message it answers is
 committed, and the SHA git made is recorded."""
 
-import json
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
+from core.testing import free_port, live_server, rest, server_command, sign_in
 from kanban.tests.test_commit_diffs import GIT_ENV, Repo
-from orchestrator.tests.test_production import free_port, manage
+from orchestrator.tests.test_production import manage
 from orchestrator.tests.test_settings import BASE_DIR, CLEAN_ENV
 
 SCRIPT = BASE_DIR / "scripts" / "orchestrator-commit"
 PASSWORD = "correct horse battery staple"
-
-
-def api(base: str, token: str, method: str, path: str, body=None):
-    request = urllib.request.Request(
-        f"{base}/api/v1/{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
 
 
 @pytest.fixture(scope="module")
@@ -56,40 +42,17 @@ def server(tmp_path_factory, _fake_servers):
     )
     assert added.returncode == 0, added.stderr
     port = free_port()
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "orchestrator.wsgi", "--bind", f"127.0.0.1:{port}"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    yield base, _token(base, process)
+    process, base = live_server(server_command("gunicorn", port), env, port)
+    yield base, sign_in(base, "ada", PASSWORD)
     process.terminate()
     process.wait(timeout=10)
-
-
-def _token(base: str, process) -> str:
-    request = urllib.request.Request(
-        f"{base}/api/v1/auth/token/",
-        data=json.dumps({"username": "ada", "password": PASSWORD}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(request, timeout=2) as response:
-                return json.loads(response.read())["token"]
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError(process.stderr.read().decode()[-2000:])
 
 
 @pytest.fixture
 def task(server) -> dict:
     base, token = server
-    project = api(base, token, "POST", "projects/", {"name": "Shop"})
-    return api(base, token, "POST", "tasks/", {"project": project["id"], "title": "Round cart totals"})
+    project = rest(base, token, "POST", "projects/", {"name": "Shop"})
+    return rest(base, token, "POST", "tasks/", {"project": project["id"], "title": "Round cart totals"})
 
 
 @pytest.fixture
@@ -128,7 +91,7 @@ def test_the_staged_diff_is_committed_with_the_servers_message_and_the_sha_recor
     message = f"fix(cart): round totals to cents\n\nTask: {task['id']}"
     assert repo.git("log", "-1", "--format=%B").strip() == message
     sha = repo.git("rev-parse", "HEAD").strip()
-    (commit,) = api(base, token, "GET", f"commits/?task={task['id']}")["results"]
+    (commit,) = rest(base, token, "GET", f"commits/?task={task['id']}")["results"]
     assert (commit["message"], commit["sha"], commit["branch"], commit["repository"]) == (
         message,
         sha,
@@ -159,7 +122,7 @@ def test_without_a_remote_the_repository_is_the_directory_name(server, task, rep
 
     assert run_script(server, repo, "--task", task["id"], "--yes").returncode == 0
 
-    (commit,) = api(base, token, "GET", f"commits/?task={task['id']}")["results"]
+    (commit,) = rest(base, token, "GET", f"commits/?task={task['id']}")["results"]
     assert commit["repository"] == "shop"
 
 
@@ -186,7 +149,7 @@ def test_a_message_not_confirmed_is_not_committed(server, task, repo, openai_ser
     assert done.returncode == 1
     assert "Commit with this message? [y/N] Not committed" in done.stdout
     assert repo.git("log", "--format=%s").splitlines() == ["feat(cart): add totals"]
-    (commit,) = api(base, token, "GET", f"commits/?task={task['id']}")["results"]
+    (commit,) = rest(base, token, "GET", f"commits/?task={task['id']}")["results"]
     assert commit["sha"] == ""
 
 

@@ -6,10 +6,8 @@ import gzip
 import importlib.metadata
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.contrib.staticfiles import finders
 
+from core.testing import free_port, live_server, server_command
 from orchestrator.tests.test_settings import BASE_DIR, CLEAN_ENV
 
 PRODUCTION = {
@@ -46,12 +45,6 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(tmp_path):
     env = {
@@ -64,20 +57,7 @@ def gunicorn(tmp_path):
     assert manage("collectstatic", "--noinput", "-v", "0", env=env).returncode == 0
     assert manage("migrate", "--noinput", "-v", "0", env=env).returncode == 0
     port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "orchestrator.wsgi", "--bind", f"127.0.0.1:{port}"],
-        cwd=BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/admin/login/", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
+    server, base = live_server(server_command("gunicorn", port), env, port)
     yield base
     server.terminate()
     server.wait(timeout=10)
