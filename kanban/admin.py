@@ -276,10 +276,7 @@ class CommitAdmin(AutocompleteAdminMixin, WorkspaceAdminMixin, admin.ModelAdmin)
         "breaking",
         "created_by_ai_model",
         "timestamp",
-        "sha",
-        "branch",
-        "repository",
-        "recorded_at",
+        *Commit.RECORDED_IN_GIT,
     ]
 
     @admin.display(description="SHA", ordering="sha")

@@ -297,6 +297,8 @@ class Commit(Recorded, UUIDModel):
     """An AI-written Conventional Commit recorded for a task; its project is the task's."""
 
     Type = CommitType
+    # What `record` stores of what git did; set by the system, never edited.
+    RECORDED_IN_GIT = ("sha", "branch", "repository", "recorded_at")
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="commits")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="commits", editable=False)

@@ -278,20 +278,9 @@ class CommitSerializer(ProjectScopedSerializer):
             "created_by_ai_model",
             "author",
             "timestamp",
-            "sha",
-            "branch",
-            "repository",
-            "recorded_at",
+            *Commit.RECORDED_IN_GIT,
         ]
-        read_only_fields = [
-            "project",
-            "created_by_ai_model",
-            "timestamp",
-            "sha",
-            "branch",
-            "repository",
-            "recorded_at",
-        ]
+        read_only_fields = ["project", "created_by_ai_model", "timestamp", *Commit.RECORDED_IN_GIT]
         extra_kwargs = {
             "type": {"required": False},
             "scope": {"required": False},

@@ -126,10 +126,7 @@ class CommitStepSerializer(serializers.ModelSerializer):
             "breaking",
             "created_by_ai_model",
             "timestamp",
-            "sha",
-            "branch",
-            "repository",
-            "recorded_at",
+            *Commit.RECORDED_IN_GIT,
         ]
 
 
