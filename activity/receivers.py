@@ -1,10 +1,15 @@
 """The history is fed by `core.history.change_recorded`: each change becomes an Activity."""
 
+from django.dispatch import receiver
+
 from activity.models import Activity
 from activity.signals import activity_recorded
+from core.history import change_recorded
 from jobs.models import Job
+from jobs.signals import job_finished
 
 
+@receiver(change_recorded, dispatch_uid="activity-store-change")
 def store_change(sender, *, instance, verb, changes, acting, project_id, **kwargs):
     activity = Activity.objects.create(
         project_id=project_id,
@@ -22,6 +27,7 @@ def store_change(sender, *, instance, verb, changes, acting, project_id, **kwarg
     )
 
 
+@receiver(job_finished, dispatch_uid="activity-store-job-end")
 def store_job_end(sender, *, job, **kwargs):
     """A project's history, and so its event stream, shows how each of its AI jobs ended."""
     if job.project_id is None:

@@ -59,9 +59,7 @@ class AIModelAdminForm(forms.ModelForm):
             "usage_type",
             "is_active",
             "config",
-            "price_input_per_mtok",
-            "price_cached_input_per_mtok",
-            "price_output_per_mtok",
+            *AIModel.PRICES,
         ]
 
     def __init__(self, *args, **kwargs):
@@ -105,7 +103,7 @@ class AIModelAdmin(admin.ModelAdmin):
         ("Configuration", {"fields": ["config"]}),
         (
             "Prices per million tokens (empty: genai-prices' published price)",
-            {"fields": ["price_input_per_mtok", "price_cached_input_per_mtok", "price_output_per_mtok"]},
+            {"fields": AIModel.PRICES},
         ),
         ("Timestamps", {"fields": ["created_at", "updated_at"]}),
     ]

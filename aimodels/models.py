@@ -52,6 +52,7 @@ class AIModel(Recorded, TimeStampedModel):
     """A configured AI model: which provider, which model, with which key."""
 
     activity_secrets = ("api_key",)
+    PRICES = ("price_input_per_mtok", "price_cached_input_per_mtok", "price_output_per_mtok")
 
     Provider = AIProvider
     UsageType = AIUsageType

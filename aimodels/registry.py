@@ -1,8 +1,9 @@
 """Known system settings and their validators.
 
-Apps register the keys they read (in their AppConfig.ready), so this app does
-not need to know about the apps above it. Any other key is refused, except under
-`custom.`, where a team keeps values of its own (any JSON).
+Apps register the keys they read, each in its `system_settings` module (which its
+AppConfig.ready imports), so this app does not need to know about the apps above it.
+Any other key is refused, except under `custom.`, where a team keeps values of its own
+(any JSON).
 """
 
 from collections.abc import Callable
@@ -59,3 +60,8 @@ def positive_int(maximum: int) -> Callable[[Any], None]:
             raise ValidationError(f"Must be an integer from 1 to {maximum}.")
 
     return validate
+
+
+def validate_boolean(value):
+    if not isinstance(value, bool):
+        raise ValidationError("Must be true or false.")

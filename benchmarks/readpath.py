@@ -44,6 +44,7 @@ from floors import token_user  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 
 from aimodels.models import SystemSettings, ai_usage_of  # noqa: E402
+from kanban.board import empty_columns  # noqa: E402
 from kanban.models import BOARD_ORDER, ORDER_GAP, Task, TaskApproval, TaskDependency  # noqa: E402
 from kanban.serializers import (  # noqa: E402
     CLAIM_COLUMNS,
@@ -124,16 +125,7 @@ def floor_board(request, pk):
             rank__lte=int(request.GET["limit_per_column"])
         )
         fields = [*TASK_FIELDS, "in_column", "rank"]
-    columns = {
-        status: {
-            "status": status,
-            "count": 0,
-            "matching": 0,
-            "wip_limit": wip_limits.get(status),
-            "tasks": [],
-        }
-        for status in Task.Status.values
-    }
+    columns = empty_columns(wip_limits)
     subtasks = (
         Task.objects.filter(project=pk, parent__isnull=False)
         .values("parent")
@@ -141,8 +133,6 @@ def floor_board(request, pk):
         .order_by()
     )
     progress = {row["parent"]: {"done": row["done"], "total": row["total"]} for row in subtasks}
-    for column in columns.values():
-        column["tasks"] = []
     for row in with_edges(list(tasks.values(*fields)), {"task__project": pk}, cards=True):
         column = columns[row["status"]]
         row["subtask_progress"] = progress.get(row["id"], {"done": 0, "total": 0})

@@ -97,19 +97,7 @@ class TaskAdminForm(forms.ModelForm):
 
     class Meta:
         model = Task
-        fields = [
-            "project",
-            "prompt",
-            "parent",
-            "title",
-            "description",
-            "details",
-            "test_strategy",
-            "status",
-            "priority",
-            "complexity",
-            "brief",
-        ]
+        fields = [*Task.EDITABLE, "brief"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -28,17 +28,7 @@ def project_board(
     a limit of 0, which lists nothing, counts apart. Filters add one query, the whole counts,
     and a subquery per card, its place.
     """
-    wip_limits = SystemSettings.objects.value_of("kanban.wip_limits") or {}
-    columns = {
-        status: {
-            "status": status,
-            "count": 0,
-            "matching": 0,
-            "wip_limit": wip_limits.get(status),
-            "tasks": [],
-        }
-        for status in Task.Status.values
-    }
+    columns = empty_columns(SystemSettings.objects.value_of("kanban.wip_limits") or {})
     everything = Task.objects.filter(project=project_id).in_board_order()
     tasks = BoardFilter(filters, queryset=everything).qs.annotate(place=_place()) if filters else everything
     if limit_per_column == 0:
@@ -68,6 +58,20 @@ def project_board(
         for column in columns.values():
             column["count"] = column["matching"]
     return {"project": project_id, "columns": list(columns.values())}
+
+
+def empty_columns(wip_limits: dict) -> dict[str, dict]:
+    """The board's columns by status, in workflow order, before any task is counted in."""
+    return {
+        status: {
+            "status": status,
+            "count": 0,
+            "matching": 0,
+            "wip_limit": wip_limits.get(status),
+            "tasks": [],
+        }
+        for status in Task.Status.values
+    }
 
 
 def _place() -> Coalesce:

@@ -65,6 +65,20 @@ class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
     Priority = TaskPriority
 
     same_project_fields = ("prompt", "parent")
+    # What a person sets on a task as it is, in the order the admin form and the API show it
+    # (dependencies and the brief are written with rules of their own).
+    EDITABLE = (
+        "project",
+        "prompt",
+        "parent",
+        "title",
+        "description",
+        "details",
+        "test_strategy",
+        "status",
+        "priority",
+        "complexity",
+    )
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tasks")
     prompt = models.ForeignKey(Prompt, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks")

@@ -113,16 +113,7 @@ class TaskSerializer(ProjectScopedSerializer):
         model = Task
         fields = [
             "id",
-            "project",
-            "prompt",
-            "parent",
-            "title",
-            "description",
-            "details",
-            "test_strategy",
-            "status",
-            "priority",
-            "complexity",
+            *Task.EDITABLE,
             "order",
             "dependencies",
             "blocked",

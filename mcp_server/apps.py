@@ -7,12 +7,4 @@ class McpServerConfig(AppConfig):
     verbose_name = "MCP server"
 
     def ready(self):
-        from aimodels.registry import register_setting
-        from kanban.apps import validate_boolean
-
-        register_setting(
-            key="mcp.allow_destructive",
-            description="Whether coding agents may call destructive MCP tools (delete_task), true or false.",
-            default=False,
-            validate=validate_boolean,
-        )
+        from mcp_server import system_settings  # noqa: F401  (registers on import)

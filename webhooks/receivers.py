@@ -1,9 +1,14 @@
 """What webhooks deliver: each stored activity record and each finished AI job, as signals
 tell of them."""
 
+from django.dispatch import receiver
+
+from activity.signals import activity_recorded
+from jobs.signals import job_finished
 from webhooks.services import enqueue
 
 
+@receiver(activity_recorded, dispatch_uid="webhooks-activity")
 def activity_stored(sender, *, activity, event_type, **kwargs):
     enqueue(
         project_id=activity.project_id,
@@ -19,5 +24,6 @@ def activity_stored(sender, *, activity, event_type, **kwargs):
     )
 
 
-def job_finished(sender, *, job, **kwargs):
+@receiver(job_finished, dispatch_uid="webhooks-job-finished")
+def deliver_job_end(sender, *, job, **kwargs):
     enqueue(project_id=job.project_id, event_type=f"job.{job.status}", data={"id": job.pk, "kind": job.kind})

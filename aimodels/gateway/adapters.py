@@ -96,6 +96,10 @@ def _offered_name(name: str, tools: list[ToolSpec]) -> str:
 
 class Adapter:
     sdk_name = ""  # the SDK's module, imported on first use
+    # What a streamed event carries, by its type: the answer's text, or another piece of the
+    # answer (a tool call's arguments, a refusal, thinking); the event's attribute holding it.
+    text_events: dict[str, str] = {}
+    piece_events: dict[str, str] = {}
     helpers: tuple[str, ...] = ()  # its modules the adapter uses besides
 
     def __init__(self, ai_model: AIModel, *, addresses=()):
@@ -251,6 +255,14 @@ class Adapter:
         token, or a few) counts one."""
         return f"{self.received} token{'' if self.received == 1 else 's'}"
 
+    def _relay(self, event, *, on_token, on_piece) -> None:
+        """Pass a streamed event's text on to `on_token`, another piece of the answer to
+        `on_piece`; any other event is not part of the answer."""
+        if event.type in self.text_events:
+            on_token(getattr(event, self.text_events[event.type]))
+        elif event.type in self.piece_events:
+            on_piece(getattr(event, self.piece_events[event.type]))
+
     def _opened(self, response) -> None:
         """The provider answered (`response`, httpx's): the watchdog may now close it."""
         self._response = response
@@ -316,6 +328,8 @@ class Adapter:
 
 class OpenAIAdapter(Adapter):
     sdk_name = "openai"
+    text_events = {"content.delta": "delta"}
+    piece_events = {"tool_calls.function.arguments.delta": "arguments_delta", "refusal.delta": "delta"}
     helpers = ("openai.lib.streaming.chat",)
 
     def call(
@@ -379,12 +393,7 @@ class OpenAIAdapter(Adapter):
             for chunk in answer:
                 chunks += 1
                 for event in state.handle_chunk(chunk):
-                    if event.type == "content.delta":
-                        on_token(event.delta)
-                    elif event.type == "tool_calls.function.arguments.delta":
-                        on_piece(event.arguments_delta)
-                    elif event.type == "refusal.delta":
-                        on_piece(event.delta)
+                    self._relay(event, on_token=on_token, on_piece=on_piece)
         if not chunks:
             raise StreamEndedEarly(empty=True)
         return state.current_completion_snapshot
@@ -434,6 +443,8 @@ class OpenAIAdapter(Adapter):
 
 class AnthropicAdapter(Adapter):
     sdk_name = "anthropic"
+    text_events = {"text": "text"}
+    piece_events = {"input_json": "partial_json", "thinking": "thinking"}
 
     def call(
         self, *, messages, tools, config, tool_choice, max_tokens, timeout, on_token, on_piece, stream
@@ -494,12 +505,7 @@ class AnthropicAdapter(Adapter):
             self._opened(answer.response)
             for event in answer:
                 events += event.type != "ping"
-                if event.type == "text":
-                    on_token(event.text)
-                elif event.type == "input_json":
-                    on_piece(event.partial_json)
-                elif event.type == "thinking":
-                    on_piece(event.thinking)
+                self._relay(event, on_token=on_token, on_piece=on_piece)
             if not events:
                 raise StreamEndedEarly(empty=True)
             return answer.get_final_message()
