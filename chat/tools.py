@@ -4,7 +4,6 @@ not executed and its error goes back to the model."""
 
 import logging
 import time
-import uuid
 from types import SimpleNamespace
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -16,24 +15,9 @@ from chat.models import ChatSession, Message, ToolCall
 from core.exceptions import refusal_of
 from core.history import acting
 from core.tools import ToolArgumentError, tool
-from kanban import services
-from kanban.arguments import (
-    COMPLEXITY,
-    DESCRIPTION,
-    DETAILS,
-    PARENT,
-    PRIORITY,
-    STATUS,
-    TASK_ID,
-    TEST_STRATEGY,
-    TITLE,
-)
+from kanban import arguments, services
 from kanban.models import Commit, Task
-from kanban.serializers import (
-    CLAIM_COLUMNS,
-    TaskSerializer,
-    with_computed_fields,
-)
+from kanban.serializers import CLAIM_COLUMNS, TaskSerializer, with_computed_fields
 from kanban.tools import TaskTools, ToolRefused
 
 logger = logging.getLogger(__name__)
@@ -117,23 +101,14 @@ class AgentTools(TaskTools):
         except (DjangoValidationError, APIException) as exc:
             raise ToolRefused(refusal_of(exc)) from None
 
+    def _missing(self, what, object_id) -> str:
+        return f"{what} {object_id} is not one of this project's."
+
     def _task(self, task_id) -> Task:
-        try:
-            task = Task.objects.filter(project=self.project, pk=uuid.UUID(str(task_id))).first()
-        except ValueError:
-            task = None
-        if task is None:
-            raise ToolRefused(f"Task {task_id} is not on this project's board.")
-        return task
+        return self._find(Task.objects.filter(project=self.project), task_id, "Task")
 
     def _commit(self, commit_id) -> Commit:
-        try:
-            commit = Commit.objects.filter(project=self.project, pk=uuid.UUID(str(commit_id))).first()
-        except ValueError:
-            commit = None
-        if commit is None:
-            raise ToolRefused(f"Commit {commit_id} is not one of this project's.")
-        return commit
+        return self._find(Commit.objects.filter(project=self.project), commit_id, "Commit")
 
     def _written(self, task: Task) -> dict:
         return {"task": TaskSerializer(task, context=self.context).data}
@@ -142,7 +117,7 @@ class AgentTools(TaskTools):
         "List the project's tasks in board order (with priority and whether each is blocked), "
         "optionally of one column.",
         read_only=True,
-        status=STATUS,
+        status=arguments.STATUS,
     )
     def list_tasks(self, status=None):
         if status is not None and status not in Task.Status.values:
@@ -166,14 +141,14 @@ class AgentTools(TaskTools):
 
     @tool(
         "Create a task at the end of a column (backlog unless given); with `parent`, a subtask of that task.",
-        title=TITLE,
-        description=DESCRIPTION,
-        status=STATUS,
-        priority=PRIORITY,
-        complexity=COMPLEXITY,
-        details=DETAILS,
-        test_strategy=TEST_STRATEGY,
-        parent=PARENT,
+        title=arguments.TITLE,
+        description=arguments.DESCRIPTION,
+        status=arguments.STATUS,
+        priority=arguments.PRIORITY,
+        complexity=arguments.COMPLEXITY,
+        details=arguments.DETAILS,
+        test_strategy=arguments.TEST_STRATEGY,
+        parent=arguments.PARENT,
     )
     def create_task(
         self,
@@ -198,14 +173,14 @@ class AgentTools(TaskTools):
             parent=parent,
         )
 
-    @tool("Move a task to the end of the done column.", task_id=TASK_ID)
+    @tool("Move a task to the end of the done column.", task_id=arguments.TASK_ID)
     def complete_task(self, task_id):
         return self._written(services.task_move(task=self._task(task_id), status=Task.Status.DONE))
 
     @tool(
         "Read one task whole: its fields, dependencies, whether it is blocked, its subtasks.",
         read_only=True,
-        task_id=TASK_ID,
+        task_id=arguments.TASK_ID,
     )
     def get_task(self, task_id):
         task = self._task(task_id)
@@ -218,7 +193,7 @@ class AgentTools(TaskTools):
     @tool(
         "Delete a task and its subtasks (destructive: only where the session allows it).",
         destructive=True,
-        task_id=TASK_ID,
+        task_id=arguments.TASK_ID,
     )
     def delete_task(self, task_id):
         return services.task_delete(task=self._task(task_id))

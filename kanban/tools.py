@@ -3,8 +3,13 @@
 serializer and writes through the kanban services, so every rule holds whoever calls.
 
 A toolbox built on `TaskTools` says how a task or a commit is found for its caller (`_task`,
-`_commit`: another's is "not found"), what working on a task asks first (`_task_to_work_on`:
-over MCP, that no one else holds it) and how a written task is answered (`_written`)."""
+`_commit`, through `_find`; another's is "not found", in its words: `_missing`), what
+working on a task asks first (`_task_to_work_on`: over MCP, that no one else holds it) and
+how a written task is answered (`_written`)."""
+
+import uuid
+
+from django.db.models import QuerySet
 
 from core.tools import Toolbox, tool
 from kanban import services
@@ -40,6 +45,20 @@ def given(**values) -> dict:
 
 class TaskTools(Toolbox):
     context: dict  # the serializers' context: they scope references through its request's user
+
+    def _find(self, objects: QuerySet, object_id, what: str):
+        """The one of `objects` (what the caller may see) with the id the agent gave; an id
+        of nothing there, or no id at all, is refused in this toolbox's words."""
+        try:
+            found = objects.filter(pk=uuid.UUID(str(object_id))).first()
+        except ValueError:
+            found = None
+        if found is None:
+            raise ToolRefused(self._missing(what, object_id))
+        return found
+
+    def _missing(self, what: str, object_id) -> str:
+        raise NotImplementedError
 
     def _task(self, task_id) -> Task:
         raise NotImplementedError

@@ -109,22 +109,14 @@ class BoardTools(TaskTools):
 
     # Lookups: another user's object is "not found", exactly like one that does not exist.
 
+    def _missing(self, what, object_id) -> str:
+        return f"{what} {_shown(object_id)} not found."
+
     def _project(self, project_id) -> Project:
-        project = Project.objects.for_user(self.user).filter(pk=_uuid(project_id, "Project")).first()
-        if project is None:
-            raise ToolRefused(f"Project {_shown(project_id)} not found.")
-        return project
+        return self._find(Project.objects.for_user(self.user), project_id, "Project")
 
     def _task(self, task_id) -> Task:
-        task = (
-            Task.objects.for_user(self.user)
-            .filter(pk=_uuid(task_id, "Task"))
-            .select_related("project")
-            .first()
-        )
-        if task is None:
-            raise ToolRefused(f"Task {_shown(task_id)} not found.")
-        return task
+        return self._find(Task.objects.for_user(self.user).select_related("project"), task_id, "Task")
 
     def _task_to_work_on(self, task_id) -> Task:
         """The task, if no one else holds a live claim on it; the caller's own claim is renewed."""
@@ -139,10 +131,7 @@ class BoardTools(TaskTools):
         return task
 
     def _commit(self, commit_id) -> Commit:
-        commit = Commit.objects.for_user(self.user).filter(pk=_uuid(commit_id, "Commit")).first()
-        if commit is None:
-            raise ToolRefused(f"Commit {_shown(commit_id)} not found.")
-        return commit
+        return self._find(Commit.objects.for_user(self.user), commit_id, "Commit")
 
     def _written(self, task) -> dict:
         return {"task": TaskSerializer(whole(Task.objects.get(pk=task.pk)), context=self.context).data}
@@ -328,9 +317,7 @@ class BoardTools(TaskTools):
         "Ask the server's AI model to plan a prompt into tasks, as a job (poll get_job).", prompt_id=PROMPT_ID
     )
     def plan_prompt(self, prompt_id):
-        prompt = Prompt.objects.for_user(self.user).filter(pk=_uuid(prompt_id, "Prompt")).first()
-        if prompt is None:
-            raise ToolRefused(f"Prompt {_shown(prompt_id)} not found.")
+        prompt = self._find(Prompt.objects.for_user(self.user), prompt_id, "Prompt")
         return self._job(Job.Kind.TASK_PLAN, AIModel.UsageType.TASK_PLANNING, prompt)
 
     @tool(
@@ -343,9 +330,7 @@ class BoardTools(TaskTools):
 
     @tool("A job's status, and its result or error once it has finished.", read_only=True, job_id=JOB_ID)
     def get_job(self, job_id):
-        job = Job.objects.filter(owner=self.user, pk=_uuid(job_id, "Job")).first()
-        if job is None:
-            raise ToolRefused(f"Job {_shown(job_id)} not found.")
+        job = self._find(Job.objects.filter(owner=self.user), job_id, "Job")
         data = JobSerializer(job).data
         return {name: data[name] for name in ("id", "kind", "status", "result", "error", "cost")}
 

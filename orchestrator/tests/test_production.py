@@ -81,6 +81,7 @@ STATIC_FILES = [
     "kanban/board.js",
     "kanban/board.css",
     "kanban/task.js",
+    "core/dom.js",
     "core/ai_action.js",
     "core/workspace.css",
     "jobs/job_page.js",

@@ -21,12 +21,7 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
-  function element(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  const { element } = window.orchestrator;  // core/dom.js
 
   function bodyOf(form) {
     const body = {};

@@ -13,12 +13,7 @@
   const events = document.getElementById("job-events");
   const calls = document.getElementById("job-model-calls");
 
-  function element(tag, className, content) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (content !== undefined) node.textContent = content;
-    return node;
-  }
+  const { element } = window.orchestrator;  // core/dom.js
 
   function row(cells) {
     const tr = document.createElement("tr");
