@@ -16,6 +16,7 @@ def board_view(request, project_id):
     context = {
         **admin.site.each_context(request),
         "title": f"Board: {project.name}",
+        "page": "Board",
         "project": project,
         "statuses": Task.Status.choices,
         "priorities": Task.Priority.choices,

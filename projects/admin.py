@@ -110,6 +110,7 @@ class ProjectAdmin(admin.ModelAdmin):
         bars = usage_bars(every_day(usage["day"]["groups"], dates["from"], dates["to"]))
         context = {
             **self.admin_site.each_context(request),
+            "page": "Usage",
             "project": project,
             "usage": usage["day"],
             "in_all": usage_sentence(usage["day"]["total"]),
