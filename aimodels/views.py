@@ -14,9 +14,8 @@ from aimodels.serializers import (
 )
 from core.permissions import IsStaffOrReadOnly
 from core.schema import NoBody
-from core.throttling import AIActionRateThrottle
 from jobs.models import Job
-from jobs.views import ai_action
+from jobs.views import ai_viewset_action
 
 
 class AIModelViewSet(AIActionMixin, viewsets.ModelViewSet):
@@ -29,14 +28,7 @@ class AIModelViewSet(AIActionMixin, viewsets.ModelViewSet):
     search_fields = ["name", "model"]
     ordering_fields = ["name", "created_at", "updated_at"]
 
-    @ai_action(None)
-    @action(
-        detail=True,
-        methods=["post"],
-        permission_classes=[IsAdminUser],
-        throttle_classes=[AIActionRateThrottle],
-        serializer_class=NoBody,
-    )
+    @ai_viewset_action(NoBody, request=None, permission_classes=[IsAdminUser])
     def test(self, request, pk=None):
         """Staff: one tiny call to the model, to check its address, key and model id; a job
         whose result is `{"test": {"ok", "latency_ms", "error"}}`."""

@@ -14,10 +14,9 @@ from chat.serializers import (
     ToolCallSerializer,
 )
 from core.schema import ErrorSerializer, NoBody
-from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
 from jobs.models import Job
-from jobs.views import ai_action
+from jobs.views import ai_viewset_action
 
 
 class ChatSessionViewSet(AIActionMixin, ProjectScopedViewSet):
@@ -31,14 +30,7 @@ class ChatSessionViewSet(AIActionMixin, ProjectScopedViewSet):
         return self.get_paginated_response(serializer_class(page, many=True).data)
 
     @extend_schema(methods=["get"], responses=MessageSerializer(many=True), filters=False)
-    @ai_action()
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        filter_backends=[],
-        throttle_classes=[AIActionRateThrottle],
-        serializer_class=ChatMessageCreateSerializer,
-    )
+    @ai_viewset_action(ChatMessageCreateSerializer, methods=["get", "post"], filter_backends=[])
     def messages(self, request, pk=None):
         """GET: the session's messages, oldest first, each with its tool calls.
         POST: send a message; the task agent answers it as a job, acting on the board through

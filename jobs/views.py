@@ -19,6 +19,7 @@ from core.stream_views import (
     stream_responses,
 )
 from core.streams import BATCH, Event, EventStream
+from core.throttling import AIActionRateThrottle
 from jobs import services
 from jobs.filters import JobFilter
 from jobs.models import Job, JobEvent
@@ -81,6 +82,26 @@ def ai_action(request_serializer=FROM_THE_ACTION, *, description: str = ""):
         if body is FROM_THE_ACTION:
             body = getattr(function, "kwargs", {}).get("serializer_class")
         return _ai_action_schema(body, description)(function)
+
+    return decorate
+
+
+def ai_viewset_action(
+    serializer_class, *, request=FROM_THE_ACTION, detail=True, methods=("post",), **options
+):
+    """A viewset's AI action: DRF's `@action` (POST by default) with the AI actions' throttle,
+    its body `serializer_class` (`request`: what the schema says instead, None for no body),
+    answering a job (`ai_action`). `options` are `@action`'s others (url_path...)."""
+
+    def decorate(function):
+        routed = action(
+            detail=detail,
+            methods=list(methods),
+            throttle_classes=[AIActionRateThrottle],
+            serializer_class=serializer_class,
+            **options,
+        )(function)
+        return ai_action(request)(routed)
 
     return decorate
 

@@ -21,22 +21,41 @@ from kanban.models import STARTED, Commit, Task, TaskClaim
 from projects.admin import by_owner, by_project
 
 
+def each_task(model_admin, request, tasks, act, *, stop: bool) -> int:
+    """`act` on each of `tasks` in turn; how many it was done to. A refusal is shown, and the
+    action goes on with the next task, or with `stop` (the next could only be refused too)
+    ends there."""
+    done = 0
+    for task in tasks:
+        try:
+            act(task)
+        except Conflict as exc:
+            model_admin.message_user(
+                request, f"{'Stopped' if stop else task}: {refusal_message(exc)}", level=messages.ERROR
+            )
+            if stop:
+                break
+        else:
+            done += 1
+    return done
+
+
+def task_action(name: str, description: str, action):
+    action.__name__ = name
+    return admin.action(description=description)(action)
+
+
 def move_action(status: str, label: str):
     """An admin action moving the selected tasks to the end of column `status`, in board order."""
 
     def move(model_admin, request, queryset):
-        moved = 0
-        for task in queryset.in_board_order():
-            try:
-                services.task_move(task=task, status=status)
-            except Conflict as exc:
-                model_admin.message_user(request, f"Stopped: {refusal_message(exc)}", level=messages.ERROR)
-                break
-            moved += 1
+        tasks = queryset.in_board_order()
+        moved = each_task(
+            model_admin, request, tasks, lambda task: services.task_move(task=task, status=status), stop=True
+        )
         model_admin.message_user(request, f"Moved {moved} task(s) to {label}.")
 
-    move.__name__ = f"move_to_{status}"
-    return admin.action(description=f"Move selected tasks to {label}")(move)
+    return task_action(f"move_to_{status}", f"Move selected tasks to {label}", move)
 
 
 def owned(model_admin, request, queryset, doing: str):
@@ -62,19 +81,15 @@ def approve_action(checkpoint: str, label: str):
     """An admin action by which the signed-in person approves the selected tasks' checkpoint."""
 
     def approve(model_admin, request, queryset):
-        approved = 0
+        def approve_task(task):
+            services.task_approve(task=task, user=request.user, checkpoint=checkpoint)
+
         with acting(channel="admin", user=request.user):
-            for task in owned(model_admin, request, queryset, "approve it"):
-                try:
-                    services.task_approve(task=task, user=request.user, checkpoint=checkpoint)
-                except Conflict as exc:
-                    model_admin.message_user(request, f"{task}: {refusal_message(exc)}", level=messages.ERROR)
-                    continue
-                approved += 1
+            tasks = owned(model_admin, request, queryset, "approve it")
+            approved = each_task(model_admin, request, tasks, approve_task, stop=False)
         model_admin.message_user(request, f"Approved {label} of {approved} task(s).")
 
-    approve.__name__ = f"approve_{checkpoint}"
-    return admin.action(description=f"Approve {label}")(approve)
+    return task_action(f"approve_{checkpoint}", f"Approve {label}", approve)
 
 
 class CommitInline(LinkedInlineMixin, admin.TabularInline):

@@ -19,7 +19,7 @@ from core.schema import ErrorSerializer
 from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
 from jobs.models import Job
-from jobs.views import ai_action
+from jobs.views import ai_action, ai_viewset_action
 from kanban import services
 from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
@@ -93,13 +93,7 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         task = services.task_update(task=serializer.instance, **serializer.validated_data)
         serializer.instance = whole(task)
 
-    @ai_action()
-    @action(
-        detail=True,
-        methods=["post"],
-        throttle_classes=[AIActionRateThrottle],
-        serializer_class=TaskExpandSerializer,
-    )
+    @ai_viewset_action(TaskExpandSerializer)
     def expand(self, request, pk=None):
         """Ask an AI model to break the task into subtasks (backlog), as a job whose result
         lists the subtasks `created` and those it already had and `kept`. A subtask is a 409:
@@ -111,14 +105,7 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
             subject=self.get_object(),
         )
 
-    @ai_action()
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path="draft-brief",
-        throttle_classes=[AIActionRateThrottle],
-        serializer_class=AIActionSerializer,
-    )
+    @ai_viewset_action(AIActionSerializer, url_path="draft-brief")
     def draft_brief(self, request, pk=None):
         """Ask an AI model to draft the task's brief (summary, approaches, the recommended
         solution, acceptance criteria, test plan), as a job whose result is the task. The
@@ -225,13 +212,7 @@ class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
     search_fields = ["message", "scope"]
     ordering_fields = ["timestamp"]
 
-    @ai_action()
-    @action(
-        detail=False,
-        methods=["post"],
-        throttle_classes=[AIActionRateThrottle],
-        serializer_class=CommitGenerateSerializer,
-    )
+    @ai_viewset_action(CommitGenerateSerializer, detail=False)
     def generate(self, request):
         """Ask an AI model for a Conventional Commit message for a task's `changes` or staged
         `diff`, as a job whose result is the stored commit. A diff over the setting

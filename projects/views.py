@@ -8,10 +8,9 @@ from rest_framework.response import Response
 from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
 from core.schema import ErrorSerializer, NoBody
-from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
 from jobs.models import Job
-from jobs.views import ai_action
+from jobs.views import ai_viewset_action
 from projects import composition, services
 from projects.filters import InterviewFilter, PromptFilter
 from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
@@ -59,13 +58,7 @@ class InterviewViewSet(AIActionMixin, ProjectScopedViewSet):
     filterset_class = InterviewFilter
     ordering_fields = ["created_at", "updated_at"]
 
-    @ai_action()
-    @action(
-        detail=True,
-        methods=["post"],
-        throttle_classes=[AIActionRateThrottle],
-        serializer_class=InterviewMessageSerializer,
-    )
+    @ai_viewset_action(InterviewMessageSerializer)
     def messages(self, request, pk=None):
         """Add the user's message to an active interview; the AI interviewer answers it as a
         job, whose result is the interview with both turns."""
@@ -136,13 +129,7 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
         version.is_valid(raise_exception=True)
         return self._created(services.prompt_create_version(prompt=prompt, **version.validated_data))
 
-    @ai_action()
-    @action(
-        detail=False,
-        methods=["post"],
-        throttle_classes=[AIActionRateThrottle],
-        serializer_class=PromptGenerateSerializer,
-    )
+    @ai_viewset_action(PromptGenerateSerializer, detail=False)
     def generate(self, request):
         """Ask an AI model to write a prompt (version 1) from an interview's transcript, as a
         job whose result is the new prompt."""
