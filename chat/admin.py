@@ -12,7 +12,6 @@ from projects.admin import ProjectListFilter
 class ToolCallInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = ToolCall
     fields = ["tool_name", "arguments", "result", "status", "duration_ms", "created_at"]
-    readonly_fields = fields
 
 
 @admin.register(ChatSession)
@@ -74,16 +73,6 @@ class MessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "session", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["content"]
-    readonly_fields = [
-        "id",
-        "session",
-        "role",
-        "content",
-        "finish_reason",
-        "truncated",
-        "usage",
-        "created_at",
-    ]
     inlines = [ToolCallInline]
 
 
@@ -92,13 +81,3 @@ class ToolCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["tool_name", "status", "duration_ms", "message", "created_at"]
     list_filter = ["status", "tool_name"]
     search_fields = ["tool_name"]
-    readonly_fields = [
-        "id",
-        "message",
-        "tool_name",
-        "arguments",
-        "result",
-        "status",
-        "duration_ms",
-        "created_at",
-    ]

@@ -129,7 +129,12 @@ class AutocompleteAdminMixin:
 
 class ReadOnlyAdminMixin:
     """A record kept by the system (an audit trail, a history, a job's calls): shown in admin,
-    never added, edited or deleted there."""
+    every field of it (those of `fields`, where it names some), never added, edited or
+    deleted there."""
+
+    def get_readonly_fields(self, request, obj=None):
+        declared = list(super().get_readonly_fields(request, obj))
+        return [*declared, *(field.name for field in self.model._meta.fields if field.name not in declared)]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -11,7 +11,6 @@ from jobs.models import Job, JobEvent
 class JobEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = JobEvent
     fields = ["id", "type", "data", "created_at"]
-    readonly_fields = fields
 
 
 @admin.register(Job)

@@ -16,4 +16,3 @@ class ToolCallRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ["created_at", "user", "client", "holder", "tool", "arguments", "is_error", "error"]
     fields += ["duration_ms"]
-    readonly_fields = fields
