@@ -3,7 +3,7 @@
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 
 ErrorSerializer = inline_serializer(
@@ -182,3 +182,12 @@ def nullable_objects_inline(result, generator, request, public):
         elif isinstance(node, list):
             stack.extend(node)
     return result
+
+
+def writes_may_answer(errors: dict, serializer, *, create: bool = False):
+    """The schema of a viewset whose updates (and with `create`, creations) may also answer
+    `errors` ({status: response}) besides `serializer`'s object."""
+    actions = {"update": 200, "partial_update": 200, **({"create": 201} if create else {})}
+    return extend_schema_view(
+        **{name: extend_schema(responses={code: serializer, **errors}) for name, code in actions.items()}
+    )

@@ -4,7 +4,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.filters import SearchFilter
@@ -15,7 +15,7 @@ from aimodels.models import AIModel
 from aimodels.serializers import AIActionSerializer
 from core.pagination import KeysetPagination
 from core.renderers import JSONRenderer, MarkdownRenderer
-from core.schema import ErrorSerializer
+from core.schema import ErrorSerializer, writes_may_answer
 from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
 from jobs.models import Job
@@ -50,11 +50,7 @@ from projects.models import Project, Prompt
 WIP_LIMIT_RESPONSE = {409: ErrorSerializer}
 
 
-@extend_schema_view(
-    create=extend_schema(responses={201: TaskSerializer, **WIP_LIMIT_RESPONSE}),
-    update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
-    partial_update=extend_schema(responses={200: TaskSerializer, **WIP_LIMIT_RESPONSE}),
-)
+@writes_may_answer(WIP_LIMIT_RESPONSE, TaskSerializer, create=True)
 class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
     """Tasks in board order (column, then place in the column), paged by cursor."""
 
@@ -199,10 +195,7 @@ RECORDED_COMMIT = {
 }
 
 
-@extend_schema_view(
-    update=extend_schema(responses={200: CommitSerializer, **RECORDED_COMMIT}),
-    partial_update=extend_schema(responses={200: CommitSerializer, **RECORDED_COMMIT}),
-)
+@writes_may_answer(RECORDED_COMMIT, CommitSerializer)
 class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
     """Commits; one recorded in git (`sha`, see record/) keeps its message, changes and author."""
 

@@ -1,5 +1,5 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -7,7 +7,7 @@ from rest_framework.response import Response
 
 from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
-from core.schema import ErrorSerializer, NoBody
+from core.schema import ErrorSerializer, NoBody, writes_may_answer
 from core.viewsets import ProjectScopedViewSet
 from jobs.models import Job
 from jobs.views import ai_viewset_action
@@ -89,10 +89,25 @@ class InterviewViewSet(AIActionMixin, ProjectScopedViewSet):
 HISTORY_CONFLICT = {409: ErrorSerializer}
 
 
-@extend_schema_view(
-    update=extend_schema(responses={200: PromptSerializer, **HISTORY_CONFLICT}),
-    partial_update=extend_schema(responses={200: PromptSerializer, **HISTORY_CONFLICT}),
-)
+def lineage_collection(listed, *, body, answer):
+    """A prompt's action on what its lineage holds: GET lists it whole (`listed`, unpaged),
+    POST takes `body` and answers `answer`."""
+
+    def decorate(function):
+        function = action(
+            detail=True,
+            methods=["get", "post"],
+            filter_backends=[],
+            pagination_class=None,
+            serializer_class=body,
+        )(function)
+        function = extend_schema(methods=["post"], request=body, responses=answer)(function)
+        return extend_schema(methods=["get"], responses=listed(many=True), filters=False)(function)
+
+    return decorate
+
+
+@writes_may_answer(HISTORY_CONFLICT, PromptSerializer)
 class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
     queryset = Prompt.objects.prefetch_related("labels")
     serializer_class = PromptSerializer
@@ -110,15 +125,7 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
         data = PromptSerializer(prompt, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["get"], responses=PromptSerializer(many=True), filters=False)
-    @extend_schema(methods=["post"], request=PromptVersionSerializer, responses={201: PromptSerializer})
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        filter_backends=[],
-        pagination_class=None,
-        serializer_class=PromptVersionSerializer,
-    )
+    @lineage_collection(PromptSerializer, body=PromptVersionSerializer, answer={201: PromptSerializer})
     def versions(self, request, pk=None):
         """GET: the whole lineage ordered by version. POST: a new latest version derived from this one."""
         prompt = self.get_object()
@@ -158,15 +165,7 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
         """A new latest version of the lineage carrying this version's content and components."""
         return self._created(services.prompt_restore(prompt=self.get_object()))
 
-    @extend_schema(methods=["get"], responses=PromptLabelSerializer(many=True), filters=False)
-    @extend_schema(methods=["post"], request=PromptLabelWriteSerializer, responses=PromptLabelSerializer)
-    @action(
-        detail=True,
-        methods=["get", "post"],
-        filter_backends=[],
-        pagination_class=None,
-        serializer_class=PromptLabelWriteSerializer,
-    )
+    @lineage_collection(PromptLabelSerializer, body=PromptLabelWriteSerializer, answer=PromptLabelSerializer)
     def labels(self, request, pk=None):
         """GET: the labels of this prompt's lineage. POST: point `label` at this version (a new
         label, or moved from another version; recorded in the label history)."""
