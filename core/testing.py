@@ -1,4 +1,5 @@
-"""Helpers for tests that need real concurrency, or a real server in a process of its own."""
+"""Helpers for tests: checks that many apps' tests make, real concurrency, and a real server in
+a process of its own."""
 
 import json
 import socket
@@ -7,11 +8,13 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 BIN = Path(sys.executable).parent  # the virtualenv's gunicorn, uvicorn, celery
@@ -47,6 +50,63 @@ def postgres_only():
 def iso(value) -> str:
     """A datetime as the API writes it: ISO 8601 in UTC with a Z."""
     return value.isoformat().replace("+00:00", "Z")
+
+
+def validation_errors(instance) -> dict[str, list[str]]:
+    """What `full_clean()` finds wrong with `instance` (the test fails if it finds nothing)."""
+    with pytest.raises(ValidationError) as excinfo:
+        instance.full_clean()
+    return excinfo.value.message_dict
+
+
+def refused_on_save(instance) -> dict[str, list[str]]:
+    """What `full_clean()` finds wrong with `instance`, once `save()` has refused it too."""
+    errors = validation_errors(instance)
+    with pytest.raises(ValidationError):
+        instance.save()
+    return errors
+
+
+def assert_set_null_on_delete(factory, field: str, referred, **fields):
+    """A row `factory` makes in `referred`'s project, referring to it through `field`, outlives
+    it with the reference cleared; the row is returned."""
+    row = factory(project=referred.project, **{field: referred}, **fields)
+    referred.delete()
+    row.refresh_from_db()
+    assert getattr(row, field) is None
+    return row
+
+
+def created(response, model) -> tuple:
+    """The row a create request made, and the rest of its answer: a 201 whose id and timestamps
+    are the row's."""
+    assert response.status_code == 201, response.content
+    body = response.json()
+    row = model.objects.get(pk=body.pop("id"))
+    assert (body.pop("created_at"), body.pop("updated_at")) == (iso(row.created_at), iso(row.updated_at))
+    return row, body
+
+
+def refused_before_calling(response, server) -> dict:
+    """The body of a 409 answered before the model on `server` was called."""
+    assert response.status_code == 409, response.content
+    assert server.requests == []
+    return response.json()
+
+
+def rebinding_dns(monkeypatch, host: str, port: int, answers: list[str]) -> Iterator[str]:
+    """Make `host` resolve to each of `answers` in turn, as a rebinding DNS server would; the
+    answers not given yet are returned."""
+    answers = iter(answers)
+    real = socket.getaddrinfo
+
+    def rebinding(name, *args, **kwargs):
+        if name == host:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    return answers
 
 
 def free_port() -> int:

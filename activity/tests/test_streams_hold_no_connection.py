@@ -13,8 +13,7 @@ import pytest
 from django.db import connection
 
 from core.testing import free_port, live_server, postgres_only, server_command
-from orchestrator.tests.test_production import manage
-from orchestrator.tests.test_settings import CLEAN_ENV
+from orchestrator.tests.test_production import migrated_with_a_superuser
 
 pytestmark = postgres_only()
 
@@ -31,20 +30,10 @@ def database():
     server = f"postgresql://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    env = {
-        **CLEAN_ENV,
-        "DATABASE_URL": f"{server}/{name}",
-        "DATABASE_POOL_MAX_SIZE": str(POOL),
-        "DATABASE_POOL_TIMEOUT": "1",
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    }
     try:
-        assert manage("migrate", "--noinput", "-v", "0", env=env).returncode == 0
-        made = manage(
-            "createsuperuser", "--noinput", "--username", "ada", "--email", "a@example.com", env=env
+        yield migrated_with_a_superuser(
+            f"{server}/{name}", PASSWORD, DATABASE_POOL_MAX_SIZE=str(POOL), DATABASE_POOL_TIMEOUT="1"
         )
-        assert made.returncode == 0, made.stderr
-        yield env
     finally:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

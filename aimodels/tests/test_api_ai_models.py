@@ -3,7 +3,7 @@ import pytest
 from aimodels.models import AIModel
 from aimodels.tests.factories import ISSUED_API_KEYS, AIModelFactory
 from conftest import ai_model_on, job_result
-from core.testing import iso
+from core.testing import created
 
 SECRET = "sk-proj-api-0123456789-abcd"
 ISSUED_API_KEYS.add(SECRET)
@@ -24,11 +24,9 @@ class TestAIModelsApi:
             },
         )
 
-        assert response.status_code == 201
-        model = AIModel.objects.get()
+        model, body = created(response, AIModel)
         assert model.api_key == SECRET
-        assert response.json() == {
-            "id": str(model.pk),
+        assert body == {
             "name": "gpt",
             "provider": "openai",
             "model": "gpt-4o-mini",
@@ -42,8 +40,6 @@ class TestAIModelsApi:
             "price_cached_input_per_mtok": None,
             "price_output_per_mtok": None,
             "fallbacks": [],
-            "created_at": iso(model.created_at),
-            "updated_at": iso(model.updated_at),
         }
 
     def test_omitted_key_is_kept_and_empty_key_removes_it(self, staff_client):

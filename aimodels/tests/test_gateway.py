@@ -8,6 +8,7 @@ from aimodels.models import SystemSettings
 from aimodels.tests.factories import AIModelFactory
 from aimodels.tests.fake_providers import USAGE
 from conftest import ai_model_on
+from core.testing import rebinding_dns
 
 LIST_TASKS = ToolSpec(
     name="list_tasks",
@@ -264,21 +265,11 @@ class TestRealModelBehaviour:
 def test_the_call_goes_to_the_address_that_was_checked(openai_server, monkeypatch):
     """A base URL whose name resolves to an allowed address when checked and to the metadata
     address right after (DNS rebinding) is still called at the address that was checked."""
-    import socket
-
     port = int(openai_server.base_url.split(":")[2].split("/")[0])
     model = ai_model_on(openai_server)
     model.base_url = f"http://models.test:{port}/v1"
     openai_server.reply("ok")
-    answers = iter(["127.0.0.1"] + ["169.254.169.254"] * 20)
-    real = socket.getaddrinfo
-
-    def rebinding(host, *args, **kwargs):
-        if host == "models.test":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
-        return real(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    answers = rebinding_dns(monkeypatch, "models.test", port, ["127.0.0.1"] + ["169.254.169.254"] * 20)
 
     assert complete(model, messages=HI).text == "ok"
     assert openai_server.requests and next(answers) == "169.254.169.254"

@@ -6,7 +6,6 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.test import AsyncClient
 
-from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, job_result
 from jobs.models import JobEvent
 from projects.tests.factories import InterviewFactory
@@ -115,18 +114,8 @@ class TestStream:
 
 
 @pytest.mark.django_db
-def test_an_agent_turn_streams_its_tool_calls_and_results(owner_client, owner, openai_server):
-    ai_model_on(openai_server)
-    session = ChatSessionFactory(task__project__owner=owner)
-    openai_server.reply(
-        "Adding it.", tool_calls=[{"name": "create_task", "arguments": {"title": "Checkout"}}]
-    )
-    openai_server.reply("Checkout is on the board.")
-    job = owner_client.post(
-        f"/api/v1/chat-sessions/{session.pk}/messages/", {"content": "Add checkout"}
-    ).json()
-
-    _, events = read(owner_client, job["id"])
+def test_an_agent_turn_streams_its_tool_calls_and_results(owner_client, agent_turn):
+    _, events = read(owner_client, agent_turn)
 
     kinds = [e["event"] for e in events if e["event"] != "status"]
     merged = [kind for i, kind in enumerate(kinds) if kind != "token" or kinds[i - 1] != "token"]
@@ -139,7 +128,7 @@ def test_an_agent_turn_streams_its_tool_calls_and_results(owner_client, owner, o
         "success",
         "Checkout",
     )
-    assert JobEvent.objects.filter(job_id=job["id"], type="done").count() == 1
+    assert JobEvent.objects.filter(job_id=agent_turn, type="done").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ import pytest
 
 from chat import tools
 from chat.models import Message, ToolCall
-from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on
 from jobs.models import Job
 from jobs.services import execute
@@ -38,18 +37,6 @@ def deliver_twice(job_id):
     assert Job.objects.get(pk=job_id).status == "running"
     execute(job_id)  # the broker's second delivery
     return Job.objects.get(pk=job_id)
-
-
-@pytest.fixture
-def agent_turn(owner_client, owner, openai_server):
-    ai_model_on(openai_server)
-    session = ChatSessionFactory(task__project__owner=owner)
-    openai_server.reply(
-        "Adding it.", tool_calls=[{"name": "create_task", "arguments": {"title": "Checkout"}}]
-    )
-    openai_server.reply("Checkout is on the board.")
-    job = owner_client.post(f"/api/v1/chat-sessions/{session.pk}/messages/", {"content": "Add checkout"})
-    return job.json()["id"]
 
 
 @pytest.mark.parametrize(

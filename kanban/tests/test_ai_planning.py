@@ -7,6 +7,7 @@ import pytest
 
 from aimodels.models import SystemSettings
 from conftest import ai_model_on, finished_job, job_error
+from core.testing import refused_before_calling
 from kanban import services
 from kanban.models import Task
 from kanban.tests.factories import TaskFactory
@@ -187,8 +188,7 @@ class TestExpand:
 
         response = owner_client.post(f"/api/v1/tasks/{subtask.pk}/expand/", {})
 
-        assert response.status_code == 409
-        assert not openai_server.requests
+        refused_before_calling(response, openai_server)
 
     def test_another_users_task_is_not_found(self, outsider_client, owner, openai_server):
         ai_model_on(openai_server)

@@ -6,7 +6,7 @@ from conftest import ai_model_on, job_error, job_result
 from core.testing import iso
 from kanban.conventional import HOW_TO_BREAK
 from kanban.models import Commit
-from kanban.tests.factories import TaskFactory
+from kanban.tests.factories import NOT_IN_GIT, TaskFactory
 
 CHANGES = {"files": ["kanban/services.py"], "summary": "lock the board on moves"}
 
@@ -39,17 +39,13 @@ class TestCommitGeneration:
             "created_by_ai_model": "committer",
             "author": "AI System",
             "timestamp": iso(commit.timestamp),
-            "sha": "",
-            "branch": "",
-            "repository": "",
-            "recorded_at": None,
+            **NOT_IN_GIT,
         }
         assert "Safe moves" in provider_server.requests[0]["messages"][-1]["content"]
         assert "kanban/services.py" in provider_server.requests[0]["messages"][-1]["content"]
 
-    def test_an_invalid_answer_is_retried_once_with_the_complaint(self, owner_client, owner, provider_server):
+    def test_an_invalid_answer_is_retried_once_with_the_complaint(self, owner_client, task, provider_server):
         ai_model_on(provider_server)
-        task = TaskFactory(project__owner=owner)
         provider_server.reply("Locked the board on moves")
         provider_server.reply("fix: lock the board on moves")
 
@@ -63,9 +59,8 @@ class TestCommitGeneration:
         )
         assert "The first line must be '<type>[(<scope>)][!]: <description>'" in retry[-1]["content"]
 
-    def test_invalid_twice_is_a_502_and_stores_nothing(self, owner_client, owner, provider_server):
+    def test_invalid_twice_is_a_502_and_stores_nothing(self, owner_client, task, provider_server):
         ai_model_on(provider_server, name="sloppy")
-        task = TaskFactory(project__owner=owner)
         provider_server.reply("Locked the board")
         provider_server.reply("update: locked the board")
 
@@ -79,21 +74,19 @@ class TestCommitGeneration:
         assert not Commit.objects.exists()
         assert len(provider_server.requests) == 2
 
-    def test_another_users_task_is_refused(self, outsider_client, owner, openai_server):
+    def test_another_users_task_is_refused(self, outsider_client, task, openai_server):
         ai_model_on(openai_server)
 
-        response = generate(outsider_client, TaskFactory(project__owner=owner))
+        response = generate(outsider_client, task)
 
         assert response.status_code == 400
         assert list(response.json()) == ["task"]
         assert openai_server.requests == []
 
-    def test_changes_or_a_diff_are_required(self, owner_client, owner, openai_server):
+    def test_changes_or_a_diff_are_required(self, owner_client, task, openai_server):
         ai_model_on(openai_server)
 
-        response = owner_client.post(
-            "/api/v1/commits/generate/", {"task": str(TaskFactory(project__owner=owner).pk)}
-        )
+        response = owner_client.post("/api/v1/commits/generate/", {"task": str(task.pk)})
 
         assert response.status_code == 400
         assert response.json() == {
@@ -104,10 +97,9 @@ class TestCommitGeneration:
 
 @pytest.mark.django_db
 def test_a_hidden_breaking_change_is_sent_back_with_how_to_write_the_footer(
-    owner_client, owner, openai_server
+    owner_client, task, openai_server
 ):
     ai_model_on(openai_server)
-    task = TaskFactory(project__owner=owner)
     openai_server.reply("feat: move the board\n\nThe board moved.\nBREAKING CHANGE: the old URL is gone")
     openai_server.reply("feat!: move the board\n\nBREAKING CHANGE: the old URL is gone")
 
@@ -118,9 +110,7 @@ def test_a_hidden_breaking_change_is_sent_back_with_how_to_write_the_footer(
 
 
 @pytest.mark.django_db
-def test_crlf_messages_are_stored_normalised(owner_client, owner):
-    task = TaskFactory(project__owner=owner)
-
+def test_crlf_messages_are_stored_normalised(owner_client, task):
     response = owner_client.post(
         "/api/v1/commits/", {"task": str(task.pk), "message": "fix: x\r\n\r\nRefs: #1\r\n"}
     )
@@ -130,9 +120,8 @@ def test_crlf_messages_are_stored_normalised(owner_client, owner):
 
 
 @pytest.mark.django_db
-def test_a_truncated_commit_is_never_stored(owner_client, owner, openai_server):
+def test_a_truncated_commit_is_never_stored(owner_client, task, openai_server):
     ai_model_on(openai_server)
-    task = TaskFactory(project__owner=owner)
     openai_server.reply("feat: add the board with columns and", finish="length")
     openai_server.reply("feat: add the board", finish="length")
 

@@ -2,18 +2,17 @@ import pytest
 
 from core.testing import iso
 from kanban.models import Commit
-from kanban.tests.factories import CommitFactory, TaskFactory
+from kanban.tests.factories import NOT_IN_GIT, CommitFactory, TaskFactory
+
+
+def create(client, task, **body):
+    return client.post("/api/v1/commits/", {"task": str(task.pk), **body})
 
 
 @pytest.mark.django_db
 class TestCommitsApi:
-    def test_create_takes_the_tasks_project(self, owner_client, owner):
-        task = TaskFactory(project__owner=owner)
-
-        response = owner_client.post(
-            "/api/v1/commits/",
-            {"task": str(task.pk), "type": "fix", "scope": "cart", "message": "fix(cart): round totals"},
-        )
+    def test_create_takes_the_tasks_project(self, owner_client, task):
+        response = create(owner_client, task, type="fix", scope="cart", message="fix(cart): round totals")
 
         assert response.status_code == 201
         commit = Commit.objects.get()
@@ -29,20 +28,13 @@ class TestCommitsApi:
             "created_by_ai_model": "",
             "author": "AI System",
             "timestamp": iso(commit.timestamp),
-            "sha": "",
-            "branch": "",
-            "repository": "",
-            "recorded_at": None,
+            **NOT_IN_GIT,
         }
 
-    def test_project_in_the_body_is_ignored(self, owner_client, owner):
-        task = TaskFactory(project__owner=owner)
+    def test_project_in_the_body_is_ignored(self, owner_client, owner, task):
         other = TaskFactory(project__owner=owner)
 
-        response = owner_client.post(
-            "/api/v1/commits/",
-            {"task": str(task.pk), "project": str(other.project_id), "type": "fix", "message": "fix: x"},
-        )
+        response = create(owner_client, task, project=str(other.project_id), type="fix", message="fix: x")
 
         assert response.json()["project"] == str(task.project_id)
 
@@ -55,12 +47,8 @@ class TestCommitsApi:
         assert response.status_code == 400
         assert response.json() == {"task": ["Cannot be changed after creation."]}
 
-    def test_unknown_type_is_a_400(self, owner_client, owner):
-        task = TaskFactory(project__owner=owner)
-
-        response = owner_client.post(
-            "/api/v1/commits/", {"task": str(task.pk), "type": "feature", "message": "x"}
-        )
+    def test_unknown_type_is_a_400(self, owner_client, task):
+        response = create(owner_client, task, type="feature", message="x")
 
         assert response.status_code == 400
         assert list(response.json()) == ["type"]
@@ -88,12 +76,9 @@ TYPE_COMPLAINT = (
 
 @pytest.mark.django_db
 class TestCommitMessages:
-    def test_type_scope_and_breaking_come_from_the_message(self, owner_client, owner):
-        task = TaskFactory(project__owner=owner)
-
-        response = owner_client.post(
-            "/api/v1/commits/",
-            {"task": str(task.pk), "message": "refactor(api)!: drop v0\n\nBREAKING CHANGE: v0 is gone"},
+    def test_type_scope_and_breaking_come_from_the_message(self, owner_client, task):
+        response = create(
+            owner_client, task, message="refactor(api)!: drop v0\n\nBREAKING CHANGE: v0 is gone"
         )
 
         assert response.status_code == 201
@@ -124,10 +109,8 @@ class TestCommitMessages:
             ),
         ],
     )
-    def test_invalid_messages_are_400s_and_store_nothing(self, owner_client, owner, payload, errors):
-        task = TaskFactory(project__owner=owner)
-
-        response = owner_client.post("/api/v1/commits/", {"task": str(task.pk), **payload})
+    def test_invalid_messages_are_400s_and_store_nothing(self, owner_client, task, payload, errors):
+        response = create(owner_client, task, **payload)
 
         assert response.status_code == 400
         assert response.json() == errors

@@ -15,39 +15,12 @@ from chat.tests.factories import ChatSessionFactory, MessageFactory
 from chat.tools import AgentTools
 from kanban.markdown import task_markdown
 from kanban.models import Task, TaskApproval
-from kanban.tests.factories import TaskFactory
+from kanban.tests.factories import BRIEF, TaskFactory
 from mcp_server.tests.conftest import MCP, token_for
 from projects.tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
-BRIEF = {
-    "metadata": {"owner": "ada", "repository": "shop", "branch": "feat/cart", "related_issues": ["#12"]},
-    "summary": "Let buyers keep what they chose.",
-    "goal": "A cart that survives a reload; no account needed.",
-    "approaches": [
-        {"name": "Session", "description": "Keep it in the session."},
-        {"name": "Local storage", "description": "Keep it in the browser."},
-    ],
-    "recommendation": {
-        "solution": "Keep the cart in the session.",
-        "primary_reason": "No client code.",
-        "secondary_reason": "Works without JavaScript.",
-        "long_term_reason": "Moves to the account later.",
-        "risks": "Sessions expire.",
-    },
-    "current_state": "There is no cart.",
-    "touchpoints": ["shop/cart.py", "shop/views.py"],
-    "files_to_read": ["shop/models.py"],
-    "rules": "Tests first.",
-    "steps": [{"text": "Model the cart", "status": "done"}, {"text": "Views", "status": "in_progress"}],
-    "parallel": "The templates.",
-    "run_commands": ["make test"],
-    "acceptance_criteria": [{"text": "A reload keeps the cart", "done": False}],
-    "test_plan": "A browser test reloads.",
-    "next_steps": "The checkout.",
-    "deliverables": [{"text": "cart.py", "done": True}],
-}
 SECTIONS = [
     "## Metadata",
     "## Task summary",

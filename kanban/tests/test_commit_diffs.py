@@ -21,6 +21,18 @@ from projects.tests.factories import PromptFactory
 # git as a user would run it, but reading no configuration of the machine's.
 GIT_ENV = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 
+# The change these tests make most: the cart's total rounded to cents, and what `changes` says of it.
+CART = "def total(items):\n    return sum(items)\n"
+ROUNDED_CART = "def total(items):\n    return round(sum(items), 2)\n"
+CART_ROUNDED = {
+    "path": "cart.py",
+    "old_path": "cart.py",
+    "status": "modified",
+    "added": 1,
+    "removed": 1,
+    "binary": False,
+}
+
 
 class Repo:
     """A git repository in a directory of its own, driven with the git CLI."""
@@ -64,11 +76,11 @@ def numbered(count: int, prefix: str = "line") -> str:
 
 
 def every_kind_of_change(repo: Repo) -> str:
-    repo.write("cart.py", "def total(items):\n    return sum(items)\n")
+    repo.write("cart.py", CART)
     repo.write("legacy.py", "OLD = True\n")
     repo.write("prices.py", numbered(20))
     repo.commit_all("chore: start")
-    repo.write("cart.py", "def total(items):\n    return round(sum(items), 2)\n")
+    repo.write("cart.py", ROUNDED_CART)
     repo.git("rm", "-q", "legacy.py")
     repo.git("mv", "prices.py", "pricing.py")
     repo.write("café.txt", "crème\n")
@@ -96,14 +108,7 @@ class TestReadingADiff:
                     "removed": 0,
                     "binary": False,
                 },
-                {
-                    "path": "cart.py",
-                    "old_path": "cart.py",
-                    "status": "modified",
-                    "added": 1,
-                    "removed": 1,
-                    "binary": False,
-                },
+                CART_ROUNDED,
                 {
                     "path": "legacy.py",
                     "old_path": "legacy.py",

@@ -1,21 +1,20 @@
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.testing import assert_set_null_on_delete, refused_on_save, validation_errors
 from kanban.models import ORDER_GAP, Commit, Task
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import ProjectFactory, PromptFactory
 
+pytestmark = pytest.mark.django_db
 
-@pytest.mark.django_db
+
 class TestTask:
     def test_title_limits(self):
         project = ProjectFactory()
         TaskFactory.build(project=project, title="t" * 255, order=1).full_clean()
 
-        with pytest.raises(ValidationError) as excinfo:
-            TaskFactory.build(project=project, title="t" * 256, order=1).full_clean()
-        assert "title" in excinfo.value.message_dict
+        assert "title" in validation_errors(TaskFactory.build(project=project, title="t" * 256, order=1))
         with pytest.raises(IntegrityError):
             TaskFactory(project=project, title="")
 
@@ -42,23 +41,12 @@ class TestTask:
     def test_a_prompt_of_another_project_is_refused(self):
         task = TaskFactory.build(project=ProjectFactory(), prompt=PromptFactory(), order=1)
 
-        with pytest.raises(ValidationError) as excinfo:
-            task.full_clean()
-        assert excinfo.value.message_dict == {"prompt": ["Must belong to the same project."]}
-        with pytest.raises(ValidationError):
-            task.save()
+        assert refused_on_save(task) == {"prompt": ["Must belong to the same project."]}
 
     def test_deleting_a_prompt_keeps_its_tasks(self):
-        prompt = PromptFactory()
-        task = TaskFactory(project=prompt.project, prompt=prompt)
-
-        prompt.delete()
-
-        task.refresh_from_db()
-        assert task.prompt is None
+        assert_set_null_on_delete(TaskFactory, "prompt", PromptFactory())
 
 
-@pytest.mark.django_db
 class TestCommit:
     def test_project_is_the_tasks_project(self):
         commit = CommitFactory()
@@ -69,11 +57,7 @@ class TestCommit:
     def test_a_different_project_is_refused(self):
         commit = CommitFactory.build(task=TaskFactory(), project=ProjectFactory())
 
-        with pytest.raises(ValidationError) as excinfo:
-            commit.full_clean()
-        assert excinfo.value.message_dict == {"task": ["Must belong to the same project."]}
-        with pytest.raises(ValidationError):
-            commit.save()
+        assert refused_on_save(commit) == {"task": ["Must belong to the same project."]}
 
     def test_type_is_checked_by_the_database(self):
         commit = CommitFactory()

@@ -16,8 +16,8 @@ from mcp.client.streamable_http import streamable_http_client
 
 from core.testing import free_port, live_server, rest, server_command, sign_in
 from mcp_server.tools import CORE_TOOLS
-from orchestrator.tests.test_production import manage
-from orchestrator.tests.test_settings import BASE_DIR, CLEAN_ENV
+from orchestrator.tests.test_production import manage, migrated_with_a_superuser
+from orchestrator.tests.test_settings import BASE_DIR
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,15 +25,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory):
     """A database of its own (SQLite in a file) with a user, shared by the servers below."""
-    env = {
-        **CLEAN_ENV,
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('mcp') / 'db.sqlite3'}",
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    }
-    assert manage("migrate", "--noinput", "-v", "0", env=env).returncode == 0
-    made = manage("createsuperuser", "--noinput", "--username", "ada", "--email", "ada@example.com", env=env)
-    assert made.returncode == 0, made.stderr
-    return env
+    database = tmp_path_factory.mktemp("mcp") / "db.sqlite3"
+    return migrated_with_a_superuser(f"sqlite:///{database}", PASSWORD)
 
 
 @pytest.fixture(scope="module", params=["gunicorn", "uvicorn"])

@@ -382,20 +382,14 @@ class TestAuthorizationCodeWithPKCE:
 
         assert (answer.status_code, answer.json()["error"]) == (400, "unsupported_grant_type")
 
-    def test_a_resource_that_is_not_a_url_is_refused(self, owner, client_id):
+    @pytest.mark.parametrize(
+        "resource", ["https://other.example/mcp/", "https://[::1/mcp/"], ids=["another resource", "not a url"]
+    )
+    def test_a_token_request_for_another_resource_is_refused(self, owner, client_id, resource):
         verifier, challenge = pkce()
         code = code_for(owner, client_id, challenge)
 
-        answer = exchange(client_id, code, verifier, resource="https://[::1/mcp/")
-
-        assert (answer.status_code, answer.json()["error"]) == (400, "invalid_target")
-        assert not AccessToken.objects.exists()
-
-    def test_a_token_request_for_another_resource_is_refused(self, owner, client_id):
-        verifier, challenge = pkce()
-        code = code_for(owner, client_id, challenge)
-
-        answer = exchange(client_id, code, verifier, resource="https://other.example/mcp/")
+        answer = exchange(client_id, code, verifier, resource=resource)
 
         assert (answer.status_code, answer.json()["error"]) == (400, "invalid_target")
         assert not AccessToken.objects.exists()

@@ -9,6 +9,7 @@ from django.urls import reverse
 from activity.models import Activity
 from chat.tests.factories import ChatSessionFactory, ToolCallFactory
 from jobs.models import Job, ModelCall
+from jobs.tests.factories import JobFactory
 from kanban import services
 from kanban.models import TaskApproval, TaskClaim, TaskDependency
 from kanban.tests.factories import CommitFactory, TaskFactory
@@ -281,14 +282,8 @@ def test_usage_not_reported_reads_as_unknown_not_zero(signed_in, staff):
     unknown = {"ai_calls": 1, "ai_unknown_token_calls": 1, "ai_unknown_cost_calls": 1}
     type(task).objects.filter(pk=task.pk).update(**unknown)
     type(session).objects.filter(pk=session.pk).update(**unknown)
-    job = Job.objects.create(
-        owner=staff,
-        project=task.project,
-        task=task,
-        kind=Job.Kind.TASK_EXPAND,
-        status=Job.Status.SUCCEEDED,
-        usage={"calls": 1, "input_tokens": None, "output_tokens": None},
-    )
+    usage = {"calls": 1, "input_tokens": None, "output_tokens": None}
+    job = JobFactory(task=task, status=Job.Status.SUCCEEDED, usage=usage)
     ModelCall.objects.create(job=job, project=task.project, model="local")
 
     pages = {

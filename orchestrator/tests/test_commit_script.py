@@ -9,9 +9,9 @@ import sys
 import pytest
 
 from core.testing import free_port, live_server, rest, server_command, sign_in
-from kanban.tests.test_commit_diffs import GIT_ENV, Repo
-from orchestrator.tests.test_production import manage
-from orchestrator.tests.test_settings import BASE_DIR, CLEAN_ENV
+from kanban.tests.test_commit_diffs import CART, CART_ROUNDED, GIT_ENV, ROUNDED_CART, Repo
+from orchestrator.tests.test_production import migrated_with_a_superuser
+from orchestrator.tests.test_settings import BASE_DIR
 
 SCRIPT = BASE_DIR / "scripts" / "orchestrator-commit"
 PASSWORD = "correct horse battery staple"
@@ -20,14 +20,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, _fake_servers):
     """gunicorn on a database of its own, with a user and a commit model on the fake provider."""
-    env = {
-        **CLEAN_ENV,
-        "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('commits') / 'db.sqlite3'}",
-        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
-    }
-    assert manage("migrate", "--noinput", "-v", "0", env=env).returncode == 0
-    made = manage("createsuperuser", "--noinput", "--username", "ada", "--email", "ada@example.com", env=env)
-    assert made.returncode == 0, made.stderr
+    database = tmp_path_factory.mktemp("commits") / "db.sqlite3"
+    env = migrated_with_a_superuser(f"sqlite:///{database}", PASSWORD)
     provider = _fake_servers["openai"]
     added = subprocess.run(
         [sys.executable, "manage.py", "add_ai_model", "committer", "--provider", "openai"]
@@ -58,7 +52,7 @@ def task(server) -> dict:
 @pytest.fixture
 def repo(tmp_path) -> Repo:
     repo = Repo(tmp_path / "shop")
-    repo.write("cart.py", "def total(items):\n    return sum(items)\n")
+    repo.write("cart.py", CART)
     repo.commit_all("feat(cart): add totals")
     return repo
 
@@ -81,7 +75,7 @@ def test_the_staged_diff_is_committed_with_the_servers_message_and_the_sha_recor
 ):
     base, token = server
     repo.git("remote", "add", "origin", "https://ada:ghp_secret@example.com/ada/shop.git")
-    repo.write("cart.py", "def total(items):\n    return round(sum(items), 2)\n")
+    repo.write("cart.py", ROUNDED_CART)
     repo.git("add", "cart.py")
     openai_server.reply("fix(cart): round totals to cents")
 
@@ -98,16 +92,7 @@ def test_the_staged_diff_is_committed_with_the_servers_message_and_the_sha_recor
         "main",
         "https://example.com/ada/shop.git",
     )
-    assert commit["changes"]["files"] == [
-        {
-            "path": "cart.py",
-            "old_path": "cart.py",
-            "status": "modified",
-            "added": 1,
-            "removed": 1,
-            "binary": False,
-        }
-    ]
+    assert commit["changes"]["files"] == [CART_ROUNDED]
     assert done.stdout == f"{message}\n\nCommitted {sha[:12]} on main, recorded as commit {commit['id']}.\n"
     asked = openai_server.requests[0]["messages"][-1]["content"]
     assert "+    return round(sum(items), 2)" in asked

@@ -38,6 +38,16 @@ def manage(*args, env) -> subprocess.CompletedProcess:
     )
 
 
+def migrated_with_a_superuser(database_url: str, password: str, **env: str) -> dict:
+    """The environment of a project process on `database_url`, once that database is migrated
+    and holds the superuser ada with `password`."""
+    env = {**CLEAN_ENV, "DATABASE_URL": database_url, "DJANGO_SUPERUSER_PASSWORD": password, **env}
+    assert manage("migrate", "--noinput", "-v", "0", env=env).returncode == 0
+    made = manage("createsuperuser", "--noinput", "--username", "ada", "--email", "ada@example.com", env=env)
+    assert made.returncode == 0, made.stderr
+    return env
+
+
 def test_check_deploy_is_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env={**CLEAN_ENV, **PRODUCTION})
 

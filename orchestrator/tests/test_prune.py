@@ -21,6 +21,13 @@ def aged(model, days, **filters):
     model.objects.filter(**filters).update(created_at=timezone.now() - timedelta(days=days))
 
 
+def prune(*args: str) -> list[str]:
+    """What `manage.py prune` with `args` reports, a line a kind."""
+    out = io.StringIO()
+    call_command("prune", *args, stdout=out)
+    return out.getvalue().splitlines()
+
+
 @pytest.fixture
 def history(owner):
     project = ProjectFactory(owner=owner)
@@ -48,11 +55,10 @@ def test_prune_removes_what_is_past_its_time_and_keeps_the_rest(history, setting
     finished, running = history
     settings.RETAIN_ACTIVITY_DAYS = 365
     monkeypatch.setattr(retention, "BATCH", 2)  # several batches
-    out = io.StringIO()
 
-    call_command("prune", "--no-progress", stdout=out)
+    report = prune("--no-progress")
 
-    assert out.getvalue().splitlines() == [
+    assert report == [
         "job events: 5 pruned.",
         "model-call payloads: 1 pruned.",
         "webhook deliveries: 2 pruned.",
@@ -79,11 +85,9 @@ def test_a_progress_bar_per_kind_counts_its_rows(history, settings):
 
 
 def test_a_dry_run_counts_and_changes_nothing(history):
-    out = io.StringIO()
+    report = prune("--dry-run")
 
-    call_command("prune", "--dry-run", stdout=out)
-
-    assert out.getvalue().splitlines() == [
+    assert report == [
         "job events: 5 would be pruned.",
         "model-call payloads: 1 would be pruned.",
         "webhook deliveries: 2 would be pruned.",
@@ -95,6 +99,6 @@ def test_a_dry_run_counts_and_changes_nothing(history):
 def test_recent_records_stay(history, settings):
     settings.RETAIN_JOB_EVENTS_DAYS = 500
 
-    call_command("prune", "--no-progress", stdout=io.StringIO())
+    prune("--no-progress")
 
     assert JobEvent.objects.count() == 10

@@ -34,11 +34,17 @@ def settings_in_subprocess(expression: str, **env: str) -> subprocess.CompletedP
     )
 
 
-def test_no_environment_gives_working_development_defaults():
-    result = settings_in_subprocess("s.DEBUG, s.DATABASES['default']['ENGINE'], bool(s.SECRET_KEY)")
-
+def settings_value(expression: str, **env: str) -> str:
+    """The repr of `expression` once the settings are imported (they must be) with `env`."""
+    result = settings_in_subprocess(expression, **env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "(True, 'django.db.backends.sqlite3', True)"
+    return result.stdout.strip()
+
+
+def test_no_environment_gives_working_development_defaults():
+    values = settings_value("s.DEBUG, s.DATABASES['default']['ENGINE'], bool(s.SECRET_KEY)")
+
+    assert values == "(True, 'django.db.backends.sqlite3', True)"
 
 
 @pytest.mark.parametrize(
@@ -56,45 +62,36 @@ def test_production_secrets_are_required_when_debug_is_off(env, missing):
 
 
 def test_postgres_url_honours_sslmode_and_pool_switch():
-    result = settings_in_subprocess(
+    options = settings_value(
         "s.DATABASES['default']['OPTIONS']",
         DATABASE_URL="postgres://app@db.example.com:5432/orchestrator?sslmode=require",
         DATABASE_POOL="true",
         DATABASE_POOL_MAX_SIZE="20",
     )
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == (
-        "{'sslmode': 'require', 'pool': {'min_size': 2, 'max_size': 20, 'timeout': 10.0}}"
-    )
+    assert options == "{'sslmode': 'require', 'pool': {'min_size': 2, 'max_size': 20, 'timeout': 10.0}}"
 
 
 def test_sqlite_waits_for_its_write_lock():
-    result = settings_in_subprocess("s.DATABASES['default']['OPTIONS']['transaction_mode']")
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "'IMMEDIATE'"
+    assert settings_value("s.DATABASES['default']['OPTIONS']['transaction_mode']") == "'IMMEDIATE'"
 
 
-def test_postgres_pools_by_default_without_a_health_check_round_trip():
-    result = settings_in_subprocess(
+@pytest.mark.parametrize(
+    ("env", "options_and_health_checks"),
+    [
+        ({}, "({'pool': {'min_size': 2, 'max_size': 10, 'timeout': 10.0}}, False)"),
+        ({"DATABASE_POOL": "false"}, "(None, True)"),
+    ],
+    ids=["pools by default without a health check round trip", "the pool is off by setting"],
+)
+def test_postgres_pools_unless_told_not_to(env, options_and_health_checks):
+    values = settings_value(
         "s.DATABASES['default'].get('OPTIONS'), s.DATABASES['default']['CONN_HEALTH_CHECKS']",
         DATABASE_URL="postgres://app@db.example.com:5432/orchestrator",
+        **env,
     )
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "({'pool': {'min_size': 2, 'max_size': 10, 'timeout': 10.0}}, False)"
-
-
-def test_the_pool_is_off_by_setting():
-    result = settings_in_subprocess(
-        "s.DATABASES['default'].get('OPTIONS'), s.DATABASES['default']['CONN_HEALTH_CHECKS']",
-        DATABASE_URL="postgres://app@db.example.com:5432/orchestrator",
-        DATABASE_POOL="false",
-    )
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "(None, True)"
+    assert values == options_and_health_checks
 
 
 @pytest.mark.parametrize(
@@ -106,10 +103,7 @@ def test_the_pool_is_off_by_setting():
     ],
 )
 def test_the_throttle_cache_follows_the_environment(env, backend):
-    result = settings_in_subprocess("s.CACHES['default']['BACKEND']", **env)
-
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == repr(backend)
+    assert settings_value("s.CACHES['default']['BACKEND']", **env) == repr(backend)
 
 
 def test_a_malformed_encryption_key_is_a_one_line_error():

@@ -26,19 +26,26 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     )
 
 
-class InterviewFactory(factory.django.DjangoModelFactory):
+class ProjectScopedFactory(factory.django.DjangoModelFactory):
+    """A row under a project: a new project of its own unless one is given."""
+
+    class Meta:
+        abstract = True
+
+    project = factory.SubFactory(ProjectFactory)
+
+
+class InterviewFactory(ProjectScopedFactory):
     class Meta:
         model = Interview
 
-    project = factory.SubFactory(ProjectFactory)
     conversation_data = factory.LazyFunction(list)
 
 
-class PromptFactory(factory.django.DjangoModelFactory):
+class PromptFactory(ProjectScopedFactory):
     class Meta:
         model = Prompt
 
-    project = factory.SubFactory(ProjectFactory)
     content = factory.Faker("paragraph")
     type = "system"
     components = factory.LazyFunction(list)

@@ -6,9 +6,7 @@ from projects.tests.factories import InterviewFactory, ProjectFactory
 
 @pytest.mark.django_db
 class TestInterviewsApi:
-    def test_crud(self, owner_client, owner):
-        project = ProjectFactory(owner=owner)
-
+    def test_crud(self, owner_client, project):
         created = owner_client.post("/api/v1/interviews/", {"project": str(project.pk)})
         url = f"/api/v1/interviews/{created.json()['id']}/"
         completed = owner_client.post(f"{url}complete/")
@@ -55,8 +53,7 @@ class TestInterviewsApi:
         assert response.status_code == 400
         assert response.json() == {"project": ["Cannot be changed after creation."]}
 
-    def test_filter_by_project_and_status(self, owner_client, owner):
-        project = ProjectFactory(owner=owner)
+    def test_filter_by_project_and_status(self, owner_client, owner, project):
         wanted = InterviewFactory(project=project, status="completed")
         InterviewFactory(project=project)
         InterviewFactory(project__owner=owner, status="completed")

@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from core.renderers import JSONRenderer
-from core.testing import iso
+from core.testing import created
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.models import Project
 from projects.serializers import ProjectSerializer
@@ -19,11 +19,9 @@ class TestProjectsApi:
             {"name": "Shop", "description": "A shop", "git_repository_info": {"url": "git@x:shop.git"}},
         )
 
-        assert response.status_code == 201
-        project = Project.objects.get()
+        project, body = created(response, Project)
         assert project.owner == owner
-        assert response.json() == {
-            "id": str(project.id),
+        assert body == {
             "name": "Shop",
             "description": "A shop",
             "git_repository_info": {"url": "git@x:shop.git"},
@@ -33,12 +31,9 @@ class TestProjectsApi:
             "prompt_count": 0,
             "task_count": 0,
             "commit_count": 0,
-            "created_at": iso(project.created_at),
-            "updated_at": iso(project.updated_at),
         }
 
-    def test_detail_counts_what_is_under_the_project(self, owner_client, owner):
-        project = ProjectFactory(owner=owner)
+    def test_detail_counts_what_is_under_the_project(self, owner_client, project):
         InterviewFactory.create_batch(2, project=project)
         PromptFactory.create_batch(3, project=project)
         task = TaskFactory(project=project)
@@ -49,9 +44,7 @@ class TestProjectsApi:
 
         assert [body[f"{kind}_count"] for kind in ("interview", "prompt", "task", "commit")] == [2, 3, 2, 4]
 
-    def test_update_and_delete(self, owner_client, owner):
-        project = ProjectFactory(owner=owner)
-
+    def test_update_and_delete(self, owner_client, project):
         put = owner_client.put(f"/api/v1/projects/{project.pk}/", {"name": "Renamed"})
         patch = owner_client.patch(f"/api/v1/projects/{project.pk}/", {"description": "new"})
         delete = owner_client.delete(f"/api/v1/projects/{project.pk}/")

@@ -2,12 +2,7 @@ import pytest
 
 from projects.composition import MAX_DEPTH
 from projects.models import Prompt
-from projects.tests.factories import ProjectFactory, PromptFactory
-
-
-@pytest.fixture
-def project(owner):
-    return ProjectFactory(owner=owner)
+from projects.tests.factories import PromptFactory
 
 
 def reusable(project, content, components=()):

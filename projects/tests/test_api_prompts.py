@@ -1,14 +1,13 @@
 import pytest
 
-from core.testing import iso
+from core.testing import created
 from projects.models import Prompt
-from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
+from projects.tests.factories import InterviewFactory, PromptFactory
 
 
 @pytest.mark.django_db
 class TestPromptsApi:
-    def test_create_answers_the_whole_prompt(self, owner_client, owner):
-        project = ProjectFactory(owner=owner)
+    def test_create_answers_the_whole_prompt(self, owner_client, project):
         interview = InterviewFactory(project=project)
         reusable = PromptFactory(project=project, is_reusable=True)
 
@@ -23,10 +22,8 @@ class TestPromptsApi:
             },
         )
 
-        assert response.status_code == 201
-        prompt = Prompt.objects.get(pk=response.json()["id"])
-        assert response.json() == {
-            "id": str(prompt.pk),
+        prompt, body = created(response, Prompt)
+        assert body == {
             "project": str(project.pk),
             "created_from_interview": str(interview.pk),
             "parent": None,
@@ -38,8 +35,6 @@ class TestPromptsApi:
             "version": 1,
             "labels": [],
             "generated_by_ai_model": "",
-            "created_at": iso(prompt.created_at),
-            "updated_at": iso(prompt.updated_at),
         }
 
     def test_create_with_a_parent_is_the_next_version_of_its_lineage(self, owner_client, owner):
@@ -62,9 +57,7 @@ class TestPromptsApi:
             ({"version": 7, "lineage": "x"}, None),
         ],
     )
-    def test_bad_input_names_the_field(self, owner_client, owner, payload, field):
-        project = ProjectFactory(owner=owner)
-
+    def test_bad_input_names_the_field(self, owner_client, project, payload, field):
         response = owner_client.post("/api/v1/prompts/", {"project": str(project.pk), **payload})
 
         if field is None:  # read-only fields are ignored, not errors
@@ -75,8 +68,7 @@ class TestPromptsApi:
             assert list(response.json()) == [field]
             assert not Prompt.objects.exists()
 
-    def test_a_parent_from_another_project_is_refused(self, owner_client, owner):
-        project = ProjectFactory(owner=owner)
+    def test_a_parent_from_another_project_is_refused(self, owner_client, owner, project):
         foreign_parent = PromptFactory(project__owner=owner)
 
         response = owner_client.post(
@@ -87,8 +79,7 @@ class TestPromptsApi:
         assert response.json() == {"parent": ["Must belong to the same project."]}
         assert Prompt.objects.count() == 1
 
-    def test_filters_and_search(self, owner_client, owner):
-        project = ProjectFactory(owner=owner)
+    def test_filters_and_search(self, owner_client, project):
         wanted = PromptFactory(project=project, type="system", is_reusable=True, content="Tone: friendly")
         PromptFactory(project=project, type="system", is_reusable=False, content="Tone: friendly")
         PromptFactory(project=project, type="task", is_reusable=True, content="Tone: friendly")

@@ -1,28 +1,27 @@
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.testing import assert_set_null_on_delete, refused_on_save, validation_errors
 from projects.models import Interview, Project, Prompt
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory, UserFactory
 
+pytestmark = pytest.mark.django_db
 
-@pytest.mark.django_db
+
 class TestProject:
     def test_name_is_limited_to_255_characters(self):
         ProjectFactory.build(owner=UserFactory(), name="x" * 255).full_clean()
 
-        with pytest.raises(ValidationError) as excinfo:
-            ProjectFactory.build(owner=UserFactory(), name="x" * 256).full_clean()
-        assert "name" in excinfo.value.message_dict
+        assert "name" in validation_errors(ProjectFactory.build(owner=UserFactory(), name="x" * 256))
 
     def test_blank_name_is_refused_by_the_database(self):
         with pytest.raises(IntegrityError):
             ProjectFactory(name="")
 
     def test_git_repository_info_must_be_an_object(self):
-        with pytest.raises(ValidationError) as excinfo:
-            ProjectFactory.build(owner=UserFactory(), git_repository_info=["url"]).full_clean()
-        assert excinfo.value.message_dict == {"git_repository_info": ["Must be a JSON object."]}
+        project = ProjectFactory.build(owner=UserFactory(), git_repository_info=["url"])
+
+        assert validation_errors(project) == {"git_repository_info": ["Must be a JSON object."]}
 
     def test_for_user_sees_only_owned_projects(self, owner, outsider):
         mine = ProjectFactory(owner=owner)
@@ -53,7 +52,6 @@ def _models_under_a_project():
     return [Interview, Prompt, Task, Commit, ChatSession, Message, ToolCall]
 
 
-@pytest.mark.django_db
 class TestInterview:
     def test_status_defaults_to_active_and_is_checked_by_the_database(self):
         interview = InterviewFactory()
@@ -67,21 +65,14 @@ class TestInterview:
         [{"role": "user"}, [{"role": "robot", "content": "hi"}], [{"role": "user", "content": 3}], ["hi"]],
     )
     def test_conversation_data_shape_is_validated(self, conversation):
-        with pytest.raises(ValidationError) as excinfo:
-            InterviewFactory.build(project=ProjectFactory(), conversation_data=conversation).full_clean()
-        assert "conversation_data" in excinfo.value.message_dict
+        interview = InterviewFactory.build(project=ProjectFactory(), conversation_data=conversation)
+
+        assert "conversation_data" in validation_errors(interview)
 
     def test_deleting_an_interview_keeps_its_prompts(self):
-        interview = InterviewFactory()
-        prompt = PromptFactory(project=interview.project, created_from_interview=interview)
-
-        interview.delete()
-
-        prompt.refresh_from_db()
-        assert prompt.created_from_interview is None
+        assert_set_null_on_delete(PromptFactory, "created_from_interview", InterviewFactory())
 
 
-@pytest.mark.django_db
 class TestPrompt:
     def test_versions_share_the_lineage_of_the_first(self):
         first = PromptFactory()
@@ -105,9 +96,7 @@ class TestPrompt:
             Prompt.objects.filter(pk=prompt.pk).update(version=0)
 
     def test_type_is_limited_to_50_characters(self):
-        with pytest.raises(ValidationError) as excinfo:
-            PromptFactory.build(project=ProjectFactory(), type="t" * 51).full_clean()
-        assert "type" in excinfo.value.message_dict
+        assert "type" in validation_errors(PromptFactory.build(project=ProjectFactory(), type="t" * 51))
 
     @pytest.mark.parametrize(
         "components",
@@ -120,19 +109,16 @@ class TestPrompt:
         ],
     )
     def test_components_shape_is_validated(self, components):
-        with pytest.raises(ValidationError) as excinfo:
-            PromptFactory.build(project=ProjectFactory(), components=components).full_clean()
-        assert "components" in excinfo.value.message_dict
+        prompt = PromptFactory.build(project=ProjectFactory(), components=components)
+
+        assert "components" in validation_errors(prompt)
 
     def test_deleting_a_version_keeps_the_versions_derived_from_it(self):
         first = PromptFactory()
-        second = PromptFactory(project=first.project, parent=first, version=2)
         lineage = first.lineage
 
-        first.delete()
+        second = assert_set_null_on_delete(PromptFactory, "parent", first, version=2)
 
-        second.refresh_from_db()
-        assert second.parent is None
         assert second.lineage == lineage
 
     @pytest.mark.parametrize("field", ["parent", "created_from_interview"])
@@ -140,9 +126,5 @@ class TestPrompt:
         foreign = PromptFactory() if field == "parent" else InterviewFactory()
         prompt = PromptFactory.build(project=ProjectFactory(), **{field: foreign})
 
-        with pytest.raises(ValidationError) as excinfo:
-            prompt.full_clean()
-        assert excinfo.value.message_dict[field] == ["Must belong to the same project."]
-        with pytest.raises(ValidationError):
-            prompt.save()
+        assert refused_on_save(prompt)[field] == ["Must belong to the same project."]
         assert not Prompt.objects.filter(pk=prompt.pk).exists()

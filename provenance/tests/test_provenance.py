@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from chat.tests.factories import ChatSessionFactory, ToolCallFactory
 from jobs.models import Job, ModelCall
+from jobs.tests.factories import JobFactory
 from kanban import services
 from kanban.models import Task
 from kanban.tests.factories import CommitFactory, TaskFactory
@@ -49,9 +50,7 @@ def chain(owner, *, length: int) -> Task:
         services.task_release(task=task, holder=f"agent-{n}@laptop")
         session = ChatSessionFactory(task=task)
         ToolCallFactory(message__session=session, tool_name="move_task")
-        job = Job.objects.create(
-            owner=owner, project=project, task=task, chat_session=session, kind=Job.Kind.CHAT_MESSAGE
-        )
+        job = JobFactory(task=task, chat_session=session, kind=Job.Kind.CHAT_MESSAGE)
         ModelCall.objects.create(job=job, project=project, model="gpt-test", cost=Decimal("0.02"))
         CommitFactory(task=task, message=f"feat: step {n}", sha=sha(n + 1))
     return task
@@ -125,7 +124,7 @@ def test_a_task_with_no_history_has_empty_steps(owner, owner_client):
 
 def test_a_cost_not_known_is_not_zero(owner, owner_client):
     task = TaskFactory(project=ProjectFactory(owner=owner))
-    job = Job.objects.create(owner=owner, project=task.project, task=task, kind=Job.Kind.TASK_EXPAND)
+    job = JobFactory(task=task)
     ModelCall.objects.create(job=job, project=task.project, model="local", cost=None)
 
     unknown = owner_client.get(f"/api/v1/tasks/{task.pk}/provenance/").json()
@@ -139,13 +138,8 @@ def test_a_cost_not_known_is_not_zero(owner, owner_client):
 def test_a_subtasks_plan_is_its_parents_expansion(owner, owner_client):
     parent = TaskFactory(project=ProjectFactory(owner=owner))
     subtask = TaskFactory(project=parent.project, parent=parent)
-    expansion = Job.objects.create(
-        owner=owner,
-        project=parent.project,
-        task=parent,
-        kind=Job.Kind.TASK_EXPAND,
-        status=Job.Status.SUCCEEDED,
-        result={"created": [{"id": str(subtask.pk)}], "kept": []},
+    expansion = JobFactory(
+        task=parent, status=Job.Status.SUCCEEDED, result={"created": [{"id": str(subtask.pk)}], "kept": []}
     )
 
     body = owner_client.get(f"/api/v1/tasks/{subtask.pk}/provenance/").json()

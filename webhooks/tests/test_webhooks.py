@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from standardwebhooks import Webhook
 
+from core.testing import rebinding_dns
 from jobs.models import Job
 from jobs.tests.conftest import use_broker
 from kanban.tests.factories import TaskFactory
@@ -279,22 +280,12 @@ class TestOutOfTheWritePath:
     ):
         """A name that resolves to an allowed address when checked, and to the metadata
         address right after (DNS rebinding), is still sent to the address that was checked."""
-        import socket
-
         port = receiver.server.server_address[1]
         subscription = subscribe(owner_client, project, receiver, ["task.created"])
         WebhookSubscription.objects.filter(pk=subscription["id"]).update(
             url=f"http://hooks.test:{port}/hooks"
         )
-        answers = iter(["127.0.0.1"] + ["169.254.169.254"] * 10)
-        real = socket.getaddrinfo
-
-        def rebinding(host, *args, **kwargs):
-            if host == "hooks.test":
-                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
-            return real(host, *args, **kwargs)
-
-        monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+        rebinding_dns(monkeypatch, "hooks.test", port, ["127.0.0.1"] + ["169.254.169.254"] * 10)
         TaskFactory(project=project)
 
         assert WebhookDelivery.objects.get().status == "succeeded"
