@@ -181,14 +181,9 @@ class AgentTurn:
             self.run.finish({"messages": MessageSerializer(added, many=True).data})
 
 
-def for_session(session: ChatSession) -> dict:
-    return {"project": session.task.project, "task": session.task, "chat_session": session}
-
-
 @ai_job_kind(
     Job.Kind.CHAT_MESSAGE,
     subject="session",
-    links=for_session,
     prepare=chat_append_user_message,
     prepared=("content",),
     result={

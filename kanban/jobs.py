@@ -12,7 +12,6 @@ from kanban.conventional import CommitMessageError, commit_fields, parse, unwrap
 from kanban.models import Commit, Task
 from kanban.serializers import CommitSerializer, TaskSerializer, whole
 from projects import composition
-from projects.jobs import for_project_of
 from projects.models import Project, Prompt
 
 COMMIT_WRITER_INSTRUCTIONS = (
@@ -27,14 +26,6 @@ COMMIT_WRITER_INSTRUCTIONS = (
 SERVER_TRAILERS = ("task", "prompt-version")
 
 TRUNCATED_COMMIT = "The answer was cut off at the token limit; write a shorter commit message."
-
-
-def for_task(task: Task) -> dict:
-    return {"project": task.project, "task": task}
-
-
-def for_project(project: Project) -> dict:
-    return {"project": project}
 
 
 def refuse_subtask(task: Task, **arguments) -> None:
@@ -77,7 +68,6 @@ def _refuse_server_trailers(message: str) -> None:
 @ai_job_kind(
     Job.Kind.COMMIT_GENERATE,
     subject="task",
-    links=for_task,
     result={"commit": schema_ref("Commit", "commit_generate: the new commit.")},
 )
 def commit_write(run: AIJobRun) -> None:
@@ -141,7 +131,7 @@ PLANNED = {
 }
 
 
-@ai_job_kind(Job.Kind.TASK_PLAN, subject="prompt", links=for_project_of, result=PLANNED)
+@ai_job_kind(Job.Kind.TASK_PLAN, subject="prompt", result=PLANNED)
 def task_plan(run: AIJobRun) -> None:
     """Tasks in backlog for a prompt (rendered with its components), linked to it. Tasks
     already planned from the prompt's lineage (same title) are kept, not written again."""
@@ -168,7 +158,7 @@ def task_plan(run: AIJobRun) -> None:
     _plan_and_write(run, messages, planning.PLAN_TOOL, existing=existing, create=create)
 
 
-@ai_job_kind(Job.Kind.TASK_EXPAND, subject="task", links=for_task, check=refuse_subtask, result=PLANNED)
+@ai_job_kind(Job.Kind.TASK_EXPAND, subject="task", check=refuse_subtask, result=PLANNED)
 def task_expand(run: AIJobRun) -> None:
     """Subtasks in backlog for one task (about `count` of them, if given); subtasks it
     already has (same title) are kept. A subtask is refused: subtasks go one level deep."""
@@ -227,7 +217,6 @@ def refuse_done(task: Task, **arguments) -> None:
 @ai_job_kind(
     Job.Kind.BRIEF_DRAFT,
     subject="task",
-    links=for_task,
     check=refuse_done,
     result={"task": schema_ref("Task", "brief_draft: the task with its drafted brief.")},
 )
@@ -274,7 +263,6 @@ def _draft_request(task: Task) -> str:
 @ai_job_kind(
     Job.Kind.COMPLEXITY_ANALYZE,
     subject="project",
-    links=for_project,
     result={
         "tasks": {
             "type": "array",

@@ -21,11 +21,6 @@ PROMPT_WRITER_INSTRUCTIONS = (
 )
 
 
-def for_project_of(subject) -> dict:
-    """The job's links to an object of a project (an interview, a prompt): the project."""
-    return {"project": subject.project}
-
-
 def _plain(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -62,7 +57,6 @@ def refuse_empty_interview(interview: Interview, **arguments) -> None:
 @ai_job_kind(
     Job.Kind.INTERVIEW_MESSAGE,
     subject="interview",
-    links=for_project_of,
     prepare=services.interview_append_user_turn,
     prepared=("content",),
     result={"interview": schema_ref("Interview", "interview_message: the interview with both turns.")},
@@ -90,7 +84,6 @@ def interview_reply(run: AIJobRun) -> None:
 @ai_job_kind(
     Job.Kind.PROMPT_GENERATE,
     subject="interview",
-    links=for_project_of,
     check=refuse_empty_interview,
     result={"prompt": schema_ref("Prompt", "prompt_generate: the new prompt.")},
 )

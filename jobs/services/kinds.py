@@ -1,6 +1,6 @@
 """Job kinds, declared once by the app that owns them:
 
-    @job_kind(Job.Kind.TASK_EXPAND, subject="task", links=for_task, check=refuse_subtask)
+    @job_kind(Job.Kind.TASK_EXPAND, subject="task", check=refuse_subtask)
     def task_expand(run): ...
 
 and started the one way, `job_start(Job.Kind.TASK_EXPAND, subject=task, owner=..., count=3)`.
@@ -10,17 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def no_links(subject) -> dict:
-    return {}
-
-
 @dataclass(frozen=True)
 class KindSpec:
     handler: Callable
     # The name under which the job's `input` holds the id of the object it is for.
     subject: str
-    # The job's own links to that object: `project`, `task`, `chat_session` (Job's fields).
-    links: Callable[[object], dict] = no_links
     # `check(subject, **arguments)` refuses a request before any job exists.
     check: Callable[..., None] | None = None
     # `prepare(job, subject, **prepared arguments)` runs in the job's transaction: it stores

@@ -35,8 +35,25 @@ def job_start(kind: str, *, owner, subject, ai_model=None, idempotency_key: str 
         fingerprint={**named, **arguments, **prepared},
         idempotency_key=idempotency_key,
         prepare=(lambda job: spec.prepare(job, subject, **prepared)) if spec.prepare else None,
-        **spec.links(subject),
+        **links_of(subject),
     )
+
+
+# Job's links to what it is for, each to what the one before it belongs to.
+LINKS = ("chat_session", "task", "project")
+
+
+def links_of(subject) -> dict:
+    """The job's links (`Job.chat_session`, `.task`, `.project`) to `subject`: the subject
+    where it is one of them, and what it belongs to: a session's task, a task's project, an
+    interview's or a prompt's project. A subject of none (an AI model) links to nothing."""
+    links, current = {}, subject
+    for name in LINKS:
+        model = Job._meta.get_field(name).related_model
+        found = current if isinstance(current, model) else getattr(current, name, None)
+        if isinstance(found, model):
+            links[name] = current = found
+    return links
 
 
 def _submit(
