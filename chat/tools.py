@@ -150,28 +150,8 @@ class AgentTools(TaskTools):
         test_strategy=arguments.TEST_STRATEGY,
         parent=arguments.PARENT,
     )
-    def create_task(
-        self,
-        title,
-        description=None,
-        status=None,
-        priority=None,
-        complexity=None,
-        details=None,
-        test_strategy=None,
-        parent=None,
-    ):
-        return self._created(
-            self.project,
-            title=title,
-            description=description,
-            status=status,
-            priority=priority,
-            complexity=complexity,
-            details=details,
-            test_strategy=test_strategy,
-            parent=parent,
-        )
+    def create_task(self, title, **fields):
+        return self._created(self.project, title=title, **fields)
 
     @tool("Move a task to the end of the done column.", task_id=arguments.TASK_ID)
     def complete_task(self, task_id):

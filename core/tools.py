@@ -6,8 +6,13 @@ description, JSON schema, hints and argument binding all come from the declarati
         def move_task(self, task_id, status, position=None): ...
 
 The schema's properties are the keywords given to `tool`, and they must be the method's
-parameters, no more and no fewer (checked when the class is built); the required ones are
-those without a default. A call binds its arguments with `inspect.signature` before it
+parameters, no more and no fewer, in order (checked when the class is built); the required
+ones are those without a default. A method that ends in `**fields` takes the properties
+after its named parameters there, each optional, only those the call sends:
+
+        @tool("Create a task.", title=TITLE, description=DESCRIPTION, priority=PRIORITY)
+        def create_task(self, title, **fields): ...
+ A call binds its arguments with `inspect.signature` before it
 runs, so a missing, unexpected or misnamed argument is a `ToolArgumentError` naming it,
 never an error from inside the method.
 """
@@ -71,12 +76,14 @@ def tool(
 def _declared(method) -> Tool:
     description, read_only, destructive, idempotent, properties = method.tool_declaration
     parameters = list(inspect.signature(method).parameters.values())[1:]  # after self
-    names = [parameter.name for parameter in parameters]
-    assert names == list(properties), (
+    named = [parameter for parameter in parameters if parameter.kind is not inspect.Parameter.VAR_KEYWORD]
+    names, declared = [parameter.name for parameter in named], list(properties)
+    rest = len(named) < len(parameters)  # **fields: the properties after the named ones
+    assert names == declared[: len(names)] and (rest or names == declared), (
         f"Tool {method.__name__}: declare a schema for each parameter, in order: "
-        f"parameters {names}, schemas {list(properties)}."
+        f"parameters {names}{' and **' + parameters[-1].name if rest else ''}, schemas {declared}."
     )
-    required = [parameter.name for parameter in parameters if parameter.default is inspect.Parameter.empty]
+    required = [parameter.name for parameter in named if parameter.default is inspect.Parameter.empty]
     schema = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = required

@@ -65,11 +65,10 @@ def _refuse_server_trailers(message: str) -> None:
         raise CommitMessageError(f"Leave out the {written} footer: it is added for you.")
 
 
-@ai_job_kind(
-    Job.Kind.COMMIT_GENERATE,
-    subject="task",
-    result={"commit": schema_ref("Commit", "commit_generate: the new commit.")},
-)
+COMMITTED = {"commit": schema_ref("Commit", "commit_generate: the new commit.")}
+
+
+@ai_job_kind(Job.Kind.COMMIT_GENERATE, subject="task", result=COMMITTED)
 def commit_write(run: AIJobRun) -> None:
     """A commit whose message the model writes from the task (its title, description and
     acceptance criteria), its `changes` or staged diff, and recent subjects for style.
@@ -214,12 +213,10 @@ def refuse_done(task: Task, **arguments) -> None:
         raise Conflict("This task is done: move it back to work to draft its brief again.")
 
 
-@ai_job_kind(
-    Job.Kind.BRIEF_DRAFT,
-    subject="task",
-    check=refuse_done,
-    result={"task": schema_ref("Task", "brief_draft: the task with its drafted brief.")},
-)
+DRAFTED = {"task": schema_ref("Task", "brief_draft: the task with its drafted brief.")}
+
+
+@ai_job_kind(Job.Kind.BRIEF_DRAFT, subject="task", check=refuse_done, result=DRAFTED)
 def brief_draft(run: AIJobRun) -> None:
     """The model proposes the task's summary, approaches, recommended solution, acceptance
     criteria and test plan, from the task, its prompt (rendered) and the interview the prompt

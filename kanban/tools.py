@@ -94,28 +94,9 @@ class TaskTools(Toolbox):
         complexity=COMPLEXITY,
         brief=BRIEF,
     )
-    def update_task(
-        self,
-        task_id,
-        title=None,
-        description=None,
-        details=None,
-        test_strategy=None,
-        priority=None,
-        complexity=None,
-        brief=None,
-    ):
-        changes = given(
-            title=title,
-            description=description,
-            details=details,
-            test_strategy=test_strategy,
-            priority=priority,
-            complexity=complexity,
-            brief=brief,
-        )
+    def update_task(self, task_id, **changes):
         task = self._task_to_work_on(task_id)
-        serializer = TaskSerializer(task, data=changes, partial=True, context=self.context)
+        serializer = TaskSerializer(task, data=given(**changes), partial=True, context=self.context)
         serializer.is_valid(raise_exception=True)
         return self._written(services.task_update(task=task, **serializer.validated_data))
 

@@ -258,25 +258,8 @@ class BoardTools(TaskTools):
         priority=PRIORITY,
         parent=PARENT,
     )
-    def create_task(
-        self,
-        project_id,
-        title,
-        description=None,
-        details=None,
-        test_strategy=None,
-        priority=None,
-        parent=None,
-    ):
-        return self._created(
-            self._project(project_id),
-            title=title,
-            description=description,
-            details=details,
-            test_strategy=test_strategy,
-            priority=priority,
-            parent=parent,
-        )
+    def create_task(self, project_id, title, **fields):
+        return self._created(self._project(project_id), title=title, **fields)
 
     @tool(
         "Delete a task and its subtasks. Destructive: only where the setting mcp.allow_destructive is on.",

@@ -81,12 +81,10 @@ def interview_reply(run: AIJobRun) -> None:
         run.finish({"interview": InterviewSerializer(interview).data})
 
 
-@ai_job_kind(
-    Job.Kind.PROMPT_GENERATE,
-    subject="interview",
-    check=refuse_empty_interview,
-    result={"prompt": schema_ref("Prompt", "prompt_generate: the new prompt.")},
-)
+WRITTEN = {"prompt": schema_ref("Prompt", "prompt_generate: the new prompt.")}
+
+
+@ai_job_kind(Job.Kind.PROMPT_GENERATE, subject="interview", check=refuse_empty_interview, result=WRITTEN)
 def prompt_write(run: AIJobRun) -> None:
     """A new prompt (version 1) written from the interview's transcript (`type` optional),
     stored with the job's success in one transaction."""

@@ -17,9 +17,12 @@ from kanban.models import Task
 def test_every_tool_advertises_exactly_the_arguments_it_accepts(name):
     declared = AgentTools.tools[name]
     parameters = list(inspect.signature(getattr(AgentTools, name)).parameters.values())[1:]
-    accepted = {parameter.name for parameter in parameters}
-    needed = {parameter.name for parameter in parameters if parameter.default is inspect.Parameter.empty}
-    assert set(declared.parameters["properties"]) == accepted
+    named = [parameter for parameter in parameters if parameter.kind is not inspect.Parameter.VAR_KEYWORD]
+    needed = {parameter.name for parameter in named if parameter.default is inspect.Parameter.empty}
+    properties = list(declared.parameters["properties"])
+    assert properties[: len(named)] == [parameter.name for parameter in named]
+    if len(named) == len(parameters):  # no **fields: nothing else is taken
+        assert len(properties) == len(named)
     assert set(declared.parameters.get("required", [])) == needed
     assert declared.parameters["additionalProperties"] is False
     spec = next(spec for spec in AgentTools(ChatSessionFactory.build()).specs if spec.name == name)
@@ -36,6 +39,24 @@ def test_a_declaration_that_misses_a_parameter_is_refused_when_the_class_is_buil
         class Broken(Toolbox):
             @tool("Two parameters, one schema.", a={"type": "string"})
             def broken(self, a, b):
+                pass
+
+
+def test_a_method_ending_in_double_star_takes_the_remaining_properties_as_optional():
+    class Tools(Toolbox):
+        @tool("Greet.", name={"type": "string"}, title={"type": "string"}, loud={"type": "boolean"})
+        def greet(self, name, **fields):
+            return name, fields
+
+    assert Tools.tools["greet"].parameters["required"] == ["name"]
+    assert Tools().call("greet", {"name": "Ada", "loud": True}) == ("Ada", {"loud": True})
+    with pytest.raises(ToolArgumentError, match=r"Unexpected argument\(s\) shout; greet takes name, title"):
+        Tools().call("greet", {"name": "Ada", "shout": True})
+    with pytest.raises(AssertionError, match=r"parameters \['name'\] and \*\*fields"):
+
+        class Misordered(Toolbox):
+            @tool("Schemas out of order.", title={"type": "string"}, name={"type": "string"})
+            def greet(self, name, **fields):
                 pass
 
 
