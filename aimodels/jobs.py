@@ -23,28 +23,28 @@ TEST_TOOL = ToolSpec(
 )
 
 
-@ai_job_kind(
-    Job.Kind.AI_MODEL_TEST,
-    subject="ai_model",
-    result={
-        "test": {
-            "type": "object",
-            "description": "ai_model_test: the outcome.",
-            "properties": {
-                "ok": {"type": "boolean"},
-                "latency_ms": {"type": "integer"},
-                "error": {"type": "string", "nullable": True},
-                "tools": {
-                    "type": "object",
-                    "description": "Whether the model answered a forced tool call too.",
-                    "properties": {"ok": {"type": "boolean"}, "error": {"type": "string", "nullable": True}},
-                    "required": ["ok", "error"],
-                },
+# What a model test answers.
+TESTED = {
+    "test": {
+        "type": "object",
+        "description": "ai_model_test: the outcome.",
+        "properties": {
+            "ok": {"type": "boolean"},
+            "latency_ms": {"type": "integer"},
+            "error": {"type": "string", "nullable": True},
+            "tools": {
+                "type": "object",
+                "description": "Whether the model answered a forced tool call too.",
+                "properties": {"ok": {"type": "boolean"}, "error": {"type": "string", "nullable": True}},
+                "required": ["ok", "error"],
             },
-            "required": ["ok", "latency_ms", "error"],
-        }
-    },
-)
+        },
+        "required": ["ok", "latency_ms", "error"],
+    }
+}
+
+
+@ai_job_kind(Job.Kind.AI_MODEL_TEST, subject="ai_model", result=TESTED)
 def model_test(run: AIJobRun) -> None:
     """One tiny call, then one forced tool call: `{"test": {"ok", "latency_ms", "error",
     "tools": {"ok", "error"}}}`, each error a short fixed sentence. A model that answers in

@@ -257,32 +257,32 @@ def _draft_request(task: Task) -> str:
     return "\n\n".join(part for part in parts if part)
 
 
-@ai_job_kind(
-    Job.Kind.COMPLEXITY_ANALYZE,
-    subject="project",
-    result={
-        "tasks": {
-            "type": "array",
-            "description": "complexity_analyze: each open task's score.",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "task": {"type": "string", "format": "uuid"},
-                    "title": {"type": "string"},
-                    "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
-                    "reason": {"type": "string"},
-                    "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
-                },
-                "required": ["task", "title", "complexity", "reason", "expand"],
+# What a complexity analysis answers.
+SCORED = {
+    "tasks": {
+        "type": "array",
+        "description": "complexity_analyze: each open task's score.",
+        "items": {
+            "type": "object",
+            "properties": {
+                "task": {"type": "string", "format": "uuid"},
+                "title": {"type": "string"},
+                "complexity": {"type": "integer", "minimum": 1, "maximum": 10},
+                "reason": {"type": "string"},
+                "expand": {"type": "boolean", "description": "Whether to split it into subtasks."},
             },
-        },
-        "recommended": {
-            "type": "array",
-            "items": {"type": "string", "format": "uuid"},
-            "description": "complexity_analyze: the tasks to expand.",
+            "required": ["task", "title", "complexity", "reason", "expand"],
         },
     },
-)
+    "recommended": {
+        "type": "array",
+        "items": {"type": "string", "format": "uuid"},
+        "description": "complexity_analyze: the tasks to expand.",
+    },
+}
+
+
+@ai_job_kind(Job.Kind.COMPLEXITY_ANALYZE, subject="project", result=SCORED)
 def complexity_analyze(run: AIJobRun) -> None:
     """Every open task of the project scored 1-10 with a one-line reason; the scores are
     stored on the tasks, and the answer recommends which to expand."""

@@ -20,11 +20,14 @@ MAX_INDEX = 2**31 - 1
 MAX_LIMIT_PER_COLUMN = 1000
 
 
-HOLDER_HELP = "Who is working on it: an agent and where it runs, e.g. claude-code@laptop."
+def holder_field(help_text: str, **options) -> serializers.CharField:
+    """A claim's holder, at most as long as TaskClaim keeps one."""
+    longest = TaskClaim._meta.get_field("holder").max_length
+    return serializers.CharField(max_length=longest, help_text=help_text, **options)
 
 
 class TaskClaimSerializer(serializers.Serializer):
-    holder = serializers.CharField(max_length=100, help_text=HOLDER_HELP)
+    holder = holder_field("Who is working on it: an agent and where it runs, e.g. claude-code@laptop.")
     ttl_seconds = serializers.IntegerField(
         min_value=60,
         max_value=7 * 24 * 3600,
@@ -35,7 +38,7 @@ class TaskClaimSerializer(serializers.Serializer):
 
 
 class TaskReleaseSerializer(serializers.Serializer):
-    holder = serializers.CharField(max_length=100, help_text="Who holds the claim.")
+    holder = holder_field("Who holds the claim.")
     breaking = serializers.BooleanField(
         default=False,
         help_text="End someone else's claim (a stuck agent's): recorded as broken.",
@@ -393,12 +396,11 @@ class TaskBriefSerializer(serializers.Serializer):
 
 
 class NextTaskQuerySerializer(serializers.Serializer):
-    holder = serializers.CharField(
-        max_length=100,
+    holder = holder_field(
+        "Whose claims not to pass over: tasks claimed by anyone else are skipped.",
         required=False,
         allow_blank=True,
         default="",
-        help_text="Whose claims not to pass over: tasks claimed by anyone else are skipped.",
     )
 
 
