@@ -6,9 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from aimodels.gateway import AIModelUnavailable
-from aimodels.models import AIModel, AIModelFallback, SystemSettings
+from aimodels.models import AIModel, AIModelFallback, AIModelJob, SystemSettings
 from aimodels.registry import CUSTOM_PREFIX, known_setting, known_settings
-from jobs.models import Job
 from jobs.services import job_start
 
 
@@ -119,7 +118,7 @@ class AIModelAdmin(admin.ModelAdmin):
         for ai_model in queryset:
             try:
                 job = job_start(
-                    Job.Kind.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model, owner=request.user
+                    AIModelJob.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model, owner=request.user
                 )
             except AIModelUnavailable as exc:
                 self.message_user(request, str(exc.detail), level=messages.ERROR)

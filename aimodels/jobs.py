@@ -5,7 +5,7 @@ import time
 
 from aimodels.calls import AIJobRun, ai_job_kind
 from aimodels.gateway import AIProviderError, AIProviderTimeout, ToolSpec
-from jobs.models import Job
+from aimodels.models import AIModelJob
 
 TEST_PROMPT = "Reply with the single word: ok"
 # A working model answers "ok", perhaps with punctuation or quotes; anything longer is not an answer.
@@ -44,14 +44,14 @@ TESTED = {
 }
 
 
-@ai_job_kind(Job.Kind.AI_MODEL_TEST, subject="ai_model", result=TESTED)
+@ai_job_kind(AIModelJob.AI_MODEL_TEST, subject="ai_model", result=TESTED)
 def model_test(run: AIJobRun) -> None:
     """One tiny call, then one forced tool call: `{"test": {"ok", "latency_ms", "error",
     "tools": {"ok", "error"}}}`, each error a short fixed sentence. A model that answers in
     words but not through tools can interview and write prompts and commits, but not plan
     or act on the board (see docs/local-models.md).
 
-    Start it with `job_start(Job.Kind.AI_MODEL_TEST, subject=model, ai_model=model, owner=...)`."""
+    Start it with `job_start(AIModelJob.AI_MODEL_TEST, subject=model, ai_model=model, owner=...)`."""
     started = time.monotonic()
     try:
         completion = run.complete(run.ai_model, messages=[{"role": "user", "content": TEST_PROMPT}])

@@ -20,6 +20,12 @@ class AIModelQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
+class AIModelJob(models.TextChoices):
+    """The kinds of job of this app (aimodels.jobs)."""
+
+    AI_MODEL_TEST = "ai_model_test", "Model test"
+
+
 class AIProvider(models.TextChoices):
     OPENAI = "openai", "OpenAI"
     ANTHROPIC = "anthropic", "Anthropic"

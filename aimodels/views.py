@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from aimodels.actions import AIActionMixin
 from aimodels.filters import AIModelFilter
-from aimodels.models import AIModel, SystemSettings
+from aimodels.models import AIModel, AIModelJob, SystemSettings
 from aimodels.serializers import (
     AIModelSerializer,
     SettingsBulkSerializer,
@@ -14,7 +14,6 @@ from aimodels.serializers import (
 )
 from core.permissions import IsStaffOrReadOnly
 from core.schema import NoBody
-from jobs.models import Job
 from jobs.views import ai_viewset_action
 
 
@@ -33,7 +32,7 @@ class AIModelViewSet(AIActionMixin, viewsets.ModelViewSet):
         """Staff: one tiny call to the model, to check its address, key and model id; a job
         whose result is `{"test": {"ok", "latency_ms", "error"}}`."""
         ai_model = self.get_object()
-        return self.start_ai_job(request, Job.Kind.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model)
+        return self.start_ai_job(request, AIModelJob.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model)
 
 
 class SystemSettingsViewSet(viewsets.ModelViewSet):

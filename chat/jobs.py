@@ -8,11 +8,11 @@ import uuid
 from aimodels.calls import AIJobRun, ai_job_kind
 from aimodels.gateway import ToolCallRequest
 from aimodels.models import SystemSettings
-from chat.models import ChatSession, Message, ToolCall
+from chat.models import ChatJob, ChatSession, Message, ToolCall
 from chat.serializers import MessageSerializer
 from chat.services import chat_append_user_message
 from chat.tools import AgentTools
-from jobs.models import Job, JobEvent
+from jobs.models import JobEvent
 from jobs.services import schema_list
 
 REPEATED_CALL = "Not run again: this turn already made the same call with the same arguments."
@@ -182,7 +182,7 @@ class AgentTurn:
 
 
 @ai_job_kind(
-    Job.Kind.CHAT_MESSAGE,
+    ChatJob.CHAT_MESSAGE,
     subject="session",
     prepare=chat_append_user_message,
     prepared=("content",),

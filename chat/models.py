@@ -23,6 +23,12 @@ class ChatSessionQuerySet(ProjectScopedQuerySet):
     project_path = "task__project"
 
 
+class ChatJob(models.TextChoices):
+    """The kinds of job of a chat session (chat.jobs)."""
+
+    CHAT_MESSAGE = "chat_message", "Agent turn"
+
+
 class ChatSessionStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"

@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from chat.models import ChatSession, Message
+from chat.models import ChatJob, ChatSession, Message
 from core.exceptions import Conflict
 from jobs.models import Job
 from jobs.services import refuse_while_answering
@@ -16,7 +16,7 @@ def chat_append_user_message(job: Job, session: ChatSession, *, content: str) ->
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is {session.status}; it takes no new messages.")
     refuse_while_answering(
-        Job.Kind.CHAT_MESSAGE, session=session.pk, but=job, who="The agent", then="send the next one"
+        ChatJob.CHAT_MESSAGE, session=session.pk, but=job, who="The agent", then="send the next one"
     )
     ChatSession.objects.filter(pk=session.pk).update(updated_at=timezone.now())
     message = Message.objects.create(session=session, role=Message.Role.USER, content=content, job=job)
@@ -30,7 +30,7 @@ def chat_session_complete(*, session: ChatSession) -> ChatSession:
     if session.status != ChatSession.Status.ACTIVE:
         raise Conflict(f"The chat session is already {session.status}.")
     then = "complete the session (or cancel the job first)"
-    refuse_while_answering(Job.Kind.CHAT_MESSAGE, session=session.pk, who="The agent", then=then)
+    refuse_while_answering(ChatJob.CHAT_MESSAGE, session=session.pk, who="The agent", then=then)
     session.status = ChatSession.Status.COMPLETED
     session.save(update_fields=["status", "updated_at"])
     return session

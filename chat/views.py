@@ -6,7 +6,7 @@ from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
 from chat import services
 from chat.filters import ChatSessionFilter
-from chat.models import ChatSession, Message, ToolCall
+from chat.models import ChatJob, ChatSession, Message, ToolCall
 from chat.serializers import (
     ChatMessageCreateSerializer,
     ChatSessionSerializer,
@@ -15,7 +15,6 @@ from chat.serializers import (
 )
 from core.schema import ErrorSerializer, NoBody
 from core.viewsets import ProjectScopedViewSet
-from jobs.models import Job
 from jobs.views import ai_viewset_action
 
 
@@ -41,7 +40,7 @@ class ChatSessionViewSet(AIActionMixin, ProjectScopedViewSet):
             return self._paginated(messages, MessageSerializer)
         return self.start_ai_job(
             request,
-            Job.Kind.CHAT_MESSAGE,
+            ChatJob.CHAT_MESSAGE,
             usage_type=AIModel.UsageType.TASK_EXECUTION,
             subject=session,
         )

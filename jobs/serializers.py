@@ -1,8 +1,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from jobs.kinds import RESULT_PROPERTIES
 from jobs.models import Job, ModelCall
-from jobs.services.kinds import RESULT_PROPERTIES
 from jobs.totals import TOKEN_COUNTS
 
 # Written out rather than derived from serializers: a nullable object must carry `nullable`

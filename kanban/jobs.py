@@ -5,11 +5,10 @@ import json
 from aimodels.calls import AIJobRun, ai_job_kind
 from aimodels.models import SystemSettings
 from core.exceptions import Conflict
-from jobs.models import Job
 from jobs.services import schema_list, schema_ref
 from kanban import planning, services
 from kanban.conventional import CommitMessageError, commit_fields, parse, unwrap, with_trailers
-from kanban.models import Commit, Task
+from kanban.models import BoardJob, Commit, Task
 from kanban.serializers import CommitSerializer, TaskSerializer, whole
 from projects import composition
 from projects.models import Project, Prompt
@@ -68,7 +67,7 @@ def _refuse_server_trailers(message: str) -> None:
 COMMITTED = {"commit": schema_ref("Commit", "commit_generate: the new commit.")}
 
 
-@ai_job_kind(Job.Kind.COMMIT_GENERATE, subject="task", result=COMMITTED)
+@ai_job_kind(BoardJob.COMMIT_GENERATE, subject="task", result=COMMITTED)
 def commit_write(run: AIJobRun) -> None:
     """A commit whose message the model writes from the task (its title, description and
     acceptance criteria), its `changes` or staged diff, and recent subjects for style.
@@ -130,7 +129,7 @@ PLANNED = {
 }
 
 
-@ai_job_kind(Job.Kind.TASK_PLAN, subject="prompt", result=PLANNED)
+@ai_job_kind(BoardJob.TASK_PLAN, subject="prompt", result=PLANNED)
 def task_plan(run: AIJobRun) -> None:
     """Tasks in backlog for a prompt (rendered with its components), linked to it. Tasks
     already planned from the prompt's lineage (same title) are kept, not written again."""
@@ -157,7 +156,7 @@ def task_plan(run: AIJobRun) -> None:
     _plan_and_write(run, messages, planning.PLAN_TOOL, existing=existing, create=create)
 
 
-@ai_job_kind(Job.Kind.TASK_EXPAND, subject="task", check=refuse_subtask, result=PLANNED)
+@ai_job_kind(BoardJob.TASK_EXPAND, subject="task", check=refuse_subtask, result=PLANNED)
 def task_expand(run: AIJobRun) -> None:
     """Subtasks in backlog for one task (about `count` of them, if given); subtasks it
     already has (same title) are kept. A subtask is refused: subtasks go one level deep."""
@@ -216,7 +215,7 @@ def refuse_done(task: Task, **arguments) -> None:
 DRAFTED = {"task": schema_ref("Task", "brief_draft: the task with its drafted brief.")}
 
 
-@ai_job_kind(Job.Kind.BRIEF_DRAFT, subject="task", check=refuse_done, result=DRAFTED)
+@ai_job_kind(BoardJob.BRIEF_DRAFT, subject="task", check=refuse_done, result=DRAFTED)
 def brief_draft(run: AIJobRun) -> None:
     """The model proposes the task's summary, approaches, recommended solution, acceptance
     criteria and test plan, from the task, its prompt (rendered) and the interview the prompt
@@ -282,7 +281,7 @@ SCORED = {
 }
 
 
-@ai_job_kind(Job.Kind.COMPLEXITY_ANALYZE, subject="project", result=SCORED)
+@ai_job_kind(BoardJob.COMPLEXITY_ANALYZE, subject="project", result=SCORED)
 def complexity_analyze(run: AIJobRun) -> None:
     """Every open task of the project scored 1-10 with a one-line reason; the scores are
     stored on the tasks, and the answer recommends which to expand."""

@@ -32,6 +32,16 @@ class TaskQuerySet(ProjectScopedQuerySet):
         return self.filter(models.Exists(live)) if approved else self.exclude(models.Exists(live))
 
 
+class BoardJob(models.TextChoices):
+    """The kinds of job of the board (kanban.jobs)."""
+
+    COMMIT_GENERATE = "commit_generate", "Commit generation"
+    TASK_PLAN = "task_plan", "Task planning"
+    TASK_EXPAND = "task_expand", "Task expansion"
+    COMPLEXITY_ANALYZE = "complexity_analyze", "Complexity analysis"
+    BRIEF_DRAFT = "brief_draft", "Brief drafting"
+
+
 class TaskStatus(models.TextChoices):
     BACKLOG = "backlog", "Backlog"
     TODO = "todo", "To do"

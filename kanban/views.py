@@ -18,13 +18,12 @@ from core.renderers import JSONRenderer, MarkdownRenderer
 from core.schema import ErrorSerializer, writes_may_answer
 from core.throttling import AIActionRateThrottle
 from core.viewsets import ProjectScopedViewSet
-from jobs.models import Job
 from jobs.views import ai_action, ai_viewset_action
 from kanban import services
 from kanban.board import project_board
 from kanban.filters import CommitFilter, TaskFilter
 from kanban.markdown import task_markdown
-from kanban.models import BOARD_ORDER, Commit, Task, TaskApproval
+from kanban.models import BOARD_ORDER, BoardJob, Commit, Task, TaskApproval
 from kanban.serializers import (
     BoardQuerySerializer,
     BoardSerializer,
@@ -96,7 +95,7 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         subtasks go one level deep."""
         return self.start_ai_job(
             request,
-            Job.Kind.TASK_EXPAND,
+            BoardJob.TASK_EXPAND,
             usage_type=AIModel.UsageType.TASK_PLANNING,
             subject=self.get_object(),
         )
@@ -108,7 +107,7 @@ class TaskViewSet(AIActionMixin, ProjectScopedViewSet):
         draft's parts replace those of the brief, the others are kept; nothing is approved."""
         return self.start_ai_job(
             request,
-            Job.Kind.BRIEF_DRAFT,
+            BoardJob.BRIEF_DRAFT,
             usage_type=AIModel.UsageType.TASK_PLANNING,
             subject=self.get_object(),
         )
@@ -212,7 +211,7 @@ class CommitViewSet(AIActionMixin, ProjectScopedViewSet):
         kanban.commit_diff_max_bytes is a 413."""
         return self.start_ai_job(
             request,
-            Job.Kind.COMMIT_GENERATE,
+            BoardJob.COMMIT_GENERATE,
             usage_type=AIModel.UsageType.COMMIT_GENERATION,
         )
 
@@ -286,7 +285,7 @@ class AnalyzeComplexityView(ProjectAIActionView):
         as a job: the scores are stored on the tasks, and the result recommends which to expand."""
         project = get_object_or_404(Project.objects.for_user(request.user), pk=pk)
         return self.start_ai_job(
-            request, Job.Kind.COMPLEXITY_ANALYZE, usage_type=AIModel.UsageType.TASK_PLANNING, subject=project
+            request, BoardJob.COMPLEXITY_ANALYZE, usage_type=AIModel.UsageType.TASK_PLANNING, subject=project
         )
 
 
@@ -298,5 +297,5 @@ class PromptPlanView(ProjectAIActionView):
         of a lineage already planned, those `kept` (matched by title, not written again)."""
         prompt = get_object_or_404(Prompt.objects.for_user(request.user), pk=pk)
         return self.start_ai_job(
-            request, Job.Kind.TASK_PLAN, usage_type=AIModel.UsageType.TASK_PLANNING, subject=prompt
+            request, BoardJob.TASK_PLAN, usage_type=AIModel.UsageType.TASK_PLANNING, subject=prompt
         )

@@ -29,7 +29,7 @@ from kanban.arguments import (
     TITLE,
 )
 from kanban.markdown import task_markdown
-from kanban.models import Commit, Task, TaskClaim
+from kanban.models import BoardJob, Commit, Task, TaskClaim
 from kanban.serializers import (
     CLAIM_COLUMNS,
     TaskExpandSerializer,
@@ -289,7 +289,7 @@ class BoardTools(TaskTools):
     def expand_task(self, task_id, count=None):
         task = self._task_to_work_on(task_id)
         return self._job(
-            Job.Kind.TASK_EXPAND,
+            BoardJob.TASK_EXPAND,
             AIModel.UsageType.TASK_PLANNING,
             task,
             TaskExpandSerializer,
@@ -301,7 +301,7 @@ class BoardTools(TaskTools):
     )
     def plan_prompt(self, prompt_id):
         prompt = self._find(Prompt.objects.for_user(self.user), prompt_id, "Prompt")
-        return self._job(Job.Kind.TASK_PLAN, AIModel.UsageType.TASK_PLANNING, prompt)
+        return self._job(BoardJob.TASK_PLAN, AIModel.UsageType.TASK_PLANNING, prompt)
 
     @tool(
         "Ask the server's AI model to score a project's open tasks 1-10, as a job (poll get_job).",
@@ -309,7 +309,7 @@ class BoardTools(TaskTools):
     )
     def analyze_complexity(self, project_id):
         project = self._project(project_id)
-        return self._job(Job.Kind.COMPLEXITY_ANALYZE, AIModel.UsageType.TASK_PLANNING, project)
+        return self._job(BoardJob.COMPLEXITY_ANALYZE, AIModel.UsageType.TASK_PLANNING, project)
 
     @tool("A job's status, and its result or error once it has finished.", read_only=True, job_id=JOB_ID)
     def get_job(self, job_id):

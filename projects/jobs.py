@@ -3,10 +3,9 @@
 from rest_framework.exceptions import ValidationError
 
 from aimodels.calls import AIJobRun, ai_job_kind
-from jobs.models import Job
 from jobs.services import schema_ref
 from projects import services
-from projects.models import Interview, Prompt
+from projects.models import Interview, InterviewJob, Prompt
 from projects.serializers import InterviewSerializer, PromptSerializer
 
 INTERVIEWER_INSTRUCTIONS = (
@@ -55,7 +54,7 @@ def refuse_empty_interview(interview: Interview, **arguments) -> None:
 
 
 @ai_job_kind(
-    Job.Kind.INTERVIEW_MESSAGE,
+    InterviewJob.INTERVIEW_MESSAGE,
     subject="interview",
     prepare=services.interview_append_user_turn,
     prepared=("content",),
@@ -84,7 +83,7 @@ def interview_reply(run: AIJobRun) -> None:
 WRITTEN = {"prompt": schema_ref("Prompt", "prompt_generate: the new prompt.")}
 
 
-@ai_job_kind(Job.Kind.PROMPT_GENERATE, subject="interview", check=refuse_empty_interview, result=WRITTEN)
+@ai_job_kind(InterviewJob.PROMPT_GENERATE, subject="interview", check=refuse_empty_interview, result=WRITTEN)
 def prompt_write(run: AIJobRun) -> None:
     """A new prompt (version 1) written from the interview's transcript (`type` optional),
     stored with the job's success in one transaction."""

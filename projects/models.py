@@ -103,6 +103,13 @@ class ProjectScopedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.project_path}__owner": user})
 
 
+class InterviewJob(models.TextChoices):
+    """The kinds of job of an interview (projects.jobs)."""
+
+    INTERVIEW_MESSAGE = "interview_message", "Interview turn"
+    PROMPT_GENERATE = "prompt_generate", "Prompt generation"
+
+
 class InterviewStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     COMPLETED = "completed", "Completed"

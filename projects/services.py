@@ -10,7 +10,7 @@ from core.history import current, record
 from jobs.models import Job
 from jobs.services import refuse_while_answering
 from projects import composition
-from projects.models import LATEST, Interview, Project, Prompt, PromptLabel, PromptLabelMove
+from projects.models import LATEST, Interview, InterviewJob, Project, Prompt, PromptLabel, PromptLabelMove
 
 # A prompt's references, checked by the database rather than by a query each in full_clean
 # (the database enforces uniqueness and constraints too); Prompt.clean checks their project.
@@ -209,7 +209,7 @@ def interview_append_user_turn(job: Job, interview: Interview, *, content: str) 
     if interview.status != Interview.Status.ACTIVE:
         raise Conflict(f"The interview is {interview.status}; it takes no new messages.")
     refuse_while_answering(
-        Job.Kind.INTERVIEW_MESSAGE,
+        InterviewJob.INTERVIEW_MESSAGE,
         interview=interview.pk,
         but=job,
         who="The interviewer",
@@ -247,7 +247,7 @@ def interview_finish(*, interview: Interview, status: str) -> Interview:
         raise Conflict(f"The interview is already {interview.status}.")
     then = "close the interview (or cancel the job first)"
     refuse_while_answering(
-        Job.Kind.INTERVIEW_MESSAGE, interview=interview.pk, who="The interviewer", then=then
+        InterviewJob.INTERVIEW_MESSAGE, interview=interview.pk, who="The interviewer", then=then
     )
     interview.status = status
     interview.save(update_fields=["status", "updated_at"])

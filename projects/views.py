@@ -9,11 +9,10 @@ from aimodels.actions import AIActionMixin
 from aimodels.models import AIModel
 from core.schema import ErrorSerializer, NoBody, writes_may_answer
 from core.viewsets import ProjectScopedViewSet
-from jobs.models import Job
 from jobs.views import ai_viewset_action
 from projects import composition, services
 from projects.filters import InterviewFilter, PromptFilter
-from projects.models import Interview, Project, Prompt, PromptLabel, PromptLabelMove
+from projects.models import Interview, InterviewJob, Project, Prompt, PromptLabel, PromptLabelMove
 from projects.serializers import (
     InterviewMessageSerializer,
     InterviewSerializer,
@@ -64,7 +63,7 @@ class InterviewViewSet(AIActionMixin, ProjectScopedViewSet):
         job, whose result is the interview with both turns."""
         return self.start_ai_job(
             request,
-            Job.Kind.INTERVIEW_MESSAGE,
+            InterviewJob.INTERVIEW_MESSAGE,
             usage_type=AIModel.UsageType.INTERVIEW,
             subject=self.get_object(),
         )
@@ -142,7 +141,7 @@ class PromptViewSet(AIActionMixin, ProjectScopedViewSet):
         job whose result is the new prompt."""
         return self.start_ai_job(
             request,
-            Job.Kind.PROMPT_GENERATE,
+            InterviewJob.PROMPT_GENERATE,
             usage_type=AIModel.UsageType.PROMPT_GENERATION,
         )
 

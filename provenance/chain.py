@@ -18,8 +18,8 @@ from activity.models import Activity
 from chat.models import ToolCall
 from jobs.models import Job, ModelCall
 from jobs.totals import known_total
-from kanban.models import Commit, Task
-from projects.models import PromptLabel, PromptLabelMove
+from kanban.models import BoardJob, Commit, Task
+from projects.models import InterviewJob, PromptLabel, PromptLabelMove
 
 CLAIM_VERBS = (Activity.Verb.CLAIMED, Activity.Verb.RELEASED, Activity.Verb.CLAIM_BROKEN)
 
@@ -108,13 +108,13 @@ def _jobs(task: Task, prompt, interview):
     mine = Q(task=task)
     if interview is not None:
         mine |= Q(
-            kind__in=[Job.Kind.INTERVIEW_MESSAGE, Job.Kind.PROMPT_GENERATE],
+            kind__in=[InterviewJob.INTERVIEW_MESSAGE, InterviewJob.PROMPT_GENERATE],
             input__interview=str(interview.pk),
         )
     if task.parent_id is not None:
-        mine |= Q(kind=Job.Kind.TASK_EXPAND, task_id=task.parent_id)
+        mine |= Q(kind=BoardJob.TASK_EXPAND, task_id=task.parent_id)
     elif prompt is not None:
-        mine |= Q(kind=Job.Kind.TASK_PLAN, input__prompt=str(prompt.pk))
+        mine |= Q(kind=BoardJob.TASK_PLAN, input__prompt=str(prompt.pk))
     return (
         Job.objects.filter(mine, project_id=task.project_id).select_related("ai_model").order_by("created_at")
     )
@@ -124,19 +124,19 @@ def _of_the_chain(job: Job, task: Task, prompt, commit: Commit | None) -> bool:
     """Whether `job` led to the task (or the commit): a plan or expansion that wrote or kept
     it, the prompt writing of its lineage, a commit message of that commit."""
     result = job.result or {}
-    if job.kind == Job.Kind.PROMPT_GENERATE:
+    if job.kind == InterviewJob.PROMPT_GENERATE:
         return (result.get("prompt") or {}).get("lineage") == str(prompt.lineage)
-    if job.kind == Job.Kind.TASK_PLAN or (job.kind == Job.Kind.TASK_EXPAND and job.task_id != task.pk):
+    if job.kind == BoardJob.TASK_PLAN or (job.kind == BoardJob.TASK_EXPAND and job.task_id != task.pk):
         planned = [*result.get("created", []), *result.get("kept", [])]
         return any(row.get("id") == str(task.pk) for row in planned)
-    if job.kind == Job.Kind.COMMIT_GENERATE and commit is not None:
+    if job.kind == BoardJob.COMMIT_GENERATE and commit is not None:
         return (result.get("commit") or {}).get("id") == str(commit.pk)
     return True
 
 
 def _plan_job(task: Task, jobs: list[Job]) -> Job | None:
     """The planning job whose result created the task (the first, if later ones kept it)."""
-    kind = Job.Kind.TASK_EXPAND if task.parent_id else Job.Kind.TASK_PLAN
+    kind = BoardJob.TASK_EXPAND if task.parent_id else BoardJob.TASK_PLAN
     return next(
         (
             job

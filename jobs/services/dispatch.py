@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.db import in_transaction
+from jobs.kinds import KINDS
 from jobs.models import Job
-from jobs.services.kinds import KINDS
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from rest_framework.exceptions import APIException
 from core.db import release_connection
 from core.exceptions import Conflict, error_code, one_line
 from core.history import acting
+from jobs.kinds import KINDS
 from jobs.models import Job, JobEvent
-from jobs.services.kinds import KINDS
 from jobs.services.record import record_failure, record_success
 
 logger = logging.getLogger(__name__)

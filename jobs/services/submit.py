@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core.exceptions import Conflict
+from jobs.kinds import KINDS
 from jobs.models import Job, JobEvent
 from jobs.services.dispatch import dispatch
 from jobs.services.idempotency import replayed, request_digest
-from jobs.services.kinds import KINDS
 from jobs.signals import job_submitting
 
 

@@ -1,6 +1,7 @@
 import factory
 
 from jobs.models import Job
+from kanban.models import BoardJob
 from kanban.tests.factories import TaskFactory
 
 
@@ -13,4 +14,4 @@ class JobFactory(factory.django.DjangoModelFactory):
     task = factory.SubFactory(TaskFactory)
     project = factory.SelfAttribute("task.project")
     owner = factory.SelfAttribute("project.owner")
-    kind = Job.Kind.TASK_EXPAND
+    kind = BoardJob.TASK_EXPAND

@@ -11,7 +11,7 @@ from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, finished_job, job_result
 from jobs.models import Job, JobEvent
 from jobs.services import execute
-from projects.models import Interview
+from projects.models import Interview, InterviewJob
 from projects.tests.factories import InterviewFactory
 
 
@@ -289,9 +289,9 @@ def test_a_job_past_its_soft_time_limit_fails_with_job_time_limit(
     def too_long(run):
         raise SoftTimeLimitExceeded
 
-    spec = services.KINDS[Job.Kind.INTERVIEW_MESSAGE]
+    spec = services.KINDS[InterviewJob.INTERVIEW_MESSAGE]
     monkeypatch.setitem(
-        services.KINDS, Job.Kind.INTERVIEW_MESSAGE, dataclasses.replace(spec, handler=too_long)
+        services.KINDS, InterviewJob.INTERVIEW_MESSAGE, dataclasses.replace(spec, handler=too_long)
     )
 
     response = turn(owner_client, InterviewFactory(project__owner=owner))

@@ -15,7 +15,7 @@ from jobs.models import Job
 from jobs.services import dispatch_queued
 from jobs.tests.conftest import use_broker
 from jobs.tests.test_workers import Workers, post, settled
-from projects.models import Interview
+from projects.models import Interview, InterviewJob
 from projects.tests.factories import InterviewFactory, UserFactory
 
 pytestmark = [postgres_only(), pytest.mark.django_db(transaction=True)]
@@ -117,7 +117,7 @@ def test_only_the_latest_message_of_a_job_claims_it(openai_server):
     openai_server.reply("Who are the users?")
     owner = UserFactory()
     interview = InterviewFactory(project__owner=owner)
-    job = Job.objects.create(owner=owner, kind=Job.Kind.INTERVIEW_MESSAGE, dispatches=1, input={})
+    job = Job.objects.create(owner=owner, kind=InterviewJob.INTERVIEW_MESSAGE, dispatches=1, input={})
     Job.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2020))
 
     assert dispatch_queued() == 1

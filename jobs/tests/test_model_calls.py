@@ -14,7 +14,7 @@ from aimodels.calls import SUMMED_TOKENS, AIJobRun
 from aimodels.gateway import AIProviderError, Completion
 from aimodels.models import AIModelFallback
 from aimodels.tests.factories import AIModelFactory
-from chat.models import ChatSession
+from chat.models import ChatJob, ChatSession
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, finished_job, job_result
 from core.testing import postgres_only, run_in_threads
@@ -306,7 +306,7 @@ def record_calls(task, session, ai_model, count: int) -> None:
     task and the session, as a job's run records them."""
     for _ in range(count):
         job = Job.objects.create(
-            kind=Job.Kind.CHAT_MESSAGE,
+            kind=ChatJob.CHAT_MESSAGE,
             project=task.project,
             task=task,
             chat_session=session,

@@ -7,7 +7,7 @@ from django.forms.models import model_to_dict
 from activity.models import Activity
 from aimodels.models import SystemSettings
 from jobs.models import Job
-from kanban.models import Commit, Task, TaskClaim
+from kanban.models import BoardJob, Commit, Task, TaskClaim
 from kanban.tests.factories import CommitFactory, TaskFactory
 from mcp_server.tests.conftest import MCP, token_for
 from mcp_server.tools import CORE_TOOLS, EXTENDED_TOOLS, BoardTools
@@ -47,7 +47,7 @@ def theirs(owner):
     awaited = TaskFactory(project=project, title="Secret awaited")
     prompt = PromptFactory(project=project, content="Secret {{thing}}", type="secret")
     prompt_services.prompt_label_move(prompt=prompt, name="production")
-    job = Job.objects.create(owner=owner, project=project, kind=Job.Kind.TASK_EXPAND, task=task)
+    job = Job.objects.create(owner=owner, project=project, kind=BoardJob.TASK_EXPAND, task=task)
     commit = CommitFactory(task=task, message="feat: secret")
     return {
         "project_id": str(project.pk),

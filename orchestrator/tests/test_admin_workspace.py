@@ -7,11 +7,12 @@ import pytest
 from django.urls import reverse
 
 from activity.models import Activity
+from chat.models import ChatJob
 from chat.tests.factories import ChatSessionFactory, ToolCallFactory
 from jobs.models import Job, ModelCall
 from jobs.tests.factories import JobFactory
 from kanban import services
-from kanban.models import TaskApproval, TaskClaim, TaskDependency
+from kanban.models import BoardJob, TaskApproval, TaskClaim, TaskDependency
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -83,7 +84,7 @@ def test_a_chat_session_is_a_conversation_with_its_tool_calls_and_a_composer(sig
 def test_a_job_page_reads_as_a_summary(signed_in, staff):
     job = Job.objects.create(
         owner=staff,
-        kind=Job.Kind.COMMIT_GENERATE,
+        kind=BoardJob.COMMIT_GENERATE,
         status="failed",
         cost=Decimal("0.0012"),
         error={
@@ -112,7 +113,7 @@ def test_a_job_page_reads_as_a_summary(signed_in, staff):
 
 def test_a_projects_usage_page_charts_its_days_and_its_budget(signed_in, staff):
     project = ProjectFactory(owner=staff, monthly_budget=Decimal("10"))
-    job = Job.objects.create(owner=staff, kind=Job.Kind.CHAT_MESSAGE, project=project)
+    job = Job.objects.create(owner=staff, kind=ChatJob.CHAT_MESSAGE, project=project)
     for cost in ("1.00", "3.00"):
         ModelCall.objects.create(
             job=job, project=project, cost=Decimal(cost), input_tokens=10, output_tokens=5

@@ -13,6 +13,7 @@ from knox.models import AuthToken
 
 from aimodels.models import AIModel
 from aimodels.tests.factories import AIModelFactory, SystemSettingsFactory
+from chat.models import ChatJob
 from chat.tests.factories import ToolCallFactory
 from jobs.models import Job
 from kanban.models import Task
@@ -173,7 +174,7 @@ def test_every_list_page_fits_1280_px(signed_in):
     project = task.project
     Job.objects.create(
         owner=project.owner,
-        kind=Job.Kind.CHAT_MESSAGE,
+        kind=ChatJob.CHAT_MESSAGE,
         project=project,
         task=task,
         ai_model=AIModelFactory(name="gpt-4o-mini"),

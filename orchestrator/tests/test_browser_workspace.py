@@ -11,10 +11,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from chat.models import ChatJob
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on
 from jobs.models import Job, JobEvent, ModelCall
-from kanban.models import Task
+from kanban.models import BoardJob, Task
 from projects.models import Prompt
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
 
@@ -102,7 +103,7 @@ def test_a_prompts_diff_and_render_preview(signed_in):
 def test_the_usage_chart_renders(signed_in):
     page = signed_in
     project = ProjectFactory(owner=admin_user(), monthly_budget=Decimal("5"))
-    job = Job.objects.create(owner=project.owner, kind=Job.Kind.CHAT_MESSAGE, project=project)
+    job = Job.objects.create(owner=project.owner, kind=ChatJob.CHAT_MESSAGE, project=project)
     ModelCall.objects.create(
         job=job, project=project, cost=Decimal("1.25"), input_tokens=100, output_tokens=20
     )
@@ -154,7 +155,7 @@ def test_a_job_page_follows_the_job_while_it_runs(signed_in):
     page = signed_in
     project = ProjectFactory(owner=admin_user())
     job = Job.objects.create(
-        owner=admin_user(), project=project, kind=Job.Kind.TASK_PLAN, status=Job.Status.QUEUED, input={}
+        owner=admin_user(), project=project, kind=BoardJob.TASK_PLAN, status=Job.Status.QUEUED, input={}
     )
 
     page.goto(f"/admin/jobs/job/{job.pk}/change/")

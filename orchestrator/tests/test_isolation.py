@@ -2,6 +2,7 @@
 
 import pytest
 
+from chat.models import ChatJob
 from chat.tests.factories import ToolCallFactory
 from jobs.models import Job
 from kanban.tests.factories import CommitFactory
@@ -22,7 +23,7 @@ def owned(owner):
         "tasks": session.task,
         "commits": CommitFactory(task=session.task),
         "chat-sessions": session,
-        "jobs": Job.objects.create(owner=owner, project=project, kind=Job.Kind.CHAT_MESSAGE),
+        "jobs": Job.objects.create(owner=owner, project=project, kind=ChatJob.CHAT_MESSAGE),
         "webhooks": WebhookSubscription.objects.create(
             project=project, url="https://example.com/hooks", event_types=["*"], secret="whsec_c2VjcmV0"
         ),

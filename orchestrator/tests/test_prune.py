@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from activity.models import Activity
 from jobs.models import Job, JobEvent, ModelCall
+from kanban.models import BoardJob
 from kanban.tests.factories import TaskFactory
 from orchestrator import retention
 from projects.tests.factories import ProjectFactory
@@ -33,10 +34,10 @@ def history(owner):
     project = ProjectFactory(owner=owner)
     TaskFactory.create_batch(3, project=project)  # three activity records (and the project's)
     finished = Job.objects.create(
-        owner=owner, kind=Job.Kind.COMMIT_GENERATE, status="succeeded", project=project
+        owner=owner, kind=BoardJob.COMMIT_GENERATE, status="succeeded", project=project
     )
     running = Job.objects.create(
-        owner=owner, kind=Job.Kind.COMMIT_GENERATE, status="running", project=project
+        owner=owner, kind=BoardJob.COMMIT_GENERATE, status="running", project=project
     )
     for job in (finished, running):
         JobEvent.objects.bulk_create(JobEvent(job=job, type="token", data={"text": "x"}) for _ in range(5))

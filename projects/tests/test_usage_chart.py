@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from chat.models import ChatJob
 from jobs.models import Job, ModelCall
 from projects.tests.factories import ProjectFactory
 from projects.usage_chart import every_day, usage_bars
@@ -53,7 +54,7 @@ def test_unknown_figures_draw_as_zero():
 def test_the_page_charts_cost_and_tokens_for_each_day(client, staff):
     client.force_login(staff)
     project = ProjectFactory(owner=staff)
-    job = Job.objects.create(owner=staff, kind=Job.Kind.CHAT_MESSAGE, project=project)
+    job = Job.objects.create(owner=staff, kind=ChatJob.CHAT_MESSAGE, project=project)
     call = ModelCall.objects.create(
         job=job, project=project, cost=Decimal("1"), input_tokens=30, output_tokens=10
     )

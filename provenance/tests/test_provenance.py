@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from chat.models import ChatJob
 from chat.tests.factories import ChatSessionFactory, ToolCallFactory
 from jobs.models import Job, ModelCall
 from jobs.tests.factories import JobFactory
 from kanban import services
-from kanban.models import Task
+from kanban.models import BoardJob, Task
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects import services as prompt_services
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
@@ -37,7 +38,7 @@ def chain(owner, *, length: int) -> Task:
     for n in range(length - 1):
         prompt_services.prompt_label_move(prompt=prompt, name=f"stage-{n}", user=owner)
     plan = Job.objects.create(
-        owner=owner, project=project, kind=Job.Kind.TASK_PLAN, input={"prompt": str(prompt.pk)}
+        owner=owner, project=project, kind=BoardJob.TASK_PLAN, input={"prompt": str(prompt.pk)}
     )
     ModelCall.objects.create(job=plan, project=project, model="gpt-test", cost=Decimal("0.01"))
     task = TaskFactory(project=project, prompt=prompt, title="Take payments")
@@ -50,7 +51,7 @@ def chain(owner, *, length: int) -> Task:
         services.task_release(task=task, holder=f"agent-{n}@laptop")
         session = ChatSessionFactory(task=task)
         ToolCallFactory(message__session=session, tool_name="move_task")
-        job = JobFactory(task=task, chat_session=session, kind=Job.Kind.CHAT_MESSAGE)
+        job = JobFactory(task=task, chat_session=session, kind=ChatJob.CHAT_MESSAGE)
         ModelCall.objects.create(job=job, project=project, model="gpt-test", cost=Decimal("0.02"))
         CommitFactory(task=task, message=f"feat: step {n}", sha=sha(n + 1))
     return task
@@ -221,7 +222,7 @@ def test_jobs_that_did_not_lead_to_the_task_are_left_out(owner, outsider, owner_
     Job.objects.create(  # a later plan of the same prompt, which wrote another task
         owner=owner,
         project=task.project,
-        kind=Job.Kind.TASK_PLAN,
+        kind=BoardJob.TASK_PLAN,
         status=Job.Status.SUCCEEDED,
         input={"prompt": str(task.prompt.pk)},
         result={"created": [{"id": str(other.pk)}], "kept": []},
@@ -229,7 +230,7 @@ def test_jobs_that_did_not_lead_to_the_task_are_left_out(owner, outsider, owner_
     foreign = Job.objects.create(  # another user's job naming the same prompt
         owner=outsider,
         project=ProjectFactory(owner=outsider),
-        kind=Job.Kind.TASK_PLAN,
+        kind=BoardJob.TASK_PLAN,
         input={"prompt": str(task.prompt.pk)},
         result={"created": [{"id": str(task.pk)}], "kept": []},
     )

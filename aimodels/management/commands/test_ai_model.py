@@ -2,8 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from aimodels.gateway import AIModelUnavailable
 from aimodels.gateway.base import DEFAULT_TIMEOUT
-from aimodels.models import AIModel
-from jobs.models import Job
+from aimodels.models import AIModel, AIModelJob
 from jobs.services import job_start, job_wait
 
 
@@ -18,7 +17,7 @@ class Command(BaseCommand):
         if ai_model is None:
             raise CommandError(f"No AI model is named '{name}'; see manage.py list_ai_models.")
         try:
-            job = job_start(Job.Kind.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model, owner=None)
+            job = job_start(AIModelJob.AI_MODEL_TEST, subject=ai_model, ai_model=ai_model, owner=None)
         except AIModelUnavailable as exc:
             raise CommandError(str(exc.detail)) from None
         job = job_wait(job=job, seconds=float((ai_model.config or {}).get("timeout", DEFAULT_TIMEOUT)) + 5)

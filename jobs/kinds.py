@@ -1,18 +1,24 @@
-"""Job kinds, declared once by the app that owns them:
+"""Job kinds, declared once by the app that owns them, each a member of a TextChoices of its
+own (its value is the job's `kind`, its label the kind's name):
 
-    @job_kind(Job.Kind.TASK_EXPAND, subject="task", check=refuse_subtask)
+    @job_kind(BoardJob.TASK_EXPAND, subject="task", check=refuse_subtask)
     def task_expand(run): ...
 
-and started the one way, `job_start(Job.Kind.TASK_EXPAND, subject=task, owner=..., count=3)`.
+and started the one way, `job_start(BoardJob.TASK_EXPAND, subject=task, owner=..., count=3)`.
+The engine knows no kind itself: `Job.kind`'s choices are those declared (`kind_choices`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db.models import Choices
+
 
 @dataclass(frozen=True)
 class KindSpec:
     handler: Callable
+    # What the kind is called (the label of its choice).
+    label: str
     # The name under which the job's `input` holds the id of the object it is for.
     subject: str
     # `check(subject, **arguments)` refuses a request before any job exists.
@@ -35,11 +41,16 @@ KINDS: dict[str, KindSpec] = {}
 RESULT_PROPERTIES: dict[str, dict] = {}
 
 
-def job_kind(kind: str, *, subject: str, **spec):
+def kind_choices() -> list[tuple[str, str]]:
+    """`Job.kind`'s choices: every kind the apps declare, by value."""
+    return sorted((kind, spec.label) for kind, spec in KINDS.items())
+
+
+def job_kind(kind: Choices, *, subject: str, **spec):
     """Register the decorated function as the handler of jobs of `kind` (see KindSpec)."""
 
     def register(handler):
-        KINDS[kind] = KindSpec(handler=handler, subject=subject, **spec)
+        KINDS[kind.value] = KindSpec(handler=handler, label=str(kind.label), subject=subject, **spec)
         RESULT_PROPERTIES.update(KINDS[kind].result)
         return handler
 
