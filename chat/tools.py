@@ -183,8 +183,4 @@ class AgentTools(TaskTools):
         read_only=True,
     )
     def next_task(self):
-        chosen = services.next_task(project=self.project)
-        if chosen is None:
-            return {"task": None, "reason": services.nothing_next(project=self.project)}
-        task, reason = chosen
-        return {**self._written(task), "reason": reason}
+        return self._next_on(self.project)

@@ -72,6 +72,15 @@ class TaskTools(Toolbox):
     def _written(self, task: Task) -> dict:
         return {"task": TaskSerializer(task, context=self.context).data}
 
+    def _next_on(self, project, **holder) -> dict:
+        """The task to do next on `project`'s board and why (passing over tasks claimed by
+        anyone but `holder`, where one is given), or why there is none."""
+        chosen = services.next_task(project=project, **holder)
+        if chosen is None:
+            return {"task": None, "reason": services.nothing_next(project=project)}
+        task, reason = chosen
+        return {**self._written(task), "reason": reason}
+
     def _created(self, project, **fields) -> dict:
         """A new task of `project` from the agent's arguments (None: not sent), as POST tasks/
         makes it."""

@@ -151,12 +151,7 @@ class BoardTools(TaskTools):
         project_id=PROJECT_ID,
     )
     def next_task(self, project_id):
-        project = self._project(project_id)
-        chosen = services.next_task(project=project, holder=self.holder)
-        if chosen is None:
-            return {"task": None, "reason": services.nothing_next(project=project)}
-        task, reason = chosen
-        return {**self._written(task), "reason": reason}
+        return self._next_on(self._project(project_id), holder=self.holder)
 
     @tool(
         "A project's tasks in board order (id, title, status, priority, blocked, who holds it), "
