@@ -102,7 +102,8 @@ class AgentTools(TaskTools):
             raise ToolRefused(refusal_of(exc)) from None
 
     def _missing(self, what, object_id) -> str:
-        return f"{what} {object_id} is not one of this project's."
+        where = "on this project's board" if what == "Task" else "one of this project's"
+        return f"{what} {object_id} is not {where}."
 
     def _task(self, task_id) -> Task:
         return self._find(Task.objects.filter(project=self.project), task_id, "Task")

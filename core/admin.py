@@ -13,6 +13,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from core.exceptions import one_line, refusal_message
+from core.fields import EncryptedTextField
 
 
 class PickerSearchView(AutocompleteJsonView):
@@ -129,12 +130,18 @@ class AutocompleteAdminMixin:
 
 class ReadOnlyAdminMixin:
     """A record kept by the system (an audit trail, a history, a job's calls): shown in admin,
-    every field of it (those of `fields`, where it names some), never added, edited or
-    deleted there."""
+    every field of it (those of `fields`, where it names some) but for those it `exclude`s
+    and its encrypted ones, never added, edited or deleted there."""
 
     def get_readonly_fields(self, request, obj=None):
         declared = list(super().get_readonly_fields(request, obj))
-        return [*declared, *(field.name for field in self.model._meta.fields if field.name not in declared)]
+        hidden = {*declared, *(self.exclude or ())}
+        shown = (
+            field.name
+            for field in self.model._meta.fields
+            if field.name not in hidden and not isinstance(field, EncryptedTextField)
+        )
+        return [*declared, *shown]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -12,9 +12,9 @@ after its named parameters there, each optional, only those the call sends:
 
         @tool("Create a task.", title=TITLE, description=DESCRIPTION, priority=PRIORITY)
         def create_task(self, title, **fields): ...
- A call binds its arguments with `inspect.signature` before it
-runs, so a missing, unexpected or misnamed argument is a `ToolArgumentError` naming it,
-never an error from inside the method.
+
+A call binds its arguments with `inspect.signature` before it runs, so a missing, unexpected
+or misnamed argument is a `ToolArgumentError` naming it, never an error from inside the method.
 """
 
 import inspect

@@ -51,7 +51,7 @@ def job_kind(kind: Choices, *, subject: str, **spec):
 
     def register(handler):
         KINDS[kind.value] = KindSpec(handler=handler, label=str(kind.label), subject=subject, **spec)
-        RESULT_PROPERTIES.update(KINDS[kind].result)
+        RESULT_PROPERTIES.update(KINDS[kind.value].result)
         return handler
 
     return register

@@ -75,8 +75,9 @@ class Task(Recorded, SameProjectMixin, TimeStampedModel, AIUsageTotals):
     Priority = TaskPriority
 
     same_project_fields = ("prompt", "parent")
-    # What a person sets on a task as it is, in the order the admin form and the API show it
-    # (dependencies and the brief are written with rules of their own).
+    # The task's own fields a person sets (its project only on making it), in the order the
+    # admin form and the API show them; the brief and dependencies, which follow, are written
+    # by rules of their own.
     EDITABLE = (
         "project",
         "prompt",

@@ -39,7 +39,7 @@ class ToolRefused(Exception):
 
 
 def given(**values) -> dict:
-    """The optional arguments the agent sent (those left out are None)."""
+    """The optional arguments the agent sent, but for null ones (a parameter left out is None)."""
     return {name: value for name, value in values.items() if value is not None}
 
 

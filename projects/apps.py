@@ -7,10 +7,6 @@ class ProjectsConfig(AppConfig):
     name = "projects"
 
     def ready(self):
-        from jobs.signals import job_submitting
-        from projects import counts
-        from projects import jobs as _kinds  # noqa: F401  (registers its kinds of job)
-        from projects.budget import refuse_over_budget
+        from projects import budget, counts, jobs  # noqa: F401  (kinds of job; budget's receiver)
 
-        post_migrate.connect(counts.reinstall_after_migrate, sender=self)
-        job_submitting.connect(refuse_over_budget, dispatch_uid="projects-refuse-over-budget")
+        post_migrate.connect(counts.reinstall_after_migrate, sender=self)  # this app's own migrations

@@ -3,10 +3,12 @@
 from decimal import Decimal
 
 from django.db.models import Sum
+from django.dispatch import receiver
 from django.utils import timezone
 
 from core.exceptions import Conflict
 from jobs.models import ModelCall
+from jobs.signals import job_submitting
 
 
 class OverBudget(Conflict):
@@ -20,6 +22,7 @@ def month_spend(project) -> Decimal:
     return spent["total"] or Decimal(0)
 
 
+@receiver(job_submitting, dispatch_uid="projects-refuse-over-budget")
 def refuse_over_budget(sender, *, project, ai_model, **kwargs) -> None:
     """`job_submitting`: a 409 when a job with a model (AI work) would start at or over its
     project's budget; a job already running finishes whatever it costs."""

@@ -98,14 +98,14 @@ class TestAgent:
         call = ToolCall.objects.get()
         assert (call.status, call.result) == (
             "error",
-            {"error": f"Task {foreign.pk} is not one of this project's."},
+            {"error": f"Task {foreign.pk} is not on this project's board."},
         )
         foreign.refresh_from_db()
         assert foreign.status == "backlog"
         assert openai_server.requests[1]["messages"][-1] == {
             "role": "tool",
             "tool_call_id": call.call_id,
-            "content": f'{{"error": "Task {foreign.pk} is not one of this project\'s."}}',
+            "content": f'{{"error": "Task {foreign.pk} is not on this project\'s board."}}',
         }
 
     @pytest.mark.parametrize(
@@ -119,7 +119,7 @@ class TestAgent:
             ({"name": "create_task", "arguments": {}}, "Missing argument(s) title for create_task."),
             (
                 {"name": "move_task", "arguments": {"task_id": "nope", "status": "done"}},
-                "Task nope is not one of this project's.",
+                "Task nope is not on this project's board.",
             ),
             ({"name": "list_tasks", "arguments": {"status": "doing"}}, "Unknown status 'doing'"),
             ({"name": "create_task", "arguments": "{not json"}, "The arguments must be a JSON object."),

@@ -385,7 +385,7 @@ class TestAuthorizationCodeWithPKCE:
     @pytest.mark.parametrize(
         "resource", ["https://other.example/mcp/", "https://[::1/mcp/"], ids=["another resource", "not a url"]
     )
-    def test_a_token_request_for_another_resource_is_refused(self, owner, client_id, resource):
+    def test_a_token_request_for_another_resource_or_no_url_is_refused(self, owner, client_id, resource):
         verifier, challenge = pkce()
         code = code_for(owner, client_id, challenge)
 
