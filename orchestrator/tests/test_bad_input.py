@@ -3,21 +3,24 @@ non-finite numbers with a 400 naming the field, and over-large bodies with a 413
 changes nothing. Runs on SQLite and on PostgreSQL (where NUL is fatal to a query)."""
 
 import json
+import re
 
 import pytest
 from django.apps import apps
 from django.conf import settings
+from drf_spectacular.generators import SchemaGenerator
 
 from aimodels.tests.factories import AIModelFactory, SystemSettingsFactory
 from chat.tests.factories import ChatSessionFactory
 from conftest import ai_model_on, client_for, job_result
+from jobs.tests.factories import JobFactory
 from kanban.tests.factories import CommitFactory, TaskFactory
 from projects.tests.factories import InterviewFactory, ProjectFactory, PromptFactory
-from webhooks.models import WebhookSubscription
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("aimodels", "projects", "kanban", "chat", "knox")
+OUR_APPS = ("aimodels", "projects", "kanban", "chat", "jobs", "webhooks", "knox")
 
 
 @pytest.fixture
@@ -25,6 +28,9 @@ def world(staff):
     project = ProjectFactory(owner=staff)
     task = TaskFactory(project=project)
     prompt = PromptFactory(project=project, content="Hello")
+    webhook = WebhookSubscription.objects.create(
+        project=project, url="https://example.com/hooks", event_types=["*"], secret="whsec_c2VjcmV0"
+    )
     return {
         "project": project,
         "task": task,
@@ -34,9 +40,11 @@ def world(staff):
         "session": ChatSessionFactory(task=task),
         "ai_model": AIModelFactory(),
         "setting": SystemSettingsFactory(key="custom.colour"),
-        "webhook": WebhookSubscription.objects.create(
-            project=project, url="https://example.com/hooks", event_types=["*"], secret="whsec_c2VjcmV0"
+        "webhook": webhook,
+        "delivery": WebhookDelivery.objects.create(
+            subscription=webhook, event_type="task.created", payload={}, status=WebhookDelivery.Status.FAILED
         ),
+        "job": JobFactory(task=task),
     }
 
 
@@ -84,6 +92,11 @@ ENDPOINTS = [
     ("patch", "tasks/{task}/", "dependencies", lambda w: {}),
     ("post", "tasks/{task}/move/", "status", lambda w: {}),
     ("post", "tasks/{task}/expand/", "count", lambda w: {}),
+    ("post", "tasks/{task}/draft-brief/", "ai_model", lambda w: {}),
+    ("post", "tasks/{task}/claim/", "holder", lambda w: {}),
+    ("post", "tasks/{task}/release/", "holder", lambda w: {}),
+    ("post", "tasks/{task}/approve/", "comment", lambda w: {}),
+    ("put", "webhooks/{webhook}/", "url", lambda w: {"project": str(w["project"].pk), "event_types": ["*"]}),
 ]
 each_endpoint = pytest.mark.parametrize(
     ("method", "path", "field", "rest"), ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]
@@ -97,6 +110,8 @@ BODILESS = [
     ("post", "interviews/{interview}/cancel/"),
     ("post", "interviews/{interview}/complete/"),
     ("post", "prompts/{prompt}/restore/"),
+    ("post", "jobs/{job}/cancel/"),
+    ("post", "webhooks/{webhook}/deliveries/{delivery}/redeliver/"),
 ]
 
 
@@ -191,6 +206,20 @@ def test_the_anonymous_token_endpoint_survives_deep_nesting(anonymous_client):
 
 
 ALL_WRITES = [(method, path) for method, path, *_ in ENDPOINTS] + BODILESS
+
+
+def test_every_write_endpoint_of_the_api_is_checked_here():
+    def shape(path: str) -> str:  # the path with its parameters unnamed
+        return re.sub(r"\{[^}]+\}", "{}", path)
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    writes = {
+        (method, shape(path.removeprefix("/api/v1/")))
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in ("post", "put", "patch")
+    }
+    assert writes == {(method, shape(path)) for method, path in ALL_WRITES}
 
 
 @pytest.mark.parametrize(("method", "path"), ALL_WRITES, ids=[f"{m} {p}" for m, p in ALL_WRITES])
