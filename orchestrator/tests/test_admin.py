@@ -10,7 +10,7 @@ from projects.services import prompt_label_move
 from projects.tests.factories import InterviewFactory, PromptFactory
 
 SECRET = "sk-admin-0123456789wxyz"
-OUR_APPS = {"aimodels", "projects", "kanban", "chat"}
+OUR_APPS = {"aimodels", "projects", "kanban", "chat", "activity"}
 
 
 @pytest.fixture
